@@ -1,0 +1,34 @@
+# Thin wrapper over CMake: `make demo` talks to the example bot, `make test` runs every test.
+BUILD     ?= build
+SAN_BUILD ?= build-san
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all build build-san demo test bench format deps clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-san: deps
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON >/dev/null
+	@cmake --build $(SAN_BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/parley chat scripts/examples/conference --data $(BUILD)/demo-data
+
+test: build-san
+	@cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@sh bench/run.sh $(BUILD)
+
+format:
+	@clang-format -i runtime/*.c runtime/*.h include/parley/*.h tests/unit/*.c bench/*.c
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

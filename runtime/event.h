@@ -1,0 +1,53 @@
+/* The canonical event a tenant handles, and the per-event run record that collects its
+ * effects (replies, session, store writes, timers) until they are committed together.
+ *
+ * Ownership: a pl_event's strings belong to whoever built it (a channel, the timer
+ * scanner) and outlive the dispatch; a pl_run owns every json_t it holds. */
+#ifndef PL_EVENT_H
+#define PL_EVENT_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+typedef enum pl_event_kind {
+  PL_EV_TEXT,   /* a text message (commands and /start included) */
+  PL_EV_BUTTON, /* a button press: text is the button id */
+  PL_EV_TIMER,  /* a due timer: text is the timer name */
+} pl_event_kind;
+
+typedef struct pl_event {
+  pl_event_kind kind;
+  const char *channel; /* "console" */
+  const char *chat_id;
+  const char *user_id, *user_name, *user_lang; /* may be NULL for timers */
+  const char *text;
+  const json_t *data; /* timer data, or NULL */
+  int64_t due_ms;     /* timers: when it was due */
+} pl_event;
+
+#define PL_LATE_MS 5000 /* a timer firing later than this after its due time is "late" */
+
+typedef struct pl_run {
+  const pl_event *ev;
+  pl_event_kind kind; /* after button matching */
+  const char *text;   /* after button matching */
+  int64_t now_ms;
+  pl_store *store;
+  pl_txn *rtxn; /* read snapshot for bot.store and cancel() */
+  uint32_t tenant_id;
+  const char *conv_key;
+  json_t *user;         /* {id,name,language} */
+  json_t *session_in;   /* borrowed from the conversation record */
+  const char *session_version;
+  bool alive;           /* ctx may be used */
+  /* effects */
+  json_t *replies;      /* array of {text, buttons:[[{label,id}]]} */
+  json_t *session_out;  /* the session after the handler */
+  json_t *kv;           /* key -> {op:"put",v} | {op:"del"} | {op:"incr",d} */
+  json_t *timers;       /* name -> {due, data} | null (cancel) */
+  bool handled;         /* some handler ran */
+} pl_run;
+
+#endif

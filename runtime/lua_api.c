@@ -1,0 +1,702 @@
+/* `bot` and `ctx` (see lua_api.h). Handlers live in a registry table keyed by event
+ * name ("message", "command:menu", "timer:early_bird", ...). ctx is a userdata whose
+ * pointer to its run is cleared when the event ends, so a ctx kept in a closure fails
+ * loudly instead of writing into another event. */
+#include <ctype.h>
+#include <lauxlib.h>
+#include <math.h>
+#include <string.h>
+
+#include "duration.h"
+#include "lua_api.h"
+#include "lua_json.h"
+
+#define HANDLERS_KEY "parley.handlers"
+#define CTX_META "parley.ctx"
+#define PL_ID_MAX 64
+
+typedef struct ctx_ud {
+  pl_run *run;
+} ctx_ud;
+
+static pl_run *current_run(lua_State *L, const char *fn) {
+  pl_run *run = pl_sandbox_of(L)->current_run;
+  if (!run) luaL_error(L, "%s can only be used inside a handler, not while the script loads", fn);
+  return run;
+}
+
+/* ---- handler registration ---- */
+
+static void set_handler(lua_State *L, const char *key, int fn_idx) {
+  lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+  lua_pushvalue(L, fn_idx);
+  lua_setfield(L, -2, key);
+  lua_pop(L, 1);
+}
+
+static bool id_ok(const char *s, size_t n, bool allow_colon) {
+  if (n == 0 || n > PL_ID_MAX) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (!(isalnum(c) || c == '_' || c == '-' || c == '.' || (allow_colon && c == ':')))
+      return false;
+  }
+  return true;
+}
+
+static int bot_command(lua_State *L) {
+  size_t n;
+  const char *name = luaL_checklstring(L, 1, &n);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  if (n == 0 || n > 32) return luaL_error(L, "bot.command: command names are 1-32 characters");
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+      return luaL_error(L, "bot.command: \"%s\": use letters, digits and _ only (no slash)", name);
+  lua_pushfstring(L, "command:%s", name);
+  set_handler(L, lua_tostring(L, -1), 2);
+  return 0;
+}
+
+static int bot_on(lua_State *L) {
+  size_t n;
+  const char *ev = luaL_checklstring(L, 1, &n);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  bool ok = !strcmp(ev, "message") || !strcmp(ev, "start") || !strcmp(ev, "button");
+  if (!strncmp(ev, "button:", 7)) ok = id_ok(ev + 7, n - 7, true);
+  if (!strncmp(ev, "timer:", 6)) ok = id_ok(ev + 6, n - 6, true);
+  if (!ok)
+    return luaL_error(L, "bot.on: unknown event \"%s\"; expected \"message\", \"start\", "
+                      "\"button\", \"button:<id>\" or \"timer:<name>\" (ids: 1-64 of "
+                      "A-Z a-z 0-9 _ - . :)", ev);
+  set_handler(L, ev, 2);
+  return 0;
+}
+
+static int bot_fallback(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  set_handler(L, "fallback", 1);
+  return 0;
+}
+
+static int bot_migrate(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  set_handler(L, "migrate", 1);
+  return 0;
+}
+
+static int bot_log(lua_State *L) {
+  pl_sandbox *sb = pl_sandbox_of(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  int n = lua_gettop(L);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) luaL_addchar(&b, ' ');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  pl_log_printf(sb->log, sb->log_name, "%s", lua_tostring(L, -1));
+  return 0;
+}
+
+/* ---- bot.store ---- */
+
+static void kv_key(lua_State *L, pl_run *run, int idx, pl_key *k, const char **key, size_t *kl) {
+  *key = luaL_checklstring(L, idx, kl);
+  if (*kl == 0 || *kl > 256) luaL_error(L, "bot.store: keys are 1-256 bytes");
+  pl_key_init(k, run->tenant_id);
+  pl_key_bytes(k, *key, *kl);
+}
+
+/* The committed value of a key, as a new reference (NULL if absent). */
+static json_t *kv_committed(pl_run *run, const pl_key *k) {
+  pl_bytes v;
+  if (pl_store_get(run->rtxn, PL_T_KV, k->b, k->len, &v) != 0) return NULL;
+  return json_loadb(v.data, v.len, JSON_DECODE_ANY, NULL);
+}
+
+static json_t *num_add(const json_t *a, const json_t *d) {
+  if (json_is_integer(a) && json_is_integer(d))
+    return json_integer(json_integer_value(a) + json_integer_value(d));
+  return json_real(json_number_value(a) + json_number_value(d));
+}
+
+/* Current value seen by this event: overlay over committed. New reference or NULL. */
+static json_t *kv_current(pl_run *run, const char *key, size_t kl, const pl_key *k) {
+  json_t *op = json_object_getn(run->kv, key, kl);
+  const char *o = op ? json_string_value(json_object_get(op, "op")) : NULL;
+  if (o && !strcmp(o, "put")) return json_incref(json_object_get(op, "v"));
+  if (o && !strcmp(o, "del")) return NULL;
+  json_t *base = kv_committed(run, k);
+  if (o && !strcmp(o, "incr")) {
+    json_t *zero = json_integer(0);
+    json_t *sum = num_add(json_is_number(base) ? base : zero, json_object_get(op, "d"));
+    json_decref(zero);
+    json_decref(base);
+    return sum;
+  }
+  return base;
+}
+
+static int store_get(lua_State *L) {
+  pl_run *run = current_run(L, "bot.store.get");
+  pl_key k;
+  const char *key;
+  size_t kl;
+  kv_key(L, run, 1, &k, &key, &kl);
+  json_t *v = kv_current(run, key, kl, &k);
+  pl_json_push(L, v);
+  json_decref(v);
+  return 1;
+}
+
+static void kv_set(pl_run *run, const char *key, size_t kl, json_t *op) {
+  json_object_setn_new(run->kv, key, kl, op);
+}
+
+static int store_put(lua_State *L) {
+  pl_run *run = current_run(L, "bot.store.put");
+  pl_key k;
+  const char *key;
+  size_t kl;
+  kv_key(L, run, 1, &k, &key, &kl);
+  if (lua_isnoneornil(L, 2)) {
+    kv_set(run, key, kl, json_pack("{s:s}", "op", "del"));
+    return 0;
+  }
+  json_t *v;
+  pl_err err;
+  lua_pushfstring(L, "bot.store[\"%s\"]", key);
+  if (pl_lua_to_json(L, 2, lua_tostring(L, -1), &v, &err)) return luaL_error(L, "%s", err.msg);
+  kv_set(run, key, kl, json_pack("{s:s,s:o}", "op", "put", "v", v));
+  return 0;
+}
+
+static int store_delete(lua_State *L) {
+  pl_run *run = current_run(L, "bot.store.delete");
+  pl_key k;
+  const char *key;
+  size_t kl;
+  kv_key(L, run, 1, &k, &key, &kl);
+  kv_set(run, key, kl, json_pack("{s:s}", "op", "del"));
+  return 0;
+}
+
+static int store_incr(lua_State *L) {
+  pl_run *run = current_run(L, "bot.store.incr");
+  pl_key k;
+  const char *key;
+  size_t kl;
+  kv_key(L, run, 1, &k, &key, &kl);
+  json_t *d;
+  if (lua_isnoneornil(L, 2))
+    d = json_integer(1);
+  else if (lua_isinteger(L, 2))
+    d = json_integer(lua_tointeger(L, 2));
+  else {
+    lua_Number x = luaL_checknumber(L, 2);
+    if (!isfinite(x)) return luaL_error(L, "bot.store.incr: the increment must be finite");
+    d = json_real(x);
+  }
+  json_t *cur = kv_current(run, key, kl, &k);
+  if (cur && !json_is_number(cur)) {
+    json_decref(cur);
+    json_decref(d);
+    return luaL_error(L, "bot.store.incr: \"%s\" holds a non-number", key);
+  }
+  json_t *op = json_object_getn(run->kv, key, kl);
+  const char *o = op ? json_string_value(json_object_get(op, "op")) : NULL;
+  json_t *zero = json_integer(0);
+  json_t *result = num_add(cur ? cur : zero, d);
+  json_decref(zero);
+  if (o && !strcmp(o, "incr")) {
+    kv_set(run, key, kl, json_pack("{s:s,s:o}", "op", "incr", "d",
+                                   num_add(json_object_get(op, "d"), d)));
+  } else if (o) { /* put or del: the result is absolute */
+    kv_set(run, key, kl, json_pack("{s:s,s:O}", "op", "put", "v", result));
+  } else {
+    kv_set(run, key, kl, json_pack("{s:s,s:O}", "op", "incr", "d", d));
+  }
+  json_decref(cur);
+  json_decref(d);
+  pl_json_push(L, result);
+  json_decref(result);
+  return 1;
+}
+
+typedef struct scan_acc {
+  json_t *found; /* key -> value */
+  size_t prefix_len, max;
+} scan_acc;
+
+static int scan_collect(void *ud, pl_bytes key, pl_bytes val) {
+  scan_acc *a = ud;
+  json_t *v = json_loadb(val.data, val.len, JSON_DECODE_ANY, NULL);
+  if (v) json_object_setn_new(a->found, (const char *)key.data + 4, key.len - 4, v);
+  return json_object_size(a->found) >= a->max;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int store_scan(lua_State *L) {
+  pl_run *run = current_run(L, "bot.store.scan");
+  size_t pl_;
+  const char *prefix = luaL_optlstring(L, 1, "", &pl_);
+  lua_Integer limit = luaL_optinteger(L, 2, 100);
+  if (limit < 1 || limit > 1000) return luaL_error(L, "bot.store.scan: limit must be 1-1000");
+  pl_key k;
+  pl_key_init(&k, run->tenant_id);
+  pl_key_bytes(&k, prefix, pl_);
+  scan_acc a = {json_object(), pl_, (size_t)limit + json_object_size(run->kv)};
+  pl_store_scan(run->rtxn, PL_T_KV, k.b, k.len, NULL, 0, scan_collect, &a);
+  /* Apply this event's own writes. */
+  const char *key;
+  json_t *op;
+  json_object_foreach(run->kv, key, op) {
+    if (strncmp(key, prefix, pl_) != 0) continue;
+    pl_key kk;
+    pl_key_init(&kk, run->tenant_id);
+    pl_key_bytes(&kk, key, strlen(key));
+    json_t *cur = kv_current(run, key, strlen(key), &kk);
+    if (cur)
+      json_object_set_new(a.found, key, cur);
+    else
+      json_object_del(a.found, key);
+  }
+  size_t n = json_object_size(a.found), i = 0;
+  const char **keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0);
+  json_t *v;
+  json_object_foreach(a.found, key, v) keys[i++] = key;
+  qsort(keys, n, sizeof *keys, cmp_str);
+  lua_createtable(L, (int)(n < (size_t)limit ? n : (size_t)limit), 0);
+  for (i = 0; i < n && i < (size_t)limit; i++) {
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, keys[i]);
+    lua_setfield(L, -2, "key");
+    pl_json_push(L, json_object_get(a.found, keys[i]));
+    lua_setfield(L, -2, "value");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  json_decref(a.found);
+  return 1;
+}
+
+/* ---- ctx ---- */
+
+static pl_run *ctx_run(lua_State *L, const char *method) {
+  ctx_ud *u = luaL_checkudata(L, 1, CTX_META);
+  if (!u->run || !u->run->alive)
+    luaL_error(L, "ctx:%s: this ctx belongs to an event that has ended; keep conversation "
+               "state in ctx.session and act in the handler of the current event", method);
+  return u->run;
+}
+
+static json_t *parse_button(lua_State *L, int idx) {
+  const char *label = NULL, *id = NULL;
+  size_t ll = 0, il = 0;
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    label = id = lua_tolstring(L, idx, &ll);
+    il = ll;
+  } else if (lua_type(L, idx) == LUA_TTABLE) {
+    lua_getfield(L, idx, "label");
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      lua_rawgeti(L, idx, 1);
+    }
+    lua_getfield(L, idx, "id");
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      lua_rawgeti(L, idx, 2);
+    }
+    if (lua_type(L, -2) == LUA_TSTRING) label = lua_tolstring(L, -2, &ll);
+    if (lua_type(L, -1) == LUA_TSTRING) id = lua_tolstring(L, -1, &il);
+    else if (lua_isnil(L, -1)) { id = label; il = ll; }
+    lua_pop(L, 2);
+  }
+  if (!label || ll == 0 || ll > 256)
+    luaL_error(L, "ctx:reply: a button needs a label (a non-empty string): write "
+               "{\"Label\", \"id\"} or {label = \"Label\", id = \"id\"}");
+  if (!id || il == 0 || il > PL_ID_MAX)
+    luaL_error(L, "ctx:reply: button \"%s\": its id must be 1-%d bytes", label, PL_ID_MAX);
+  json_t *b = json_pack("{s:s%,s:s%}", "label", label, ll, "id", id, il);
+  if (!b) luaL_error(L, "ctx:reply: button \"%s\" is not valid UTF-8", label);
+  return b;
+}
+
+static bool is_button(lua_State *L, int idx) {
+  if (lua_type(L, idx) == LUA_TSTRING) return true;
+  if (lua_type(L, idx) != LUA_TTABLE) return false;
+  lua_getfield(L, idx, "label");
+  lua_rawgeti(L, idx, 1);
+  bool b = !lua_isnil(L, -2) || lua_type(L, -1) == LUA_TSTRING;
+  lua_pop(L, 2);
+  return b;
+}
+
+static json_t *parse_buttons(lua_State *L, int idx) {
+  json_t *rows = json_array();
+  idx = lua_absindex(L, idx);
+  lua_Integer n = luaL_len(L, idx);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, idx, i);
+    int e = lua_gettop(L);
+    json_t *row = json_array();
+    if (is_button(L, e)) {
+      json_array_append_new(row, parse_button(L, e));
+    } else if (lua_type(L, e) == LUA_TTABLE) {
+      lua_Integer m = luaL_len(L, e);
+      for (lua_Integer j = 1; j <= m; j++) {
+        lua_rawgeti(L, e, j);
+        json_array_append_new(row, parse_button(L, lua_gettop(L)));
+        lua_pop(L, 1);
+      }
+    } else {
+      json_decref(row);
+      json_decref(rows);
+      luaL_error(L, "ctx:reply: buttons[%d] must be a button or a row (a list of buttons)",
+                 (int)i);
+    }
+    lua_pop(L, 1);
+    if (json_array_size(row)) json_array_append_new(rows, row);
+    else json_decref(row);
+  }
+  return rows;
+}
+
+static int ctx_reply(lua_State *L) {
+  pl_run *run = ctx_run(L, "reply");
+  size_t len = 0;
+  int ttype = lua_type(L, 2);
+  const char *text = ttype == LUA_TSTRING || ttype == LUA_TNUMBER ? lua_tolstring(L, 2, &len) : NULL;
+  if (!text || len == 0)
+    return luaL_error(L, "ctx:reply: the text must be a non-empty string");
+  json_t *msg = json_object();
+  json_t *t = json_stringn(text, len);
+  if (!t) {
+    json_decref(msg);
+    return luaL_error(L, "ctx:reply: the text is not valid UTF-8");
+  }
+  json_object_set_new(msg, "text", t);
+  if (lua_type(L, 3) == LUA_TTABLE) {
+    lua_getfield(L, 3, "buttons");
+    if (!lua_isnil(L, -1)) {
+      if (lua_type(L, -1) != LUA_TTABLE) {
+        json_decref(msg);
+        return luaL_error(L, "ctx:reply: opts.buttons must be a list of rows");
+      }
+      json_object_set_new(msg, "buttons", parse_buttons(L, -1));
+    }
+    lua_pop(L, 1);
+  } else if (!lua_isnoneornil(L, 3)) {
+    json_decref(msg);
+    return luaL_error(L, "ctx:reply: the second argument must be an options table");
+  }
+  json_array_append_new(run->replies, msg);
+  return 0;
+}
+
+static const char *timer_name(lua_State *L, int idx, const char *method) {
+  size_t n;
+  const char *name = luaL_checklstring(L, idx, &n);
+  if (!id_ok(name, n, true))
+    luaL_error(L, "ctx:%s: timer name \"%s\" must be 1-64 of A-Z a-z 0-9 _ - . :", method, name);
+  return name;
+}
+
+static int ctx_remind_in(lua_State *L) {
+  pl_run *run = ctx_run(L, "remind_in");
+  int64_t ms;
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    double s = lua_tonumber(L, 2);
+    if (!(s > 0 && s < 10.0 * 366 * 86400))
+      return luaL_error(L, "ctx:remind_in: %f seconds is not a valid delay", s);
+    ms = (int64_t)llround(s * 1000);
+    if (ms < 1) ms = 1;
+  } else {
+    pl_err err;
+    if (pl_duration_parse(luaL_checkstring(L, 2), &ms, &err))
+      return luaL_error(L, "ctx:remind_in: %s", err.msg);
+  }
+  const char *name = timer_name(L, 3, "remind_in");
+  json_t *data = NULL;
+  if (!lua_isnoneornil(L, 4)) {
+    pl_err err;
+    if (pl_lua_to_json(L, 4, "timer data", &data, &err)) return luaL_error(L, "ctx:remind_in: %s", err.msg);
+  }
+  int64_t due = run->now_ms + ms;
+  json_object_set_new(run->timers, name,
+                      json_pack("{s:I,s:o}", "due", (json_int_t)due, "data", data ? data : json_null()));
+  lua_pushnumber(L, (lua_Number)due / 1000.0);
+  return 1;
+}
+
+static int ctx_cancel(lua_State *L) {
+  pl_run *run = ctx_run(L, "cancel");
+  const char *name = timer_name(L, 2, "cancel");
+  json_t *op = json_object_get(run->timers, name);
+  bool pending;
+  if (op)
+    pending = !json_is_null(op);
+  else {
+    pl_key k;
+    pl_key_init(&k, run->tenant_id);
+    pl_key_str0(&k, run->conv_key);
+    pl_key_bytes(&k, name, strlen(name));
+    pl_bytes v;
+    pending = pl_store_get(run->rtxn, PL_T_TIMER_IDX, k.b, k.len, &v) == 0;
+    /* The timer being handled right now is no longer pending. */
+    if (pending && run->ev->kind == PL_EV_TIMER && !strcmp(run->ev->text, name)) pending = false;
+  }
+  json_object_set_new(run->timers, name, json_null());
+  lua_pushboolean(L, pending);
+  return 1;
+}
+
+static int ctx_index(lua_State *L) {
+  ctx_ud *u = luaL_checkudata(L, 1, CTX_META);
+  const char *k = lua_tostring(L, 2);
+  if (k && !strcmp(k, "now")) {
+    lua_pushnumber(L, u->run ? (lua_Number)u->run->now_ms / 1000.0 : 0);
+    return 1;
+  }
+  lua_getmetatable(L, 1);
+  lua_getfield(L, -1, "methods");
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+  lua_getiuservalue(L, 1, 1);
+  lua_pushvalue(L, 2);
+  lua_rawget(L, -2);
+  return 1;
+}
+
+static int ctx_newindex(lua_State *L) {
+  const char *k = lua_tostring(L, 2);
+  if (k && !strcmp(k, "session")) {
+    if (lua_type(L, 3) != LUA_TTABLE) return luaL_error(L, "ctx.session must be a table");
+    lua_getiuservalue(L, 1, 1);
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "session");
+    return 0;
+  }
+  return luaL_error(L, "ctx.%s is read-only; keep conversation data in ctx.session",
+                    k ? k : "?");
+}
+
+static void push_ctx_meta(lua_State *L) {
+  if (luaL_newmetatable(L, CTX_META)) {
+    lua_newtable(L);
+    static const luaL_Reg methods[] = {
+        {"reply", ctx_reply}, {"remind_in", ctx_remind_in}, {"cancel", ctx_cancel}, {NULL, NULL}};
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "methods");
+    lua_pushcfunction(L, ctx_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, ctx_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushliteral(L, "ctx");
+    lua_setfield(L, -2, "__metatable");
+  }
+}
+
+void pl_api_install(pl_sandbox *sb) {
+  lua_State *L = sb->L;
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+  push_ctx_meta(L);
+  lua_pop(L, 1);
+  lua_newtable(L);
+  static const luaL_Reg bot[] = {{"command", bot_command}, {"on", bot_on},
+                                 {"fallback", bot_fallback}, {"migrate", bot_migrate},
+                                 {"log", bot_log}, {NULL, NULL}};
+  luaL_setfuncs(L, bot, 0);
+  lua_newtable(L);
+  static const luaL_Reg store[] = {{"get", store_get}, {"put", store_put},
+                                   {"delete", store_delete}, {"incr", store_incr},
+                                   {"scan", store_scan}, {NULL, NULL}};
+  luaL_setfuncs(L, store, 0);
+  lua_setfield(L, -2, "store");
+  lua_setglobal(L, "bot");
+}
+
+void pl_api_set_version(pl_sandbox *sb, const char *version) {
+  lua_getglobal(sb->L, "bot");
+  if (lua_istable(sb->L, -1)) {
+    lua_pushstring(sb->L, version);
+    lua_setfield(sb->L, -2, "version");
+  }
+  lua_pop(sb->L, 1);
+}
+
+/* ---- running an event ---- */
+
+static void push_ctx(lua_State *L, pl_run *run) {
+  ctx_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
+  u->run = run;
+  luaL_setmetatable(L, CTX_META);
+  lua_createtable(L, 0, 4);
+  pl_json_push(L, run->session_in);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+  }
+  lua_setfield(L, -2, "session");
+  pl_json_push(L, run->user);
+  lua_setfield(L, -2, "user");
+  lua_createtable(L, 0, 2);
+  lua_pushstring(L, run->ev->chat_id);
+  lua_setfield(L, -2, "id");
+  lua_pushstring(L, run->ev->channel);
+  lua_setfield(L, -2, "channel");
+  lua_setfield(L, -2, "chat");
+  lua_setiuservalue(L, -2, 1);
+}
+
+static void set_event_info(lua_State *L, int ctx, pl_run *run, const char *kind, const char *name) {
+  lua_getiuservalue(L, ctx, 1);
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, kind);
+  lua_setfield(L, -2, "kind");
+  lua_pushstring(L, run->text);
+  lua_setfield(L, -2, run->kind == PL_EV_TIMER ? "name" : "text");
+  if (name) {
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "name");
+  }
+  if (run->kind == PL_EV_TIMER) {
+    int64_t delay = run->now_ms - run->ev->due_ms;
+    lua_pushboolean(L, delay > PL_LATE_MS);
+    lua_setfield(L, -2, "late");
+    lua_pushinteger(L, run->ev->due_ms);
+    lua_setfield(L, -2, "due");
+    lua_pushinteger(L, delay);
+    lua_setfield(L, -2, "delay");
+  }
+  lua_setfield(L, -2, "event");
+  lua_pop(L, 1);
+}
+
+/* Pushes the handler for the run and its argument; returns the event kind name or NULL. */
+static const char *route(lua_State *L, pl_run *run, const char **name) {
+  lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+  int h = lua_gettop(L);
+  const char *kind = NULL;
+  *name = NULL;
+  if (run->kind == PL_EV_TEXT && run->text[0] == '/') {
+    const char *p = run->text + 1;
+    size_t n = strcspn(p, " @\n");
+    const char *args = p + n;
+    if (*args == '@') args += strcspn(args, " \n");
+    while (*args == ' ' || *args == '\n') args++;
+    lua_pushlstring(L, p, n);
+    *name = lua_tostring(L, -1);
+    lua_replace(L, h); /* keep the name alive in the handlers slot */
+    lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+    h = lua_gettop(L);
+    bool is_start = !strcmp(*name, "start");
+    if (is_start && lua_getfield(L, h, "start") == LUA_TFUNCTION) {
+      kind = "start";
+      if (*args) lua_pushstring(L, args);
+      else lua_pushnil(L);
+    } else {
+      if (is_start) lua_pop(L, 1);
+      lua_pushfstring(L, "command:%s", *name);
+      if (lua_rawget(L, h) == LUA_TFUNCTION) {
+        kind = is_start ? "start" : "command";
+        lua_pushstring(L, args);
+      } else
+        lua_pop(L, 1);
+    }
+  } else if (run->kind == PL_EV_TEXT) {
+    if (lua_getfield(L, h, "message") == LUA_TFUNCTION) {
+      kind = "message";
+      lua_pushstring(L, run->text);
+    } else
+      lua_pop(L, 1);
+  } else if (run->kind == PL_EV_BUTTON) {
+    lua_pushfstring(L, "button:%s", run->text);
+    if (lua_rawget(L, h) == LUA_TFUNCTION || (lua_pop(L, 1), lua_getfield(L, h, "button")) == LUA_TFUNCTION) {
+      kind = "button";
+      lua_pushstring(L, run->text);
+    } else
+      lua_pop(L, 1);
+  } else {
+    lua_pushfstring(L, "timer:%s", run->text);
+    if (lua_rawget(L, h) == LUA_TFUNCTION) {
+      kind = "timer";
+      pl_json_push(L, run->ev->data);
+    } else
+      lua_pop(L, 1);
+  }
+  if (!kind) {
+    if (lua_getfield(L, h, "fallback") == LUA_TFUNCTION) {
+      kind = run->kind == PL_EV_BUTTON ? "button" : run->kind == PL_EV_TIMER ? "timer" : "message";
+      lua_pushstring(L, run->text);
+    } else {
+      lua_pop(L, 2); /* nil, handlers */
+      return NULL;
+    }
+  }
+  lua_remove(L, h); /* handlers (or the command name, still referenced by *name) */
+  return kind;
+}
+
+int pl_api_run(pl_sandbox *sb, const char *version, pl_run *run, pl_err *err) {
+  lua_State *L = sb->L;
+  int top = lua_gettop(L);
+  run->alive = true;
+  sb->current_run = run;
+  push_ctx(L, run);
+  int ctx = lua_gettop(L);
+  int rc = 0;
+
+  /* An older code version saved this session: let the script upgrade it first. */
+  if (run->session_version && strcmp(run->session_version, version) != 0 &&
+      json_object_size(run->session_in) > 0) {
+    lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
+    if (lua_getfield(L, -1, "migrate") == LUA_TFUNCTION) {
+      lua_remove(L, -2);
+      lua_getiuservalue(L, ctx, 1);
+      lua_getfield(L, -1, "session");
+      lua_remove(L, -2);
+      int sess = lua_gettop(L);
+      lua_pushvalue(L, sess);
+      lua_insert(L, sess - 1); /* keep a reference below the call */
+      lua_pushstring(L, run->session_version);
+      lua_pushvalue(L, ctx);
+      rc = pl_sandbox_run(sb, 3, 1, err);
+      if (rc == 0) {
+        if (lua_istable(L, -1)) {
+          lua_getiuservalue(L, ctx, 1);
+          lua_pushvalue(L, -2);
+          lua_setfield(L, -2, "session");
+          lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 1); /* the kept session */
+    } else
+      lua_pop(L, 2);
+  }
+
+  const char *name = NULL;
+  const char *kind = rc ? NULL : route(L, run, &name);
+  if (kind) {
+    set_event_info(L, ctx, run, kind, name);
+    lua_pushvalue(L, ctx);
+    lua_insert(L, -2); /* fn, ctx, arg */
+    run->handled = true;
+    rc = pl_sandbox_run(sb, 2, 0, err);
+  }
+  if (rc == 0) {
+    lua_getiuservalue(L, ctx, 1);
+    lua_getfield(L, -1, "session");
+    rc = pl_lua_to_json(L, -1, "ctx.session", &run->session_out, err);
+    if (rc) rc = PL_ESCRIPT;
+  }
+  run->alive = false;
+  sb->current_run = NULL;
+  lua_settop(L, top);
+  return rc;
+}

@@ -1,0 +1,456 @@
+/* The tenant sandbox (see sandbox.h): capped allocator, instruction budget, allowlisted
+ * globals, text-only load, restricted require, and the runtime clock behind os.time. */
+#include <ctype.h>
+#include <errno.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox.h"
+
+#define PL_HOOK_STEP 1000
+#define PL_ERROR_SLACK ((size_t)1 << 20) /* room to build an error message past the cap */
+#define PL_MAX_SOURCE ((size_t)4 << 20)
+#define LOADED_KEY "parley.loaded"
+
+static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  pl_sandbox *sb = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    free(ptr);
+    sb->mem_used -= old;
+    return NULL;
+  }
+  if (nsize > old) {
+    size_t cap = sb->mem_cap + (sb->in_error ? PL_ERROR_SLACK : 0);
+    if (sb->mem_used + (nsize - old) > cap) {
+      sb->mem_exceeded = true;
+      return NULL;
+    }
+  }
+  void *p = realloc(ptr, nsize);
+  if (!p) return NULL;
+  sb->mem_used = sb->mem_used - old + nsize;
+  return p;
+}
+
+pl_sandbox *pl_sandbox_of(lua_State *L) {
+  void *ud;
+  lua_getallocf(L, &ud);
+  return ud;
+}
+
+static void sb_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  pl_sandbox *sb = pl_sandbox_of(L);
+  sb->budget_left -= PL_HOOK_STEP;
+  if (sb->budget_left < 0) {
+    sb->budget_exceeded = true;
+    /* From now on stop at every instruction, so a pcall loop cannot outrun us. */
+    lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
+    luaL_error(L, "instruction budget exceeded (%I instructions per event): the handler "
+               "runs too long or loops forever", (lua_Integer)sb->budget);
+  }
+}
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
+  const unsigned char *c = p;
+  for (size_t i = 0; i < n; i++) {
+    h ^= c[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static char *read_file(const char *path, size_t *len, pl_err *err, const char *display) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    pl_err_set(err, errno == ENOENT ? PL_ENOTFOUND : PL_EIO, "%s: cannot open: %s", display,
+               strerror(errno));
+    return NULL;
+  }
+  char *buf = malloc(PL_MAX_SOURCE + 1);
+  size_t n = buf ? fread(buf, 1, PL_MAX_SOURCE + 1, f) : 0;
+  fclose(f);
+  if (!buf || n > PL_MAX_SOURCE) {
+    free(buf);
+    pl_err_set(err, PL_EINVAL, "%s: file larger than %zu bytes", display, PL_MAX_SOURCE);
+    return NULL;
+  }
+  buf[n] = 0;
+  *len = n;
+  return buf;
+}
+
+static int load_source(lua_State *L, const char *buf, size_t len, const char *display,
+                       pl_err *err) {
+  char chunkname[600];
+  snprintf(chunkname, sizeof chunkname, "@%s", display);
+  if (len > 0 && buf[0] == LUA_SIGNATURE[0])
+    return pl_err_set(err, PL_EINVAL, "%s: binary (precompiled) chunks are refused; ship the "
+                      "Lua source", display);
+  int rc = luaL_loadbufferx(L, buf, len, chunkname, "t");
+  if (rc != LUA_OK) {
+    pl_err_set(err, rc == LUA_ERRMEM ? PL_EBUDGET : PL_ESCRIPT, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return rc == LUA_ERRMEM ? PL_EBUDGET : PL_ESCRIPT;
+  }
+  return 0;
+}
+
+/* Loads onto L, which may be a coroutine of the sandbox (require inside a handler). */
+static int load_file_on(pl_sandbox *sb, lua_State *L, const char *path, const char *display,
+                        pl_err *err) {
+  size_t len;
+  char *buf = read_file(path, &len, err, display);
+  if (!buf) return PL_EIO;
+  sb->hash = fnv1a(sb->hash, display, strlen(display));
+  sb->hash = fnv1a(sb->hash, buf, len);
+  int rc = load_source(L, buf, len, display, err);
+  free(buf);
+  return rc;
+}
+
+int pl_sandbox_load_file(pl_sandbox *sb, const char *path, const char *display, pl_err *err) {
+  return load_file_on(sb, sb->L, path, display, err);
+}
+
+int pl_sandbox_syntax_check(const char *path, const char *display, pl_err *err) {
+  size_t len;
+  char *buf = read_file(path, &len, err, display);
+  if (!buf) return PL_EIO;
+  lua_State *L = luaL_newstate();
+  int rc = L ? load_source(L, buf, len, display, err) : PL_ENOMEM;
+  if (L) lua_close(L);
+  free(buf);
+  return rc;
+}
+
+/* ---- restricted globals ---- */
+
+/* __index for tables that lost dangerous fields: a clear error instead of nil. */
+static int sb_index_denied(lua_State *L) {
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  if (lua_isnil(L, -1)) return 1;
+  return luaL_error(L, "%s", lua_tostring(L, -1));
+}
+
+static void deny_fields(lua_State *L, int tidx, const char *prefix, const char *const *names,
+                        const char *why) {
+  tidx = lua_absindex(L, tidx);
+  lua_newtable(L); /* metatable */
+  lua_newtable(L); /* name -> message */
+  for (const char *const *n = names; *n; n++) {
+    lua_pushnil(L);
+    lua_setfield(L, tidx, *n);
+    lua_pushfstring(L, "%s%s is not available in parley's sandbox: %s", prefix, *n, why);
+    lua_setfield(L, -2, *n);
+  }
+  lua_pushcclosure(L, sb_index_denied, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, "sandboxed");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, tidx);
+}
+
+static int sb_print(lua_State *L) {
+  pl_sandbox *sb = pl_sandbox_of(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  int n = lua_gettop(L);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) luaL_addchar(&b, ' ');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  pl_log_printf(sb->log, sb->log_name, "%s", lua_tostring(L, -1));
+  return 0;
+}
+
+static int sb_load(lua_State *L) {
+  const char *mode = luaL_optstring(L, 3, "t");
+  if (strchr(mode, 'b') || (lua_type(L, 1) == LUA_TSTRING && lua_tostring(L, 1)[0] == 27))
+    return luaL_error(L, "load: binary chunks are refused in parley's sandbox; load source text");
+  int n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1)); /* the real load */
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, 2);
+  lua_pushliteral(L, "t");
+  if (n >= 4)
+    lua_pushvalue(L, 4);
+  lua_call(L, n >= 4 ? 4 : 3, 2);
+  return 2;
+}
+
+static int sb_collectgarbage(lua_State *L) {
+  const char *opt = luaL_optstring(L, 1, "collect");
+  if (strcmp(opt, "count") && strcmp(opt, "step") && strcmp(opt, "collect"))
+    return luaL_error(L, "collectgarbage(\"%s\") is not available in parley's sandbox; use "
+                      "\"count\", \"step\" or \"collect\"", opt);
+  lua_settop(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+static int sb_os_time(lua_State *L) {
+  if (lua_isnoneornil(L, 1)) {
+    pl_sandbox *sb = pl_sandbox_of(L);
+    lua_pushinteger(L, pl_clock_now_ms(sb->clock) / 1000);
+    return 1;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+static int sb_os_date(lua_State *L) {
+  int n = lua_gettop(L);
+  if (n == 0) lua_pushliteral(L, "%c");
+  if (lua_gettop(L) < 2 || lua_isnil(L, 2)) {
+    pl_sandbox *sb = pl_sandbox_of(L);
+    lua_settop(L, 1);
+    lua_pushinteger(L, pl_clock_now_ms(sb->clock) / 1000);
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+static bool module_name_ok(const char *name) {
+  size_t n = strlen(name);
+  if (n == 0 || n > 128 || name[0] == '.' || name[n - 1] == '.' || strstr(name, ".."))
+    return false;
+  for (const char *p = name; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.') return false;
+  return true;
+}
+
+static int file_exists(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  fclose(f);
+  return 1;
+}
+
+static int sb_require(lua_State *L) {
+  pl_sandbox *sb = pl_sandbox_of(L);
+  const char *name = luaL_checkstring(L, 1);
+  if (!module_name_ok(name))
+    return luaL_error(L, "require \"%s\": module names may contain only letters, digits, _, - "
+                      "and dots (no paths); modules load from the tenant folder or scripts/lib",
+                      name);
+  lua_getfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
+  lua_getfield(L, -1, name);
+  if (lua_toboolean(L, -1)) {
+    if (lua_type(L, -1) == LUA_TLIGHTUSERDATA)
+      return luaL_error(L, "require \"%s\": circular require (the module requires itself)", name);
+    return 1;
+  }
+  lua_pop(L, 1);
+  char rel[160], path[1200], display[1200];
+  snprintf(rel, sizeof rel, "%s.lua", name);
+  for (char *p = rel; p < rel + strlen(name); p++)
+    if (*p == '.') *p = '/';
+  const char *roots[2] = {sb->tenant_dir, sb->lib_dir};
+  int found = -1;
+  for (int i = 0; i < 2 && found < 0; i++) {
+    if (!roots[i]) continue;
+    snprintf(path, sizeof path, "%s/%s", roots[i], rel);
+    if (file_exists(path)) found = i;
+  }
+  if (found < 0)
+    return luaL_error(L, "require \"%s\": module not found (looked for %s in %s%s%s)", name, rel,
+                      sb->tenant_dir ? sb->tenant_dir : "?", sb->lib_dir ? " and " : "",
+                      sb->lib_dir ? sb->lib_dir : "");
+  snprintf(display, sizeof display, "%s/%s", roots[found], rel);
+  lua_pushlightuserdata(L, (void *)sb); /* "loading" marker */
+  lua_setfield(L, -2, name);
+  pl_err err;
+  if (load_file_on(sb, L, path, display, &err) != 0) {
+    lua_pushnil(L);
+    lua_setfield(L, -2, name);
+    return luaL_error(L, "%s", err.msg);
+  }
+  lua_pushstring(L, name);
+  lua_call(L, 1, 1);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushboolean(L, 1);
+  }
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, name);
+  return 1;
+}
+
+static void open_lib(lua_State *L, const char *name, lua_CFunction f) {
+  luaL_requiref(L, name, f, 1);
+  lua_pop(L, 1);
+}
+
+static void build_env(pl_sandbox *sb, bool bare) {
+  lua_State *L = sb->L;
+  open_lib(L, "_G", luaopen_base);
+  open_lib(L, LUA_TABLIBNAME, luaopen_table);
+  open_lib(L, LUA_STRLIBNAME, luaopen_string);
+  open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+  open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
+  open_lib(L, LUA_COLIBNAME, luaopen_coroutine);
+  /* The loaded-modules table luaL_requiref keeps would expose every library. */
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+
+  lua_pushglobaltable(L);
+  int g = lua_gettop(L);
+  lua_getfield(L, g, "load");
+  lua_pushcclosure(L, sb_load, 1);
+  lua_setfield(L, g, "load");
+  lua_getfield(L, g, "collectgarbage");
+  lua_pushcclosure(L, sb_collectgarbage, 1);
+  lua_setfield(L, g, "collectgarbage");
+  lua_pushcfunction(L, sb_print);
+  lua_setfield(L, g, "print");
+
+  /* os: only time, date, clock, difftime; time and date read the runtime clock. */
+  luaopen_os(L);
+  int os = lua_gettop(L);
+  lua_newtable(L);
+  int safe = lua_gettop(L);
+  lua_getfield(L, os, "time");
+  lua_pushcclosure(L, sb_os_time, 1);
+  lua_setfield(L, safe, "time");
+  lua_getfield(L, os, "date");
+  lua_pushcclosure(L, sb_os_date, 1);
+  lua_setfield(L, safe, "date");
+  lua_getfield(L, os, "clock");
+  lua_setfield(L, safe, "clock");
+  lua_getfield(L, os, "difftime");
+  lua_setfield(L, safe, "difftime");
+  static const char *const os_denied[] = {"execute", "exit",    "getenv", "remove",    "rename",
+                                          "tmpname", "setlocale", NULL};
+  deny_fields(L, safe, "os.", os_denied,
+              "tenants cannot run programs or touch files; keep data in ctx.session or bot.store");
+  lua_setfield(L, g, "os");
+  lua_pop(L, 1); /* real os */
+
+  lua_getfield(L, g, "string");
+  static const char *const str_denied[] = {"dump", NULL};
+  deny_fields(L, -1, "string.", str_denied, "bytecode cannot be produced or loaded");
+  lua_pop(L, 1);
+
+  if (!bare) {
+    lua_pushcfunction(L, sb_require);
+    lua_setfield(L, g, "require");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
+  }
+  static const char *const g_denied[] = {"io", "debug", "package", "dofile", "loadfile",
+                                         "loadstring", "module", NULL};
+  deny_fields(L, g, "", g_denied,
+              "tenant scripts cannot touch files or the interpreter; use require for your "
+              "modules, ctx.session and bot.store for data");
+  lua_pop(L, 1);
+}
+
+int pl_sandbox_open(pl_sandbox **out, const pl_sandbox_opts *opts, pl_err *err) {
+  pl_sandbox *sb = calloc(1, sizeof *sb);
+  if (!sb) return pl_err_set(err, PL_ENOMEM, "out of memory");
+  sb->mem_cap = opts->memory ? opts->memory : PL_DEFAULT_MEMORY;
+  sb->budget = opts->instructions ? opts->instructions : PL_DEFAULT_INSTRUCTIONS;
+  sb->clock = opts->clock;
+  sb->log = opts->log;
+  sb->hash = 1469598103934665603ULL;
+  sb->tenant_dir = opts->tenant_dir ? strdup(opts->tenant_dir) : NULL;
+  sb->lib_dir = opts->lib_dir ? strdup(opts->lib_dir) : NULL;
+  sb->log_name = strdup(opts->log_name ? opts->log_name : "?");
+  sb->L = lua_newstate(sb_alloc, sb);
+  if (!sb->L) {
+    pl_sandbox_close(sb);
+    return pl_err_set(err, PL_ENOMEM, "cannot create a Lua state (memory limit too small?)");
+  }
+  lua_sethook(sb->L, sb_hook, LUA_MASKCOUNT, PL_HOOK_STEP);
+  sb->budget_left = sb->budget;
+  build_env(sb, opts->tenant_dir == NULL);
+  *out = sb;
+  return 0;
+}
+
+void pl_sandbox_close(pl_sandbox *sb) {
+  if (!sb) return;
+  if (sb->L) lua_close(sb->L);
+  free(sb->tenant_dir);
+  free(sb->lib_dir);
+  free(sb->log_name);
+  free(sb);
+}
+
+/* The first Lua frame of a failed coroutine, for "file:line:" on errors raised in C
+ * (memory errors have no position of their own). */
+static void error_where(lua_State *co, char *buf, size_t n) {
+  lua_Debug ar;
+  buf[0] = 0;
+  for (int level = 0; lua_getstack(co, level, &ar); level++) {
+    if (lua_getinfo(co, "Sl", &ar) && ar.currentline > 0) {
+      snprintf(buf, n, "%s:%d: ", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+}
+
+int pl_sandbox_run(pl_sandbox *sb, int nargs, int nresults, pl_err *err) {
+  lua_State *L = sb->L;
+  sb->budget_left = sb->budget;
+  sb->budget_exceeded = false;
+  sb->mem_exceeded = false;
+  lua_State *co = lua_newthread(L);
+  lua_insert(L, -(nargs + 2)); /* thread below function and args */
+  lua_xmove(L, co, nargs + 1);
+  int nres = 0;
+  int status = lua_resume(co, L, nargs, &nres);
+  int rc = 0;
+  if (status == LUA_OK) {
+    if (nresults > 0) {
+      if (nres < nresults) {
+        for (int i = nres; i < nresults; i++) lua_pushnil(co);
+      } else if (nres > nresults) {
+        lua_pop(co, nres - nresults);
+      }
+      lua_xmove(co, L, nresults);
+    }
+  } else if (status == LUA_YIELD) {
+    rc = pl_err_set(err, PL_ESCRIPT, "a handler yielded outside a parley call "
+                    "(coroutine.yield at the top level of a handler is not allowed)");
+  } else {
+    sb->in_error = true;
+    char where[300];
+    error_where(co, where, sizeof where);
+    if (sb->mem_exceeded || status == LUA_ERRMEM) {
+      rc = pl_err_set(err, PL_EBUDGET, "%smemory limit exceeded (%zu KiB for this tenant's "
+                      "Lua state): the script builds too much data", where, sb->mem_cap >> 10);
+    } else {
+      const char *msg = lua_tostring(co, -1);
+      if (msg)
+        rc = pl_err_set(err, sb->budget_exceeded ? PL_EBUDGET : PL_ESCRIPT, "%s", msg);
+      else
+        rc = pl_err_set(err, PL_ESCRIPT, "%serror object is a %s value", where,
+                        luaL_typename(co, -1));
+    }
+  }
+  if (status == LUA_OK && nresults > 0)
+    lua_remove(L, -(nresults + 1)); /* the thread, below the results */
+  else
+    lua_pop(L, 1);
+  if (rc) {
+    lua_resetthread(co);
+    lua_gc(L, LUA_GCCOLLECT);
+    sb->in_error = false;
+  }
+  return rc;
+}

@@ -1,0 +1,269 @@
+/* `parley serve`: the daemon. Loads every tenant folder under --tenants, fires timers
+ * on time, reloads tenants live (inotify tells it when to look, signatures say what
+ * changed, SIGHUP forces a look, a slow poll catches what inotify misses), starts new
+ * folders and stops removed ones, and exits cleanly on SIGTERM. Signals and file events
+ * are handled by the loop between two events, so an event is never cut in half. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include "cli.h"
+#include "runtime.h"
+#include "watch.h"
+
+typedef struct watched {
+  char *key;
+  uv_fs_event_t h;
+  uint64_t broken_sig; /* signature of a folder that failed to load, 0 if none */
+  bool seen;
+  struct serve *s;
+} watched;
+
+typedef struct serve {
+  pl_runtime *rt;
+  uv_loop_t *loop;
+  char *root;
+  uv_timer_t timer, debounce, poll;
+  uv_signal_t sigterm, sigint, sighup;
+  uv_fs_event_t root_ev;
+  watched **w;
+  size_t nw, capw;
+} serve;
+
+static const char serve_usage[] =
+    "usage: parley serve --tenants DIR --data PATH [--listen ADDR:PORT]\n"
+    "\n"
+    "Run every tenant folder under DIR (a folder holding a tenant.lua). Tenants reload\n"
+    "live when their files change (SIGHUP forces a check); new folders start, removed\n"
+    "ones stop. SIGTERM or SIGINT: finish the current event, commit, exit 0.\n"
+    "\n"
+    "  --tenants DIR      folder of tenant folders\n"
+    "  --data PATH        the LMDB store (created if missing)\n"
+    "  --listen ADDR:PORT address for the HTTP server (validated; HTTP arrives with the\n"
+    "                     channel pipeline)\n"
+    "\n"
+    "Exit codes: 0 stopped cleanly, 1 could not start, 2 usage error.\n";
+
+static void on_deliver(void *ud, pl_tenant *t, const char *channel, const char *chat_id,
+                       const json_t *user, const json_t *reply) {
+  (void)ud;
+  (void)user;
+  const char *text = json_string_value(json_object_get(reply, "text"));
+  printf("%s %s:%s ", t->key, channel, chat_id);
+  for (const char *p = text; *p; p++) {
+    if (*p == '\n') fputs("\\n", stdout);
+    else putchar(*p);
+  }
+  putchar('\n');
+  fflush(stdout);
+}
+
+static void schedule(serve *s);
+static void rescan(serve *s);
+
+static void on_timer(uv_timer_t *h) {
+  serve *s = h->data;
+  pl_err err;
+  pl_runtime_fire_due(s->rt, pl_clock_now_ms(&s->rt->clock), false, &err);
+  schedule(s);
+}
+
+static void schedule(serve *s) {
+  int64_t due = pl_runtime_next_due(s->rt, NULL);
+  int64_t wait = due == INT64_MAX ? 1000 : due - pl_clock_now_ms(&s->rt->clock);
+  if (wait > 1000) wait = 1000; /* re-read other processes' timers now and then */
+  uv_timer_start(&s->timer, on_timer, wait > 0 ? (uint64_t)wait : 0, 0);
+}
+
+static void on_debounce(uv_timer_t *h) { rescan(h->data); }
+
+static void on_fs(uv_fs_event_t *h, const char *f, int ev, int status) {
+  serve *s = h->data;
+  uv_timer_start(&s->debounce, on_debounce, 20, 0);
+}
+
+static watched *find_watch(serve *s, const char *key) {
+  for (size_t i = 0; i < s->nw; i++)
+    if (!strcmp(s->w[i]->key, key)) return s->w[i];
+  return NULL;
+}
+
+static void free_watch(uv_handle_t *h) {
+  watched *w = h->data;
+  free(w->key);
+  free(w);
+}
+
+static watched *add_watch(serve *s, const char *key, const char *dir) {
+  watched *w = calloc(1, sizeof *w);
+  w->key = strdup(key);
+  w->s = s;
+  uv_fs_event_init(s->loop, &w->h);
+  w->h.data = s;
+  uv_fs_event_start(&w->h, on_fs, dir, 0);
+  if (s->nw == s->capw) {
+    s->capw = s->capw ? s->capw * 2 : 16;
+    s->w = realloc(s->w, s->capw * sizeof *s->w);
+  }
+  s->w[s->nw++] = w;
+  return w;
+}
+
+static void drop_watch(serve *s, size_t i) {
+  watched *w = s->w[i];
+  s->w[i] = s->w[--s->nw];
+  uv_fs_event_stop(&w->h);
+  w->h.data = w;
+  uv_close((uv_handle_t *)&w->h, free_watch);
+}
+
+static void rescan(serve *s) {
+  for (size_t i = 0; i < s->nw; i++) s->w[i]->seen = false;
+  DIR *d = opendir(s->root);
+  struct dirent *e;
+  char dir[1200], cfg[1300];
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(dir, sizeof dir, "%s/%s", s->root, e->d_name);
+    snprintf(cfg, sizeof cfg, "%s/tenant.lua", dir);
+    struct stat st;
+    if (stat(cfg, &st) != 0) continue;
+    watched *w = find_watch(s, e->d_name);
+    if (!w) w = add_watch(s, e->d_name, dir);
+    w->seen = true;
+    pl_tenant *t = pl_runtime_find_tenant(s->rt, e->d_name);
+    pl_err err;
+    if (t) {
+      if (pl_watch_signature(t->dir) == t->signature) continue;
+      if (pl_runtime_reload_tenant(s->rt, t, &err) == 0)
+        pl_log_printf(&s->rt->log, t->key, "reloaded (version %.12s)", t->code->version);
+      else
+        pl_log_printf(&s->rt->log, t->key, "reload failed, old code keeps serving: %s", err.msg);
+      continue;
+    }
+    uint64_t sig = pl_watch_signature(dir);
+    if (w->broken_sig == sig) continue;
+    if (pl_runtime_add_tenant(s->rt, dir, &t, &err) == 0) {
+      w->broken_sig = 0;
+      pl_log_printf(&s->rt->log, t->key, "started (version %.12s)", t->code->version);
+    } else {
+      w->broken_sig = sig;
+      pl_log_printf(&s->rt->log, e->d_name, "failed to load, not serving: %s", err.msg);
+    }
+  }
+  if (d) closedir(d);
+  for (size_t i = 0; i < s->nw;) {
+    if (s->w[i]->seen) {
+      i++;
+      continue;
+    }
+    pl_tenant *t = pl_runtime_find_tenant(s->rt, s->w[i]->key);
+    if (t) {
+      pl_log_printf(&s->rt->log, t->key, "stopped (folder removed)");
+      pl_runtime_remove_tenant(s->rt, t);
+    }
+    drop_watch(s, i);
+  }
+  schedule(s);
+}
+
+static void on_poll(uv_timer_t *h) {
+  serve *s = h->data;
+  for (size_t i = 0; i < s->rt->ntenants; i++) pl_timers_refresh(s->rt, s->rt->tenants[i]);
+  rescan(s);
+}
+
+static void close_cb(uv_handle_t *h) { (void)h; }
+
+static void on_stop(uv_signal_t *h, int signum) {
+  serve *s = h->data;
+  pl_log_printf(&s->rt->log, NULL, "stopping (signal %d): no event in progress, all committed",
+                signum);
+  uv_timer_stop(&s->timer);
+  uv_timer_stop(&s->debounce);
+  uv_timer_stop(&s->poll);
+  uv_close((uv_handle_t *)&s->timer, close_cb);
+  uv_close((uv_handle_t *)&s->debounce, close_cb);
+  uv_close((uv_handle_t *)&s->poll, close_cb);
+  uv_close((uv_handle_t *)&s->sigterm, close_cb);
+  uv_close((uv_handle_t *)&s->sigint, close_cb);
+  uv_close((uv_handle_t *)&s->sighup, close_cb);
+  uv_fs_event_stop(&s->root_ev);
+  uv_close((uv_handle_t *)&s->root_ev, close_cb);
+  while (s->nw) drop_watch(s, s->nw - 1);
+}
+
+static void on_hup(uv_signal_t *h, int signum) {
+  serve *s = h->data;
+  pl_log_printf(&s->rt->log, NULL, "SIGHUP: checking every tenant folder");
+  rescan(s);
+}
+
+static bool listen_ok(const char *a) {
+  const char *colon = strrchr(a, ':');
+  if (!colon || colon == a) return false;
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  return *end == 0 && port > 0 && port < 65536;
+}
+
+int pl_cmd_serve(int argc, char **argv) {
+  const char *tenants = NULL, *data = NULL, *listen = NULL, *pos[1];
+  int npos;
+  pl_opt opts[] = {{"--tenants", &tenants, NULL}, {"--data", &data, NULL},
+                   {"--listen", &listen, NULL}, {NULL, NULL, NULL}};
+  int prc = pl_cli_parse("serve", argc, argv, opts, pos, 0, &npos, serve_usage);
+  if (prc == -2) return PL_EXIT_OK;
+  if (prc < 0) return PL_EXIT_USAGE;
+  if (!tenants || !data) {
+    fprintf(stderr, "parley serve: give --tenants DIR and --data PATH (see parley serve --help)\n");
+    return PL_EXIT_USAGE;
+  }
+  if (listen && !listen_ok(listen)) {
+    fprintf(stderr, "parley serve: --listen %s: expected ADDR:PORT, like 127.0.0.1:8080\n", listen);
+    return PL_EXIT_USAGE;
+  }
+  struct stat st;
+  if (stat(tenants, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "parley serve: --tenants %s: not a folder\n", tenants);
+    return PL_EXIT_FAIL;
+  }
+  int64_t t0 = pl_clock_mono_ns();
+  serve s = {.root = strdup(tenants)};
+  pl_err err;
+  if (pl_runtime_open(&s.rt, data, NULL, &err)) {
+    fprintf(stderr, "parley serve: %s\n", err.msg);
+    free(s.root);
+    return PL_EXIT_FAIL;
+  }
+  s.rt->deliver = on_deliver;
+  s.loop = uv_default_loop();
+  uv_timer_init(s.loop, &s.timer);
+  uv_timer_init(s.loop, &s.debounce);
+  uv_timer_init(s.loop, &s.poll);
+  uv_signal_init(s.loop, &s.sigterm);
+  uv_signal_init(s.loop, &s.sigint);
+  uv_signal_init(s.loop, &s.sighup);
+  uv_fs_event_init(s.loop, &s.root_ev);
+  s.timer.data = s.debounce.data = s.poll.data = s.sigterm.data = s.sigint.data =
+      s.sighup.data = s.root_ev.data = &s;
+  uv_signal_start(&s.sigterm, on_stop, SIGTERM);
+  uv_signal_start(&s.sigint, on_stop, SIGINT);
+  uv_signal_start(&s.sighup, on_hup, SIGHUP);
+  uv_fs_event_start(&s.root_ev, on_fs, tenants, 0);
+  uv_timer_start(&s.poll, on_poll, 2000, 2000);
+  rescan(&s);
+  pl_log_printf(&s.rt->log, NULL, "serving %zu tenants (started in %.1f ms)", s.rt->ntenants,
+                (double)(pl_clock_mono_ns() - t0) / 1e6);
+  pl_runtime_fire_due(s.rt, pl_clock_now_ms(&s.rt->clock), false, &err);
+  schedule(&s);
+  uv_run(s.loop, UV_RUN_DEFAULT);
+  uv_loop_close(s.loop);
+  free(s.w);
+  pl_runtime_close(s.rt);
+  free(s.root);
+  return PL_EXIT_OK;
+}

@@ -1,0 +1,54 @@
+/* A tenant: one folder (tenant.lua + bot.lua + modules) and the compiled code serving
+ * it. A pl_code is one loaded version in its own sandbox; reload builds a new pl_code
+ * beside the old one and swaps it in only if it loaded cleanly.
+ *
+ * Ownership: pl_tenant owns its strings and its current pl_code; pl_code owns its
+ * sandbox and its config. */
+#ifndef PL_TENANT_H
+#define PL_TENANT_H
+#include <jansson.h>
+#include <stdint.h>
+
+#include "sandbox.h"
+
+typedef struct pl_tenant_config {
+  char *name, *locale, *timezone, *error_reply;
+  int64_t instructions;
+  size_t memory;
+  json_t *channels;
+} pl_tenant_config;
+
+typedef struct pl_code {
+  pl_sandbox *sb;
+  pl_tenant_config cfg;
+  char version[17];
+} pl_code;
+
+typedef struct pl_tenant {
+  char *key; /* folder name: the tenant's stable identity in storage */
+  char *dir;
+  uint32_t id;
+  pl_code *code;
+  uint64_t signature;  /* of the folder's files when code was loaded */
+  int64_t next_due_ms; /* earliest pending timer, INT64_MAX if none */
+} pl_tenant;
+
+typedef struct pl_code_env {
+  const char *lib_dir;
+  const pl_clock *clock;
+  const pl_log *log;
+} pl_code_env;
+
+/* Reads and validates DIR/tenant.lua (in a bare sandbox). */
+int pl_tenant_config_load(const char *dir, pl_tenant_config *cfg, uint64_t *hash, pl_err *err);
+void pl_tenant_config_free(pl_tenant_config *cfg);
+
+/* Loads one version of the tenant in DIR: config, sandbox, bot.lua top level. */
+int pl_code_load(pl_code **out, const char *dir, const char *key, const pl_code_env *env,
+                 pl_err *err);
+void pl_code_free(pl_code *c);
+
+/* Parses "64MB", "512KB", "1GB" or a number of bytes. */
+int pl_size_parse(const char *s, size_t *out);
+
+#endif
