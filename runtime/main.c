@@ -34,8 +34,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "check")) return pl_cmd_check(argc - 2, argv + 2);
   if (!strcmp(cmd, "history")) return pl_cmd_history(argc - 2, argv + 2);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-    printf("parley %s (%s, libuv %s, %s)\n", PARLEY_VERSION, LUA_RELEASE, uv_version_string(),
-           MDB_VERSION_STRING);
+    printf("parley %s (%s, libuv %s, LMDB %d.%d.%d)\n", PARLEY_VERSION, LUA_RELEASE,
+           uv_version_string(), MDB_VERSION_MAJOR, MDB_VERSION_MINOR, MDB_VERSION_PATCH);
     return PL_EXIT_OK;
   }
   if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -11,8 +11,10 @@ Usage: python3 test_bad_input.py PATH/TO/parley
 """
 
 import re
+import sys
 
-import harness
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import harness  # noqa: E402  (tests/integration/harness.py)
 
 BROKEN_LINE = 5    # the syntax error in fixtures/syntax_error/bot.lua
 REMIND_LINE = 5    # the ctx:remind_in("soon", ...) call in fixtures/bad_duration/bot.lua

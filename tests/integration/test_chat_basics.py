@@ -11,8 +11,10 @@ Usage: python3 test_chat_basics.py PATH/TO/parley
 """
 
 import re
+import sys
 
-import harness
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import harness  # noqa: E402  (tests/integration/harness.py)
 
 BOT_LINE = re.compile(r"^(\(to \S+\) )?(R: |\[\d+\] )")
 

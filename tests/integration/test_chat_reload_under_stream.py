@@ -13,10 +13,12 @@ Usage: python3 test_chat_reload_under_stream.py PATH/TO/parley
 
 import os
 import re
+import sys
 import threading
 import time
 
-import harness
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import harness  # noqa: E402  (tests/integration/harness.py)
 
 LINES = 300
 INTERVAL = 0.010  # seconds between input lines

@@ -16,9 +16,11 @@ Usage: python3 test_serve_kill9_timers.py PATH/TO/parley
 import os
 import random
 import re
+import sys
 import time
 
-import harness
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import harness  # noqa: E402  (tests/integration/harness.py)
 
 TIMERS = 40
 LAST_DUE = 4.5         # seconds after arming (see fixture timer_bot, /arm)
