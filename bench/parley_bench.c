@@ -50,17 +50,18 @@ static void copy_file(const char *from, const char *to) {
   FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
   char buf[65536];
   size_t n;
-  while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+  while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    fwrite(buf, 1, n, out);
   if (in) fclose(in);
   if (out) fclose(out);
 }
 
-static const char *const BENCH_BOT =
-    "bot.on('message', function(ctx, text)\n"
-    "  ctx.session.n = (ctx.session.n or 0) + 1\n"
-    "  ctx.session.last = text\n"
-    "  ctx:reply('#' .. ctx.session.n .. ' ' .. text, { buttons = { {'Programme','p'}, {'EXPO','e'} } })\n"
-    "end)\n";
+static const char *const BENCH_BOT = "bot.on('message', function(ctx, text)\n"
+                                     "  ctx.session.n = (ctx.session.n or 0) + 1\n"
+                                     "  ctx.session.last = text\n"
+                                     "  ctx:reply('#' .. ctx.session.n .. ' ' .. text, { buttons = "
+                                     "{ {'Programme','p'}, {'EXPO','e'} } })\n"
+                                     "end)\n";
 
 static char tmp_root[64];
 
@@ -74,8 +75,8 @@ static void make_tenant(const char *dir, const char *bot) {
 }
 
 static void copy_conference(const char *src, const char *dir) {
-  static const char *const files[] = {"tenant.lua", "bot.lua", "content.lua", "menu.lua",
-                                      "offer.lua", "onboarding.lua", "reminders.lua", NULL};
+  static const char *const files[] = {"tenant.lua", "bot.lua",        "content.lua",   "menu.lua",
+                                      "offer.lua",  "onboarding.lua", "reminders.lua", NULL};
   mkdir(dir, 0700);
   for (const char *const *f = files; *f; f++) {
     char a[512], b[512];
@@ -127,8 +128,12 @@ static int bench_dispatch(int n, bool nosync) {
   for (int i = 0; i < n; i++) {
     snprintf(user, sizeof user, "u%d", i % 1000);
     snprintf(text, sizeof text, "hello %d", i);
-    pl_event ev = {.kind = PL_EV_TEXT, .channel = "bench", .chat_id = user, .user_id = user,
-                   .user_name = user, .text = text};
+    pl_event ev = {.kind = PL_EV_TEXT,
+                   .channel = "bench",
+                   .chat_id = user,
+                   .user_id = user,
+                   .user_name = user,
+                   .text = text};
     int64_t s = pl_clock_mono_ns();
     if (pl_dispatch(rt, t, &ev, &err)) {
       fprintf(stderr, "%s\n", err.msg);
@@ -140,8 +145,10 @@ static int bench_dispatch(int n, bool nosync) {
   double bp50 = pct(base, (size_t)n, 50), bp99 = pct(base, (size_t)n, 99);
   double dp50 = pct(lat, (size_t)n, 50), dp99 = pct(lat, (size_t)n, 99);
   printf("dispatch (%s, %d events, 1000 users)\n", nosync ? "no fsync" : "fsync per event", n);
-  printf("  baseline bare LMDB commit : %9.0f ops/s  p50 %7.1f us  p99 %7.1f us\n", n / base_s, bp50, bp99);
-  printf("  pl_dispatch (Lua + commit): %9.0f ev/s   p50 %7.1f us  p99 %7.1f us\n", n / disp_s, dp50, dp99);
+  printf("  baseline bare LMDB commit : %9.0f ops/s  p50 %7.1f us  p99 %7.1f us\n", n / base_s,
+         bp50, bp99);
+  printf("  pl_dispatch (Lua + commit): %9.0f ev/s   p50 %7.1f us  p99 %7.1f us\n", n / disp_s,
+         dp50, dp99);
   printf("  ratio dispatch/baseline   : throughput %.2fx  p50 %.2fx  p99 %.2fx\n",
          (n / disp_s) / (n / base_s), dp50 / bp50, dp99 / bp99);
   free(lat);
@@ -168,7 +175,8 @@ static int load_many(const char *root, int n, const char *data, double *secs, lo
   *secs = (double)(pl_clock_mono_ns() - t0) / 1e9;
   *rss_delta = rss_kib() - r0;
   *lua_bytes = 0;
-  for (size_t i = 0; i < rt->ntenants; i++) *lua_bytes += rt->tenants[i]->code->sb->mem_used;
+  for (size_t i = 0; i < rt->ntenants; i++)
+    *lua_bytes += rt->tenants[i]->code->sb->mem_used;
   pl_runtime_close(rt);
   return 0;
 }
@@ -194,11 +202,14 @@ static int bench_startup(int n, const char *conf) {
   if (load_many(b, n, d2, &bs, &br, &bl) || load_many(a, n, d1, &ts, &tr, &tl)) return 1;
   if (load_many(b, n, d2, &bs2, &br2, &bl2) || load_many(a, n, d1, &ts2, &tr2, &tl2)) return 1;
   printf("startup (%d tenants)\n", n);
-  printf("  baseline minimal tenants  : %8.1f ms  %6.1f us/tenant  RSS +%ld KiB (%.1f KiB/tenant, Lua %.1f KiB)\n",
+  printf("  baseline minimal tenants  : %8.1f ms  %6.1f us/tenant  RSS +%ld KiB (%.1f KiB/tenant, "
+         "Lua %.1f KiB)\n",
          bs * 1e3, bs * 1e6 / n, br, (double)br / n, (double)bl / n / 1024);
-  printf("  conference example        : %8.1f ms  %6.1f us/tenant  RSS +%ld KiB (%.1f KiB/tenant, Lua %.1f KiB)\n",
+  printf("  conference example        : %8.1f ms  %6.1f us/tenant  RSS +%ld KiB (%.1f KiB/tenant, "
+         "Lua %.1f KiB)\n",
          ts * 1e3, ts * 1e6 / n, tr, (double)tr / n, (double)tl / n / 1024);
-  printf("  ratio conference/minimal  : time %.2fx  memory %.2fx\n", ts / bs, (double)tr / (double)br);
+  printf("  ratio conference/minimal  : time %.2fx  memory %.2fx\n", ts / bs,
+         (double)tr / (double)br);
   printf("  restart (ids known)       : minimal %.1f ms, conference %.1f ms (ratio %.2fx)\n",
          bs2 * 1e3, ts2 * 1e3, ts2 / bs2);
   return 0;
@@ -255,9 +266,12 @@ int main(int argc, char **argv) {
   snprintf(tmp_root, sizeof tmp_root, "/tmp/parley-bench-XXXXXX");
   if (!mkdtemp(tmp_root)) return 1;
   int rc;
-  if (!strcmp(argv[1], "dispatch")) rc = bench_dispatch(n ? n : 20000, nosync);
-  else if (!strcmp(argv[1], "startup")) rc = bench_startup(n ? n : 1000, conf);
-  else if (!strcmp(argv[1], "reload")) rc = bench_reload(n ? n : 100, conf);
+  if (!strcmp(argv[1], "dispatch"))
+    rc = bench_dispatch(n ? n : 20000, nosync);
+  else if (!strcmp(argv[1], "startup"))
+    rc = bench_startup(n ? n : 1000, conf);
+  else if (!strcmp(argv[1], "reload"))
+    rc = bench_reload(n ? n : 100, conf);
   else {
     fprintf(stderr, "parley-bench: unknown benchmark %s\n", argv[1]);
     rc = 2;

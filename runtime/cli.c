@@ -23,7 +23,8 @@ int pl_cli_parse(const char *cmd, int argc, char **argv, pl_opt *opts, const cha
       }
       if (o->value) {
         if (i + 1 >= argc) {
-          fprintf(stderr, "parley %s: option %s needs a value (see parley %s --help)\n", cmd, a, cmd);
+          fprintf(stderr, "parley %s: option %s needs a value (see parley %s --help)\n", cmd, a,
+                  cmd);
           return -1;
         }
         *o->value = argv[++i];
@@ -32,7 +33,8 @@ int pl_cli_parse(const char *cmd, int argc, char **argv, pl_opt *opts, const cha
       continue;
     }
     if (*npositional >= max_positional) {
-      fprintf(stderr, "parley %s: unexpected argument \"%s\" (see parley %s --help)\n", cmd, a, cmd);
+      fprintf(stderr, "parley %s: unexpected argument \"%s\" (see parley %s --help)\n", cmd, a,
+              cmd);
       return -1;
     }
     positional[(*npositional)++] = a;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 typedef struct pl_clock {
-  bool simulated;     /* true: now == sim_ms; false: real time + offset_ms */
+  bool simulated; /* true: now == sim_ms; false: real time + offset_ms */
   int64_t sim_ms;
   int64_t offset_ms;
 } pl_clock;

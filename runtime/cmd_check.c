@@ -54,7 +54,8 @@ int pl_cmd_check(int argc, char **argv) {
   }
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", pos[0]);
-  for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/';) dir[--n] = 0;
+  for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/';)
+    dir[--n] = 0;
   struct stat st;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "parley check: %s: not a folder\n", dir);
@@ -123,7 +124,8 @@ int pl_cmd_history(int argc, char **argv) {
   }
   char dir[1024];
   snprintf(dir, sizeof dir, "%s", pos[0]);
-  for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/';) dir[--n] = 0;
+  for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/';)
+    dir[--n] = 0;
   const char *slash = strrchr(dir, '/');
   uint32_t id;
   int rc = pl_store_tenant_id(store, slash ? slash + 1 : dir, &id, &err);

@@ -143,7 +143,8 @@ static void print_session(console *c) {
   pl_key_bytes(&k, conv, strlen(conv));
   pl_bytes v;
   json_t *rec = NULL;
-  if (pl_store_get(tx, PL_T_SESSIONS, k.b, k.len, &v) == 0) rec = json_loadb(v.data, v.len, 0, NULL);
+  if (pl_store_get(tx, PL_T_SESSIONS, k.b, k.len, &v) == 0)
+    rec = json_loadb(v.data, v.len, 0, NULL);
   pl_store_read_end(tx);
   json_t *s = json_object_get(rec, "session");
   char *out = s ? json_dumps(s, JSON_INDENT(2) | JSON_SORT_KEYS) : strdup("{}");
@@ -189,9 +190,13 @@ static void handle_line(console *c, const char *line) {
     return;
   }
   if (!line[0]) return;
-  pl_event ev = {.kind = PL_EV_TEXT, .channel = "console", .chat_id = c->user,
-                 .user_id = c->user, .user_name = c->user,
-                 .user_lang = c->t->code->cfg.locale, .text = line};
+  pl_event ev = {.kind = PL_EV_TEXT,
+                 .channel = "console",
+                 .chat_id = c->user,
+                 .user_id = c->user,
+                 .user_name = c->user,
+                 .user_lang = c->t->code->cfg.locale,
+                 .text = line};
   pl_err err;
   if (pl_dispatch(c->rt, c->t, &ev, &err)) c->exit_code = PL_EXIT_FAIL;
   schedule_timer(c);
@@ -239,14 +244,17 @@ static void *reader_main(void *arg) {
     n = getline(&buf, &cap, stdin);
     line_node *node = calloc(1, sizeof *node);
     if (n >= 0) {
-      while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
+      while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = 0;
       node->text = strdup(buf);
     }
     pthread_mutex_lock(&c->mu);
     bool done = c->done;
     if (!done) {
-      if (c->tail) c->tail->next = node;
-      else c->head = node;
+      if (c->tail)
+        c->tail->next = node;
+      else
+        c->head = node;
       c->tail = node;
       uv_async_send(&c->wake);
     }
@@ -261,7 +269,9 @@ static void *reader_main(void *arg) {
   return NULL;
 }
 
-static void on_debounce(uv_timer_t *h) { check_reload(h->data, false); }
+static void on_debounce(uv_timer_t *h) {
+  check_reload(h->data, false);
+}
 
 static void on_fs_event(uv_fs_event_t *h, const char *file, int events, int status) {
   console *c = h->data;
@@ -313,8 +323,8 @@ int pl_cmd_chat(int argc, char **argv) {
   uv_fs_event_start(&c.fsev, on_fs_event, c.t->dir, 0);
   uv_timer_start(&c.poll, on_poll, 1000, 1000);
   if (c.interactive) {
-    printf("Talking to %s (%s) as %s. Type :help for console commands.\n%s> ",
-           c.t->code->cfg.name, c.t->dir, c.user, c.user);
+    printf("Talking to %s (%s) as %s. Type :help for console commands.\n%s> ", c.t->code->cfg.name,
+           c.t->dir, c.user, c.user);
     fflush(stdout);
   }
   fire_due(&c); /* timers that fell due while nothing was running */

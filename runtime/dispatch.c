@@ -41,9 +41,11 @@ static json_t *load_record(pl_txn *tx, uint32_t tenant, const char *conv) {
 /* A typed "2" or "Programme" presses a button of the last reply that had buttons. */
 static const char *match_button(const json_t *buttons, const char *text) {
   if (!json_is_array(buttons) || !json_array_size(buttons)) return NULL;
-  while (*text == ' ') text++;
+  while (*text == ' ')
+    text++;
   size_t len = strlen(text);
-  while (len && (text[len - 1] == ' ' || text[len - 1] == '\r')) len--;
+  while (len && (text[len - 1] == ' ' || text[len - 1] == '\r'))
+    len--;
   if (!len) return NULL;
   char *end;
   long n = strtol(text, &end, 10);
@@ -75,8 +77,8 @@ static int put_json(pl_txn *tx, pl_table tb, const pl_key *k, const json_t *v) {
   return rc;
 }
 
-static void timer_keys(uint32_t tenant, const char *conv, const char *name, int64_t due,
-                       pl_key *tk, pl_key *ik) {
+static void timer_keys(uint32_t tenant, const char *conv, const char *name, int64_t due, pl_key *tk,
+                       pl_key *ik) {
   pl_key_init(tk, tenant);
   pl_key_u64(tk, (uint64_t)due);
   pl_key_str0(tk, conv);
@@ -149,7 +151,8 @@ static int apply_timers(pl_txn *tx, uint32_t tenant, const char *conv, json_t *t
     rc = put_json(tx, PL_T_TIMERS, &tk, rec);
     json_decref(rec);
     unsigned char d[8];
-    for (int i = 7; i >= 0; i--) d[i] = (unsigned char)((uint64_t)due >> (8 * (7 - i)));
+    for (int i = 7; i >= 0; i--)
+      d[i] = (unsigned char)((uint64_t)due >> (8 * (7 - i)));
     if (!rc) rc = pl_store_put(tx, PL_T_TIMER_IDX, ik.b, ik.len, d, 8);
     if (rc) return rc;
   }
@@ -211,8 +214,14 @@ int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
   if (rc) return rc;
   json_t *record = load_record(rtx, t->id, conv);
 
-  pl_run run = {.ev = ev, .kind = ev->kind, .text = ev->text, .now_ms = now,
-                .store = rt->store, .rtxn = rtx, .tenant_id = t->id, .conv_key = conv};
+  pl_run run = {.ev = ev,
+                .kind = ev->kind,
+                .text = ev->text,
+                .now_ms = now,
+                .store = rt->store,
+                .rtxn = rtx,
+                .tenant_id = t->id,
+                .conv_key = conv};
   if (ev->kind == PL_EV_TEXT) {
     const char *id = match_button(json_object_get(record, "buttons"), ev->text);
     if (id) {
@@ -221,8 +230,8 @@ int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
     }
   }
   if (ev->user_id) {
-    run.user = json_pack("{s:s,s:s?,s:s?}", "id", ev->user_id, "name", ev->user_name,
-                         "language", ev->user_lang);
+    run.user = json_pack("{s:s,s:s?,s:s?}", "id", ev->user_id, "name", ev->user_name, "language",
+                         ev->user_lang);
   } else {
     run.user = json_incref(json_object_get(record, "user"));
     if (!run.user) run.user = json_pack("{s:s}", "id", ev->chat_id);
@@ -241,13 +250,20 @@ int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
   run.rtxn = NULL;
   rt->events++;
 
-  commit c = {.rt = rt, .t = t, .ev = ev, .run = &run, .conv_key = conv,
-              .history = json_array(), .failed = src != 0};
+  commit c = {.rt = rt,
+              .t = t,
+              .ev = ev,
+              .run = &run,
+              .conv_key = conv,
+              .history = json_array(),
+              .failed = src != 0};
   c.hseq0 = json_integer_value(json_object_get(record, "hseq"));
   json_array_append_new(c.history, inbound_message(ev, run.kind, run.text, now));
   if (src) {
     rt->failures++;
-    const char *what = run.kind == PL_EV_TIMER ? "timer" : run.kind == PL_EV_BUTTON ? "button" : "message";
+    const char *what = run.kind == PL_EV_TIMER    ? "timer"
+                       : run.kind == PL_EV_BUTTON ? "button"
+                                                  : "message";
     pl_log_printf(&rt->log, t->key, "%s (%s, %s \"%s\")", serr.msg, conv, what, run.text);
     json_decref(run.replies);
     run.replies = json_pack("[{s:s}]", "text", code->cfg.error_reply);
@@ -263,7 +279,8 @@ int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
     json_t *r;
     json_array_foreach(run.replies, i, r) if (json_object_get(r, "buttons")) last_buttons = r;
     if (last_buttons)
-      json_object_set_new(rec, "buttons", flatten_buttons(json_object_get(last_buttons, "buttons")));
+      json_object_set_new(rec, "buttons",
+                          flatten_buttons(json_object_get(last_buttons, "buttons")));
     else if (json_array_size(run.replies))
       json_object_del(rec, "buttons");
   }
@@ -281,7 +298,8 @@ int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
   c.record = rec;
 
   rc = pl_store_write(rt->store, apply_commit, &c, err);
-  if (rc == PL_ESTALE) rc = 0; /* the timer had already fired: nothing to do */
+  if (rc == PL_ESTALE)
+    rc = 0; /* the timer had already fired: nothing to do */
   else if (rc == 0) {
     json_array_foreach(run.replies, i, r) {
       if (rt->deliver) rt->deliver(rt->deliver_ud, t, ev->channel, ev->chat_id, run.user, r);

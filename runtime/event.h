@@ -38,16 +38,16 @@ typedef struct pl_run {
   pl_txn *rtxn; /* read snapshot for bot.store and cancel() */
   uint32_t tenant_id;
   const char *conv_key;
-  json_t *user;         /* {id,name,language} */
-  json_t *session_in;   /* borrowed from the conversation record */
+  json_t *user;       /* {id,name,language} */
+  json_t *session_in; /* borrowed from the conversation record */
   const char *session_version;
-  bool alive;           /* ctx may be used */
+  bool alive; /* ctx may be used */
   /* effects */
-  json_t *replies;      /* array of {text, buttons:[[{label,id}]]} */
-  json_t *session_out;  /* the session after the handler */
-  json_t *kv;           /* key -> {op:"put",v} | {op:"del"} | {op:"incr",d} */
-  json_t *timers;       /* name -> {due, data} | null (cancel) */
-  bool handled;         /* some handler ran */
+  json_t *replies;     /* array of {text, buttons:[[{label,id}]]} */
+  json_t *session_out; /* the session after the handler */
+  json_t *kv;          /* key -> {op:"put",v} | {op:"del"} | {op:"incr",d} */
+  json_t *timers;      /* name -> {due, data} | null (cancel) */
+  bool handled;        /* some handler ran */
 } pl_run;
 
 #endif

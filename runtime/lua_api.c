@@ -65,9 +65,11 @@ static int bot_on(lua_State *L) {
   if (!strncmp(ev, "button:", 7)) ok = id_ok(ev + 7, n - 7, true);
   if (!strncmp(ev, "timer:", 6)) ok = id_ok(ev + 6, n - 6, true);
   if (!ok)
-    return luaL_error(L, "bot.on: unknown event \"%s\"; expected \"message\", \"start\", "
+    return luaL_error(L,
+                      "bot.on: unknown event \"%s\"; expected \"message\", \"start\", "
                       "\"button\", \"button:<id>\" or \"timer:<name>\" (ids: 1-64 of "
-                      "A-Z a-z 0-9 _ - . :)", ev);
+                      "A-Z a-z 0-9 _ - . :)",
+                      ev);
   set_handler(L, ev, 2);
   return 0;
 }
@@ -210,8 +212,8 @@ static int store_incr(lua_State *L) {
   json_t *result = num_add(cur ? cur : zero, d);
   json_decref(zero);
   if (o && !strcmp(o, "incr")) {
-    kv_set(run, key, kl, json_pack("{s:s,s:o}", "op", "incr", "d",
-                                   num_add(json_object_get(op, "d"), d)));
+    kv_set(run, key, kl,
+           json_pack("{s:s,s:o}", "op", "incr", "d", num_add(json_object_get(op, "d"), d)));
   } else if (o) { /* put or del: the result is absolute */
     kv_set(run, key, kl, json_pack("{s:s,s:O}", "op", "put", "v", result));
   } else {
@@ -288,8 +290,10 @@ static int store_scan(lua_State *L) {
 static pl_run *ctx_run(lua_State *L, const char *method) {
   ctx_ud *u = luaL_checkudata(L, 1, CTX_META);
   if (!u->run || !u->run->alive)
-    luaL_error(L, "ctx:%s: this ctx belongs to an event that has ended; keep conversation "
-               "state in ctx.session and act in the handler of the current event", method);
+    luaL_error(L,
+               "ctx:%s: this ctx belongs to an event that has ended; keep conversation "
+               "state in ctx.session and act in the handler of the current event",
+               method);
   return u->run;
 }
 
@@ -311,13 +315,17 @@ static json_t *parse_button(lua_State *L, int idx) {
       lua_rawgeti(L, idx, 2);
     }
     if (lua_type(L, -2) == LUA_TSTRING) label = lua_tolstring(L, -2, &ll);
-    if (lua_type(L, -1) == LUA_TSTRING) id = lua_tolstring(L, -1, &il);
-    else if (lua_isnil(L, -1)) { id = label; il = ll; }
+    if (lua_type(L, -1) == LUA_TSTRING)
+      id = lua_tolstring(L, -1, &il);
+    else if (lua_isnil(L, -1)) {
+      id = label;
+      il = ll;
+    }
     lua_pop(L, 2);
   }
   if (!label || ll == 0 || ll > 256)
     luaL_error(L, "ctx:reply: a button needs a label (a non-empty string): write "
-               "{\"Label\", \"id\"} or {label = \"Label\", id = \"id\"}");
+                  "{\"Label\", \"id\"} or {label = \"Label\", id = \"id\"}");
   if (!id || il == 0 || il > PL_ID_MAX)
     luaL_error(L, "ctx:reply: button \"%s\": its id must be 1-%d bytes", label, PL_ID_MAX);
   json_t *b = json_pack("{s:s%,s:s%}", "label", label, ll, "id", id, il);
@@ -355,12 +363,13 @@ static json_t *parse_buttons(lua_State *L, int idx) {
     } else {
       json_decref(row);
       json_decref(rows);
-      luaL_error(L, "ctx:reply: buttons[%d] must be a button or a row (a list of buttons)",
-                 (int)i);
+      luaL_error(L, "ctx:reply: buttons[%d] must be a button or a row (a list of buttons)", (int)i);
     }
     lua_pop(L, 1);
-    if (json_array_size(row)) json_array_append_new(rows, row);
-    else json_decref(row);
+    if (json_array_size(row))
+      json_array_append_new(rows, row);
+    else
+      json_decref(row);
   }
   return rows;
 }
@@ -369,9 +378,9 @@ static int ctx_reply(lua_State *L) {
   pl_run *run = ctx_run(L, "reply");
   size_t len = 0;
   int ttype = lua_type(L, 2);
-  const char *text = ttype == LUA_TSTRING || ttype == LUA_TNUMBER ? lua_tolstring(L, 2, &len) : NULL;
-  if (!text || len == 0)
-    return luaL_error(L, "ctx:reply: the text must be a non-empty string");
+  const char *text =
+      ttype == LUA_TSTRING || ttype == LUA_TNUMBER ? lua_tolstring(L, 2, &len) : NULL;
+  if (!text || len == 0) return luaL_error(L, "ctx:reply: the text must be a non-empty string");
   json_t *msg = json_object();
   json_t *t = json_stringn(text, len);
   if (!t) {
@@ -423,11 +432,13 @@ static int ctx_remind_in(lua_State *L) {
   json_t *data = NULL;
   if (!lua_isnoneornil(L, 4)) {
     pl_err err;
-    if (pl_lua_to_json(L, 4, "timer data", &data, &err)) return luaL_error(L, "ctx:remind_in: %s", err.msg);
+    if (pl_lua_to_json(L, 4, "timer data", &data, &err))
+      return luaL_error(L, "ctx:remind_in: %s", err.msg);
   }
   int64_t due = run->now_ms + ms;
-  json_object_set_new(run->timers, name,
-                      json_pack("{s:I,s:o}", "due", (json_int_t)due, "data", data ? data : json_null()));
+  json_object_set_new(
+      run->timers, name,
+      json_pack("{s:I,s:o}", "due", (json_int_t)due, "data", data ? data : json_null()));
   lua_pushnumber(L, (lua_Number)due / 1000.0);
   return 1;
 }
@@ -480,8 +491,7 @@ static int ctx_newindex(lua_State *L) {
     lua_setfield(L, -2, "session");
     return 0;
   }
-  return luaL_error(L, "ctx.%s is read-only; keep conversation data in ctx.session",
-                    k ? k : "?");
+  return luaL_error(L, "ctx.%s is read-only; keep conversation data in ctx.session", k ? k : "?");
 }
 
 static void push_ctx_meta(lua_State *L) {
@@ -507,14 +517,14 @@ void pl_api_install(pl_sandbox *sb) {
   push_ctx_meta(L);
   lua_pop(L, 1);
   lua_newtable(L);
-  static const luaL_Reg bot[] = {{"command", bot_command}, {"on", bot_on},
+  static const luaL_Reg bot[] = {{"command", bot_command},   {"on", bot_on},
                                  {"fallback", bot_fallback}, {"migrate", bot_migrate},
-                                 {"log", bot_log}, {NULL, NULL}};
+                                 {"log", bot_log},           {NULL, NULL}};
   luaL_setfuncs(L, bot, 0);
   lua_newtable(L);
-  static const luaL_Reg store[] = {{"get", store_get}, {"put", store_put},
+  static const luaL_Reg store[] = {{"get", store_get},       {"put", store_put},
                                    {"delete", store_delete}, {"incr", store_incr},
-                                   {"scan", store_scan}, {NULL, NULL}};
+                                   {"scan", store_scan},     {NULL, NULL}};
   luaL_setfuncs(L, store, 0);
   lua_setfield(L, -2, "store");
   lua_setglobal(L, "bot");
@@ -588,7 +598,8 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
     size_t n = strcspn(p, " @\n");
     const char *args = p + n;
     if (*args == '@') args += strcspn(args, " \n");
-    while (*args == ' ' || *args == '\n') args++;
+    while (*args == ' ' || *args == '\n')
+      args++;
     lua_pushlstring(L, p, n);
     *name = lua_tostring(L, -1);
     lua_replace(L, h); /* keep the name alive in the handlers slot */
@@ -597,8 +608,10 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
     bool is_start = !strcmp(*name, "start");
     if (is_start && lua_getfield(L, h, "start") == LUA_TFUNCTION) {
       kind = "start";
-      if (*args) lua_pushstring(L, args);
-      else lua_pushnil(L);
+      if (*args)
+        lua_pushstring(L, args);
+      else
+        lua_pushnil(L);
     } else {
       if (is_start) lua_pop(L, 1);
       lua_pushfstring(L, "command:%s", *name);
@@ -616,7 +629,8 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
       lua_pop(L, 1);
   } else if (run->kind == PL_EV_BUTTON) {
     lua_pushfstring(L, "button:%s", run->text);
-    if (lua_rawget(L, h) == LUA_TFUNCTION || (lua_pop(L, 1), lua_getfield(L, h, "button")) == LUA_TFUNCTION) {
+    if (lua_rawget(L, h) == LUA_TFUNCTION ||
+        (lua_pop(L, 1), lua_getfield(L, h, "button")) == LUA_TFUNCTION) {
       kind = "button";
       lua_pushstring(L, run->text);
     } else

@@ -42,7 +42,8 @@ static int table_to_json(lua_State *L, int idx, char *path, size_t plen, size_t 
   }
   if (others || (strings && n) || (n && max != n))
     return pl_err_set(err, PL_EINVAL,
-                      "%s: a stored table needs all-string keys or a list 1..n without holes", path);
+                      "%s: a stored table needs all-string keys or a list 1..n without holes",
+                      path);
   if (n) {
     json_t *a = json_array();
     for (lua_Integer i = 1; i <= n; i++) {
@@ -96,8 +97,7 @@ static int to_json(lua_State *L, int idx, char *path, size_t plen, size_t cap, i
       *out = json_integer(lua_tointeger(L, idx));
     } else {
       double d = lua_tonumber(L, idx);
-      if (!isfinite(d))
-        return pl_err_set(err, PL_EINVAL, "%s: cannot store NaN or infinity", path);
+      if (!isfinite(d)) return pl_err_set(err, PL_EINVAL, "%s: cannot store NaN or infinity", path);
       *out = json_real(d);
     }
     return 0;
@@ -110,8 +110,10 @@ static int to_json(lua_State *L, int idx, char *path, size_t plen, size_t cap, i
   }
   case LUA_TTABLE: return table_to_json(L, idx, path, plen, cap, depth, out, err);
   default:
-    return pl_err_set(err, PL_EINVAL, "%s: cannot store a %s (only strings, numbers, booleans "
-                      "and tables of them)", path, luaL_typename(L, idx));
+    return pl_err_set(err, PL_EINVAL,
+                      "%s: cannot store a %s (only strings, numbers, booleans "
+                      "and tables of them)",
+                      path, luaL_typename(L, idx));
   }
 }
 

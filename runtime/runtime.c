@@ -48,7 +48,8 @@ const char *pl_runtime_default_lib_dir(void) {
 static char *clean_dir(const char *dir) {
   char *d = strdup(dir);
   size_t n = strlen(d);
-  while (n > 1 && d[n - 1] == '/') d[--n] = 0;
+  while (n > 1 && d[n - 1] == '/')
+    d[--n] = 0;
   return d;
 }
 

@@ -29,8 +29,7 @@ typedef struct pl_runtime {
   uint64_t events, failures; /* counters for reports */
 } pl_runtime;
 
-int pl_runtime_open(pl_runtime **out, const char *data_dir, const pl_store_opts *opts,
-                    pl_err *err);
+int pl_runtime_open(pl_runtime **out, const char *data_dir, const pl_store_opts *opts, pl_err *err);
 void pl_runtime_close(pl_runtime *rt);
 /* scripts/lib: $PARLEY_LIB_DIR, else the source tree's, else beside the binary. */
 const char *pl_runtime_default_lib_dir(void);

@@ -50,8 +50,10 @@ static void sb_hook(lua_State *L, lua_Debug *ar) {
     sb->budget_exceeded = true;
     /* From now on stop at every instruction, so a pcall loop cannot outrun us. */
     lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
-    luaL_error(L, "instruction budget exceeded (%I instructions per event): the handler "
-               "runs too long or loops forever", (lua_Integer)sb->budget);
+    luaL_error(L,
+               "instruction budget exceeded (%I instructions per event): the handler "
+               "runs too long or loops forever",
+               (lua_Integer)sb->budget);
   }
 }
 
@@ -89,8 +91,10 @@ static int load_source(lua_State *L, const char *buf, size_t len, const char *di
   char chunkname[600];
   snprintf(chunkname, sizeof chunkname, "@%s", display);
   if (len > 0 && buf[0] == LUA_SIGNATURE[0])
-    return pl_err_set(err, PL_EINVAL, "%s: binary (precompiled) chunks are refused; ship the "
-                      "Lua source", display);
+    return pl_err_set(err, PL_EINVAL,
+                      "%s: binary (precompiled) chunks are refused; ship the "
+                      "Lua source",
+                      display);
   int rc = luaL_loadbufferx(L, buf, len, chunkname, "t");
   if (rc != LUA_OK) {
     pl_err_set(err, rc == LUA_ERRMEM ? PL_EBUDGET : PL_ESCRIPT, "%s", lua_tostring(L, -1));
@@ -180,8 +184,7 @@ static int sb_load(lua_State *L) {
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 2);
   lua_pushliteral(L, "t");
-  if (n >= 4)
-    lua_pushvalue(L, 4);
+  if (n >= 4) lua_pushvalue(L, 4);
   lua_call(L, n >= 4 ? 4 : 3, 2);
   return 2;
 }
@@ -189,8 +192,10 @@ static int sb_load(lua_State *L) {
 static int sb_collectgarbage(lua_State *L) {
   const char *opt = luaL_optstring(L, 1, "collect");
   if (strcmp(opt, "count") && strcmp(opt, "step") && strcmp(opt, "collect"))
-    return luaL_error(L, "collectgarbage(\"%s\") is not available in parley's sandbox; use "
-                      "\"count\", \"step\" or \"collect\"", opt);
+    return luaL_error(L,
+                      "collectgarbage(\"%s\") is not available in parley's sandbox; use "
+                      "\"count\", \"step\" or \"collect\"",
+                      opt);
   lua_settop(L, 2);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
@@ -226,8 +231,7 @@ static int sb_os_date(lua_State *L) {
 
 static bool module_name_ok(const char *name) {
   size_t n = strlen(name);
-  if (n == 0 || n > 128 || name[0] == '.' || name[n - 1] == '.' || strstr(name, ".."))
-    return false;
+  if (n == 0 || n > 128 || name[0] == '.' || name[n - 1] == '.' || strstr(name, "..")) return false;
   for (const char *p = name; *p; p++)
     if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.') return false;
   return true;
@@ -244,7 +248,8 @@ static int sb_require(lua_State *L) {
   pl_sandbox *sb = pl_sandbox_of(L);
   const char *name = luaL_checkstring(L, 1);
   if (!module_name_ok(name))
-    return luaL_error(L, "require \"%s\": module names may contain only letters, digits, _, - "
+    return luaL_error(L,
+                      "require \"%s\": module names may contain only letters, digits, _, - "
                       "and dots (no paths); modules load from the tenant folder or scripts/lib",
                       name);
   lua_getfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
@@ -333,8 +338,8 @@ static void build_env(pl_sandbox *sb, bool bare) {
   lua_setfield(L, safe, "clock");
   lua_getfield(L, os, "difftime");
   lua_setfield(L, safe, "difftime");
-  static const char *const os_denied[] = {"execute", "exit",    "getenv", "remove",    "rename",
-                                          "tmpname", "setlocale", NULL};
+  static const char *const os_denied[] = {"execute", "exit",    "getenv",    "remove",
+                                          "rename",  "tmpname", "setlocale", NULL};
   deny_fields(L, safe, "os.", os_denied,
               "tenants cannot run programs or touch files; keep data in ctx.session or bot.store");
   lua_setfield(L, g, "os");
@@ -351,8 +356,8 @@ static void build_env(pl_sandbox *sb, bool bare) {
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, LOADED_KEY);
   }
-  static const char *const g_denied[] = {"io", "debug", "package", "dofile", "loadfile",
-                                         "loadstring", "module", NULL};
+  static const char *const g_denied[] = {"io",       "debug",      "package", "dofile",
+                                         "loadfile", "loadstring", "module",  NULL};
   deny_fields(L, g, "", g_denied,
               "tenant scripts cannot touch files or the interpreter; use require for your "
               "modules, ctx.session and bot.store for data");
@@ -418,22 +423,26 @@ int pl_sandbox_run(pl_sandbox *sb, int nargs, int nresults, pl_err *err) {
   if (status == LUA_OK) {
     if (nresults > 0) {
       if (nres < nresults) {
-        for (int i = nres; i < nresults; i++) lua_pushnil(co);
+        for (int i = nres; i < nresults; i++)
+          lua_pushnil(co);
       } else if (nres > nresults) {
         lua_pop(co, nres - nresults);
       }
       lua_xmove(co, L, nresults);
     }
   } else if (status == LUA_YIELD) {
-    rc = pl_err_set(err, PL_ESCRIPT, "a handler yielded outside a parley call "
+    rc = pl_err_set(err, PL_ESCRIPT,
+                    "a handler yielded outside a parley call "
                     "(coroutine.yield at the top level of a handler is not allowed)");
   } else {
     sb->in_error = true;
     char where[300];
     error_where(co, where, sizeof where);
     if (sb->mem_exceeded || status == LUA_ERRMEM) {
-      rc = pl_err_set(err, PL_EBUDGET, "%smemory limit exceeded (%zu KiB for this tenant's "
-                      "Lua state): the script builds too much data", where, sb->mem_cap >> 10);
+      rc = pl_err_set(err, PL_EBUDGET,
+                      "%smemory limit exceeded (%zu KiB for this tenant's "
+                      "Lua state): the script builds too much data",
+                      where, sb->mem_cap >> 10);
     } else {
       const char *msg = lua_tostring(co, -1);
       if (msg)

@@ -54,8 +54,10 @@ static void on_deliver(void *ud, pl_tenant *t, const char *channel, const char *
   const char *text = json_string_value(json_object_get(reply, "text"));
   printf("%s %s:%s ", t->key, channel, chat_id);
   for (const char *p = text; *p; p++) {
-    if (*p == '\n') fputs("\\n", stdout);
-    else putchar(*p);
+    if (*p == '\n')
+      fputs("\\n", stdout);
+    else
+      putchar(*p);
   }
   putchar('\n');
   fflush(stdout);
@@ -78,7 +80,9 @@ static void schedule(serve *s) {
   uv_timer_start(&s->timer, on_timer, wait > 0 ? (uint64_t)wait : 0, 0);
 }
 
-static void on_debounce(uv_timer_t *h) { rescan(h->data); }
+static void on_debounce(uv_timer_t *h) {
+  rescan(h->data);
+}
 
 static void on_fs(uv_fs_event_t *h, const char *f, int ev, int status) {
   serve *s = h->data;
@@ -121,7 +125,8 @@ static void drop_watch(serve *s, size_t i) {
 }
 
 static void rescan(serve *s) {
-  for (size_t i = 0; i < s->nw; i++) s->w[i]->seen = false;
+  for (size_t i = 0; i < s->nw; i++)
+    s->w[i]->seen = false;
   DIR *d = opendir(s->root);
   struct dirent *e;
   char dir[1200], cfg[1300];
@@ -172,11 +177,14 @@ static void rescan(serve *s) {
 
 static void on_poll(uv_timer_t *h) {
   serve *s = h->data;
-  for (size_t i = 0; i < s->rt->ntenants; i++) pl_timers_refresh(s->rt, s->rt->tenants[i]);
+  for (size_t i = 0; i < s->rt->ntenants; i++)
+    pl_timers_refresh(s->rt, s->rt->tenants[i]);
   rescan(s);
 }
 
-static void close_cb(uv_handle_t *h) { (void)h; }
+static void close_cb(uv_handle_t *h) {
+  (void)h;
+}
 
 static void on_stop(uv_signal_t *h, int signum) {
   serve *s = h->data;
@@ -193,7 +201,8 @@ static void on_stop(uv_signal_t *h, int signum) {
   uv_close((uv_handle_t *)&s->sighup, close_cb);
   uv_fs_event_stop(&s->root_ev);
   uv_close((uv_handle_t *)&s->root_ev, close_cb);
-  while (s->nw) drop_watch(s, s->nw - 1);
+  while (s->nw)
+    drop_watch(s, s->nw - 1);
 }
 
 static void on_hup(uv_signal_t *h, int signum) {
@@ -213,8 +222,10 @@ static bool listen_ok(const char *a) {
 int pl_cmd_serve(int argc, char **argv) {
   const char *tenants = NULL, *data = NULL, *listen = NULL, *pos[1];
   int npos;
-  pl_opt opts[] = {{"--tenants", &tenants, NULL}, {"--data", &data, NULL},
-                   {"--listen", &listen, NULL}, {NULL, NULL, NULL}};
+  pl_opt opts[] = {{"--tenants", &tenants, NULL},
+                   {"--data", &data, NULL},
+                   {"--listen", &listen, NULL},
+                   {NULL, NULL, NULL}};
   int prc = pl_cli_parse("serve", argc, argv, opts, pos, 0, &npos, serve_usage);
   if (prc == -2) return PL_EXIT_OK;
   if (prc < 0) return PL_EXIT_USAGE;
@@ -248,8 +259,8 @@ int pl_cmd_serve(int argc, char **argv) {
   uv_signal_init(s.loop, &s.sigint);
   uv_signal_init(s.loop, &s.sighup);
   uv_fs_event_init(s.loop, &s.root_ev);
-  s.timer.data = s.debounce.data = s.poll.data = s.sigterm.data = s.sigint.data =
-      s.sighup.data = s.root_ev.data = &s;
+  s.timer.data = s.debounce.data = s.poll.data = s.sigterm.data = s.sigint.data = s.sighup.data =
+      s.root_ev.data = &s;
   uv_signal_start(&s.sigterm, on_stop, SIGTERM);
   uv_signal_start(&s.sigint, on_stop, SIGINT);
   uv_signal_start(&s.sighup, on_hup, SIGHUP);

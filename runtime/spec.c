@@ -138,8 +138,13 @@ static int u_send(lua_State *L) {
   const char *text = luaL_checkstring(L, 2);
   clear_inbox(s, name);
   note(s, "%s> %s", name, text);
-  pl_event ev = {.kind = PL_EV_TEXT, .channel = "console", .chat_id = name, .user_id = name,
-                 .user_name = name, .user_lang = s->t->code->cfg.locale, .text = text};
+  pl_event ev = {.kind = PL_EV_TEXT,
+                 .channel = "console",
+                 .chat_id = name,
+                 .user_id = name,
+                 .user_name = name,
+                 .user_lang = s->t->code->cfg.locale,
+                 .text = text};
   dispatch(L, s, &ev);
   return 0;
 }
@@ -155,7 +160,8 @@ static json_t *stored_record(spec *s, const char *name) {
   pl_key_bytes(&k, conv, strlen(conv));
   pl_bytes v;
   json_t *rec = NULL;
-  if (pl_store_get(tx, PL_T_SESSIONS, k.b, k.len, &v) == 0) rec = json_loadb(v.data, v.len, 0, NULL);
+  if (pl_store_get(tx, PL_T_SESSIONS, k.b, k.len, &v) == 0)
+    rec = json_loadb(v.data, v.len, 0, NULL);
   pl_store_read_end(tx);
   return rec;
 }
@@ -185,8 +191,8 @@ static int u_press(lua_State *L) {
       luaL_addstring(&buf, json_string_value(json_object_get(b, "label")));
     }
     luaL_pushresult(&buf);
-    lua_pushfstring(L, "%s:press(\"%s\"): no such button; the buttons shown are: %s", name,
-                    what, json_array_size(buttons) ? lua_tostring(L, -1) : "(none)");
+    lua_pushfstring(L, "%s:press(\"%s\"): no such button; the buttons shown are: %s", name, what,
+                    json_array_size(buttons) ? lua_tostring(L, -1) : "(none)");
     json_decref(rec);
     return lua_error(L);
   }
@@ -195,8 +201,13 @@ static int u_press(lua_State *L) {
   json_decref(rec);
   clear_inbox(s, name);
   note(s, "%s> [press %s]", name, what);
-  pl_event ev = {.kind = PL_EV_BUTTON, .channel = "console", .chat_id = name, .user_id = name,
-                 .user_name = name, .user_lang = s->t->code->cfg.locale, .text = idcopy};
+  pl_event ev = {.kind = PL_EV_BUTTON,
+                 .channel = "console",
+                 .chat_id = name,
+                 .user_id = name,
+                 .user_name = name,
+                 .user_lang = s->t->code->cfg.locale,
+                 .text = idcopy};
   dispatch(L, s, &ev);
   return 0;
 }
@@ -281,7 +292,8 @@ static int u_expect(lua_State *L) {
     if (reply_matches(L, r, 2)) {
       pl_json_push(L, r);
       json_t *rest = json_array();
-      for (size_t j = i + 1; j < n; j++) json_array_append(rest, json_array_get(box, j));
+      for (size_t j = i + 1; j < n; j++)
+        json_array_append(rest, json_array_get(box, j));
       json_object_set_new(s->inbox, name, rest);
       return 1;
     }
@@ -331,8 +343,10 @@ static int u_session(lua_State *L) {
   spec *s = get_spec(L);
   json_t *rec = stored_record(s, user_name(L));
   json_t *sess = json_object_get(rec, "session");
-  if (sess) pl_json_push(L, sess);
-  else lua_newtable(L);
+  if (sess)
+    pl_json_push(L, sess);
+  else
+    lua_newtable(L);
   json_decref(rec);
   return 1;
 }
@@ -342,8 +356,10 @@ static int g_advance(lua_State *L) {
   int idx = lua_istable(L, 1) ? 2 : 1; /* u:advance(d) or advance(d) */
   int64_t ms;
   pl_err err;
-  if (lua_type(L, idx) == LUA_TNUMBER) ms = (int64_t)(lua_tonumber(L, idx) * 1000);
-  else if (pl_duration_parse(luaL_checkstring(L, idx), &ms, &err)) return luaL_error(L, "advance: %s", err.msg);
+  if (lua_type(L, idx) == LUA_TNUMBER)
+    ms = (int64_t)(lua_tonumber(L, idx) * 1000);
+  else if (pl_duration_parse(luaL_checkstring(L, idx), &ms, &err))
+    return luaL_error(L, "advance: %s", err.msg);
   json_decref(s->inbox);
   s->inbox = json_object();
   note(s, "-- advance %s", lua_tostring(L, idx));
@@ -432,14 +448,18 @@ static lua_State *spec_state(void) {
   lua_setfield(L, LUA_REGISTRYINDEX, "parley.scenarios");
   luaL_newmetatable(L, "parley.spec.user");
   lua_newtable(L);
-  static const luaL_Reg um[] = {{"send", u_send}, {"press", u_press}, {"expect", u_expect},
-                                {"replies", u_replies}, {"session", u_session},
-                                {"advance", g_advance}, {NULL, NULL}};
+  static const luaL_Reg um[] = {
+      {"send", u_send},       {"press", u_press},     {"expect", u_expect}, {"replies", u_replies},
+      {"session", u_session}, {"advance", g_advance}, {NULL, NULL}};
   luaL_setfuncs(L, um, 0);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
-  static const luaL_Reg g[] = {{"scenario", g_scenario}, {"user", g_user}, {"advance", g_advance},
-                               {"restart", g_restart}, {"reload", g_reload}, {"store", g_store},
+  static const luaL_Reg g[] = {{"scenario", g_scenario},
+                               {"user", g_user},
+                               {"advance", g_advance},
+                               {"restart", g_restart},
+                               {"reload", g_reload},
+                               {"store", g_store},
                                {NULL, NULL}};
   lua_pushglobaltable(L);
   luaL_setfuncs(L, g, 0);
@@ -455,7 +475,9 @@ static int64_t spec_epoch_ms(void) {
 static bool run_scenario(lua_State *L, const char *file, const char *tenant_dir, int idx) {
   lua_rawgeti(L, idx, 1);
   const char *name = lua_tostring(L, -1);
-  spec s = {.tenant_dir = tenant_dir, .inbox = json_object(), .transcript = json_array(),
+  spec s = {.tenant_dir = tenant_dir,
+            .inbox = json_object(),
+            .transcript = json_array(),
             .sim_ms = spec_epoch_ms()};
   snprintf(s.data_dir, sizeof s.data_dir, "/tmp/parley-spec-XXXXXX");
   bool ok = false;
@@ -512,8 +534,10 @@ static void run_file(const char *file, const char *tenant_dir, int *passed, int 
   if (n == 0) printf("note %s: no scenario() in this file\n", file);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, sc, i);
-    if (run_scenario(L, file, tenant_dir, lua_gettop(L))) (*passed)++;
-    else (*failed)++;
+    if (run_scenario(L, file, tenant_dir, lua_gettop(L)))
+      (*passed)++;
+    else
+      (*failed)++;
   }
   lua_close(L);
 }
@@ -562,7 +586,8 @@ int pl_cmd_test(int argc, char **argv) {
   for (int i = 0; i < npos; i++) {
     char path[1024];
     snprintf(path, sizeof path, "%s", pos[i]);
-    for (size_t n = strlen(path); n > 1 && path[n - 1] == '/';) path[--n] = 0;
+    for (size_t n = strlen(path); n > 1 && path[n - 1] == '/';)
+      path[--n] = 0;
     struct stat st;
     if (stat(path, &st) != 0) {
       printf("FAIL %s: no such file or folder\n", path);
@@ -573,12 +598,16 @@ int pl_cmd_test(int argc, char **argv) {
       char tenant[1024];
       snprintf(tenant, sizeof tenant, "%s", path);
       char *slash = strrchr(tenant, '/');
-      if (slash) *slash = 0;
-      else snprintf(tenant, sizeof tenant, ".");
+      if (slash)
+        *slash = 0;
+      else
+        snprintf(tenant, sizeof tenant, ".");
       slash = strrchr(tenant, '/');
       if (!strcmp(slash ? slash + 1 : tenant, "tests")) {
-        if (slash) *slash = 0;
-        else snprintf(tenant, sizeof tenant, ".");
+        if (slash)
+          *slash = 0;
+        else
+          snprintf(tenant, sizeof tenant, ".");
       }
       run_file(path, tenant, &passed, &failed);
       files++;

@@ -88,7 +88,9 @@ void pl_store_close(pl_store *s) {
   free(s);
 }
 
-size_t pl_store_map_size(const pl_store *s) { return s->map_size; }
+size_t pl_store_map_size(const pl_store *s) {
+  return s->map_size;
+}
 
 static int txn_begin(pl_store *s, unsigned flags, MDB_txn **txn, pl_err *err) {
   int rc = mdb_txn_begin(s->env, NULL, flags, txn);
@@ -278,14 +280,18 @@ void pl_key_bytes(pl_key *k, const void *p, size_t n) {
 
 void pl_key_u64(pl_key *k, uint64_t v) {
   unsigned char b[8];
-  for (int i = 7; i >= 0; i--, v >>= 8) b[i] = (unsigned char)v;
+  for (int i = 7; i >= 0; i--, v >>= 8)
+    b[i] = (unsigned char)v;
   pl_key_bytes(k, b, 8);
 }
 
-void pl_key_str0(pl_key *k, const char *s) { pl_key_bytes(k, s, strlen(s) + 1); }
+void pl_key_str0(pl_key *k, const char *s) {
+  pl_key_bytes(k, s, strlen(s) + 1);
+}
 
 uint64_t pl_key_read_u64(const unsigned char *p) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+  for (int i = 0; i < 8; i++)
+    v = (v << 8) | p[i];
   return v;
 }

@@ -17,13 +17,19 @@ int pl_size_parse(const char *s, size_t *out) {
   char *end;
   double v = strtod(s, &end);
   if (end == s || v <= 0) return PL_EINVAL;
-  while (*end == ' ') end++;
+  while (*end == ' ')
+    end++;
   double mul = 1;
-  if (!strcasecmp(end, "") || !strcasecmp(end, "b")) mul = 1;
-  else if (!strcasecmp(end, "kb") || !strcasecmp(end, "kib") || !strcasecmp(end, "k")) mul = 1024;
-  else if (!strcasecmp(end, "mb") || !strcasecmp(end, "mib") || !strcasecmp(end, "m")) mul = 1048576;
-  else if (!strcasecmp(end, "gb") || !strcasecmp(end, "gib") || !strcasecmp(end, "g")) mul = 1073741824;
-  else return PL_EINVAL;
+  if (!strcasecmp(end, "") || !strcasecmp(end, "b"))
+    mul = 1;
+  else if (!strcasecmp(end, "kb") || !strcasecmp(end, "kib") || !strcasecmp(end, "k"))
+    mul = 1024;
+  else if (!strcasecmp(end, "mb") || !strcasecmp(end, "mib") || !strcasecmp(end, "m"))
+    mul = 1048576;
+  else if (!strcasecmp(end, "gb") || !strcasecmp(end, "gib") || !strcasecmp(end, "g"))
+    mul = 1073741824;
+  else
+    return PL_EINVAL;
   *out = (size_t)(v * mul);
   return 0;
 }
@@ -58,8 +64,10 @@ static int check_limits(lua_State *L, int t, pl_tenant_config *cfg, const char *
     if (!strcmp(k, "instructions")) {
       if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1000 ||
           lua_tointeger(L, -1) > 10000000000LL) {
-        rc = pl_err_set(err, PL_EINVAL, "%s: limits.instructions: expected a whole number "
-                        "between 1000 and 10000000000", file);
+        rc = pl_err_set(err, PL_EINVAL,
+                        "%s: limits.instructions: expected a whole number "
+                        "between 1000 and 10000000000",
+                        file);
       } else
         cfg->instructions = lua_tointeger(L, -1);
     } else if (!strcmp(k, "memory")) {
@@ -70,16 +78,20 @@ static int check_limits(lua_State *L, int t, pl_tenant_config *cfg, const char *
         ;
       else {
         lua_pushvalue(L, -1);
-        rc = pl_err_set(err, PL_EINVAL, "%s: limits.memory: expected a size like \"64MB\", "
-                        "got %s", file, luaL_tolstring(L, -1, NULL));
+        rc = pl_err_set(err, PL_EINVAL,
+                        "%s: limits.memory: expected a size like \"64MB\", "
+                        "got %s",
+                        file, luaL_tolstring(L, -1, NULL));
         lua_pop(L, 2);
       }
       if (!rc && m < (256u << 10))
         rc = pl_err_set(err, PL_EINVAL, "%s: limits.memory: at least 256KB", file);
       cfg->memory = m;
     } else {
-      rc = pl_err_set(err, PL_EINVAL, "%s: limits.%s: unknown limit (expected instructions or "
-                      "memory)", file, k);
+      rc = pl_err_set(err, PL_EINVAL,
+                      "%s: limits.%s: unknown limit (expected instructions or "
+                      "memory)",
+                      file, k);
     }
     lua_pop(L, 1);
     if (rc) {
@@ -104,18 +116,20 @@ static bool zone_ok(const char *tz) {
 
 static int validate_config(lua_State *L, int t, pl_tenant_config *cfg, const char *key,
                            const char *file, pl_err *err) {
-  static const char *const known[] = {"name", "locale", "timezone", "error_reply", "limits",
-                                      "channels", NULL};
+  static const char *const known[] = {"name",   "locale",   "timezone", "error_reply",
+                                      "limits", "channels", NULL};
   lua_pushnil(L);
   while (lua_next(L, t)) {
     lua_pop(L, 1);
     bool ok = false;
     if (lua_type(L, -1) == LUA_TSTRING)
-      for (const char *const *k = known; *k; k++) ok = ok || !strcmp(*k, lua_tostring(L, -1));
+      for (const char *const *k = known; *k; k++)
+        ok = ok || !strcmp(*k, lua_tostring(L, -1));
     if (!ok) {
-      int rc = pl_err_set(err, PL_EINVAL, "%s: unknown key \"%s\" (expected name, locale, "
-                          "timezone, error_reply, limits, channels)", file,
-                          luaL_tolstring(L, -1, NULL));
+      int rc = pl_err_set(err, PL_EINVAL,
+                          "%s: unknown key \"%s\" (expected name, locale, "
+                          "timezone, error_reply, limits, channels)",
+                          file, luaL_tolstring(L, -1, NULL));
       lua_pop(L, 2);
       return rc;
     }
@@ -124,13 +138,15 @@ static int validate_config(lua_State *L, int t, pl_tenant_config *cfg, const cha
   cfg->name = opt_string(L, t, "name", key, file, err, &rc);
   if (!rc) cfg->locale = opt_string(L, t, "locale", "en", file, err, &rc);
   if (!rc) cfg->timezone = opt_string(L, t, "timezone", "UTC", file, err, &rc);
-  if (!rc) cfg->error_reply = opt_string(L, t, "error_reply",
-                                         "Sorry, something went wrong. Please try again.", file,
-                                         err, &rc);
+  if (!rc)
+    cfg->error_reply = opt_string(L, t, "error_reply",
+                                  "Sorry, something went wrong. Please try again.", file, err, &rc);
   if (rc) return rc;
   if (!zone_ok(cfg->timezone))
-    return pl_err_set(err, PL_EINVAL, "%s: timezone: unknown zone \"%s\" (use an IANA name like "
-                      "\"Europe/Berlin\" or \"UTC\")", file, cfg->timezone);
+    return pl_err_set(err, PL_EINVAL,
+                      "%s: timezone: unknown zone \"%s\" (use an IANA name like "
+                      "\"Europe/Berlin\" or \"UTC\")",
+                      file, cfg->timezone);
   rc = check_limits(L, t, cfg, file, err);
   if (rc) return rc;
   lua_getfield(L, t, "channels");
@@ -157,11 +173,15 @@ int pl_tenant_config_load(const char *dir, pl_tenant_config *cfg, uint64_t *hash
   snprintf(key, sizeof key, "%s", slash ? slash + 1 : dir);
   struct stat st;
   if (stat(path, &st) != 0)
-    return pl_err_set(err, PL_ENOTFOUND, "%s: missing: a tenant folder needs a tenant.lua "
-                      "(return { name = \"...\", locale = \"en\" }) and a bot.lua", path);
+    return pl_err_set(err, PL_ENOTFOUND,
+                      "%s: missing: a tenant folder needs a tenant.lua "
+                      "(return { name = \"...\", locale = \"en\" }) and a bot.lua",
+                      path);
   pl_clock clock = {0};
-  pl_sandbox_opts o = {.memory = CONFIG_MEMORY, .instructions = CONFIG_INSTRUCTIONS,
-                       .clock = &clock, .log_name = key};
+  pl_sandbox_opts o = {.memory = CONFIG_MEMORY,
+                       .instructions = CONFIG_INSTRUCTIONS,
+                       .clock = &clock,
+                       .log_name = key};
   pl_sandbox *sb;
   int rc = pl_sandbox_open(&sb, &o, err);
   if (rc) return rc;
@@ -199,9 +219,13 @@ int pl_code_load(pl_code **out, const char *dir, const char *key, const pl_code_
     free(c);
     return rc;
   }
-  pl_sandbox_opts o = {.tenant_dir = dir, .lib_dir = env->lib_dir, .log_name = key,
-                       .memory = c->cfg.memory, .instructions = c->cfg.instructions,
-                       .clock = env->clock, .log = env->log};
+  pl_sandbox_opts o = {.tenant_dir = dir,
+                       .lib_dir = env->lib_dir,
+                       .log_name = key,
+                       .memory = c->cfg.memory,
+                       .instructions = c->cfg.instructions,
+                       .clock = env->clock,
+                       .log = env->log};
   rc = pl_sandbox_open(&c->sb, &o, err);
   if (rc) goto fail;
   c->sb->hash ^= hash;

@@ -91,8 +91,12 @@ int pl_runtime_fire_due(pl_runtime *rt, int64_t until_ms, bool step_clock, pl_er
     }
     memcpy(channel, f.conv, cl);
     channel[cl] = 0;
-    pl_event ev = {.kind = PL_EV_TIMER, .channel = channel, .chat_id = colon + 1,
-                   .text = f.name, .data = f.data, .due_ms = f.due};
+    pl_event ev = {.kind = PL_EV_TIMER,
+                   .channel = channel,
+                   .chat_id = colon + 1,
+                   .text = f.name,
+                   .data = f.data,
+                   .due_ms = f.due};
     int rc = pl_dispatch(rt, t, &ev, err);
     json_decref(f.data);
     if (rc) return rc;

@@ -43,4 +43,6 @@ static uint64_t walk(const char *dir, int depth) {
   return sum;
 }
 
-uint64_t pl_watch_signature(const char *dir) { return walk(dir, 2) ^ 0x9e3779b97f4a7c15ULL; }
+uint64_t pl_watch_signature(const char *dir) {
+  return walk(dir, 2) ^ 0x9e3779b97f4a7c15ULL;
+}

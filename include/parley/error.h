@@ -28,7 +28,6 @@ typedef struct pl_err {
 const char *pl_strerror(int code);
 
 /* Formats into e (if not NULL) and returns code, so callers can `return pl_err_set(...)`. */
-int pl_err_set(pl_err *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int pl_err_set(pl_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

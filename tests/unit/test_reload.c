@@ -84,8 +84,8 @@ static int teardown(void **state) {
 }
 
 static void send(fixture *f, const char *user, const char *text) {
-  pl_event ev = {.kind = PL_EV_TEXT, .channel = "console", .chat_id = user, .user_id = user,
-                 .text = text};
+  pl_event ev = {
+      .kind = PL_EV_TEXT, .channel = "console", .chat_id = user, .user_id = user, .text = text};
   pl_err err;
   assert_int_equal(pl_dispatch(f->rt, f->t, &ev, &err), 0);
 }
@@ -117,7 +117,8 @@ static void test_reload_with_syntax_error_keeps_old_code(void **state) {
   send(f, "ana", "one");
   char v1[17];
   snprintf(v1, sizeof v1, "%s", f->t->code->version);
-  write_file(f->tenant, "bot.lua", "bot.on('message', function(ctx, text)\n  ctx:reply(= 1)\nend)\n");
+  write_file(f->tenant, "bot.lua",
+             "bot.on('message', function(ctx, text)\n  ctx:reply(= 1)\nend)\n");
   pl_err err;
   assert_int_not_equal(pl_runtime_reload_tenant(f->rt, f->t, &err), 0);
   assert_non_null(strstr(err.msg, "bot.lua:2:"));
@@ -181,7 +182,8 @@ static void test_failing_migration_changes_nothing(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_reload_keeps_sessions_and_timers, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_reload_with_syntax_error_keeps_old_code, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reload_with_syntax_error_keeps_old_code, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_reload_with_runtime_error_at_load_keeps_old_code, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_migrate_upgrades_old_sessions_once, setup, teardown),
