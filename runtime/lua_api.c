@@ -86,21 +86,6 @@ static int bot_migrate(lua_State *L) {
   return 0;
 }
 
-static int bot_log(lua_State *L) {
-  pl_sandbox *sb = pl_sandbox_of(L);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  int n = lua_gettop(L);
-  for (int i = 1; i <= n; i++) {
-    if (i > 1) luaL_addchar(&b, ' ');
-    luaL_tolstring(L, i, NULL);
-    luaL_addvalue(&b);
-  }
-  luaL_pushresult(&b);
-  pl_log_printf(sb->log, sb->log_name, "%s", lua_tostring(L, -1));
-  return 0;
-}
-
 /* ---- bot.store ---- */
 
 static void kv_key(lua_State *L, pl_run *run, int idx, pl_key *k, const char **key, size_t *kl) {
@@ -519,7 +504,7 @@ void pl_api_install(pl_sandbox *sb) {
   lua_newtable(L);
   static const luaL_Reg bot[] = {{"command", bot_command},   {"on", bot_on},
                                  {"fallback", bot_fallback}, {"migrate", bot_migrate},
-                                 {"log", bot_log},           {NULL, NULL}};
+                                 {"log", pl_sandbox_print},  {NULL, NULL}};
   luaL_setfuncs(L, bot, 0);
   lua_newtable(L);
   static const luaL_Reg store[] = {{"get", store_get},       {"put", store_put},
@@ -645,7 +630,10 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
   }
   if (!kind) {
     if (lua_getfield(L, h, "fallback") == LUA_TFUNCTION) {
-      kind = run->kind == PL_EV_BUTTON ? "button" : run->kind == PL_EV_TIMER ? "timer" : "message";
+      kind = run->kind == PL_EV_BUTTON  ? "button"
+             : run->kind == PL_EV_TIMER ? "timer"
+             : run->text[0] == '/'      ? "command"
+                                        : "message";
       lua_pushstring(L, run->text);
     } else {
       lua_pop(L, 2); /* nil, handlers */

@@ -160,11 +160,11 @@ static void deny_fields(lua_State *L, int tidx, const char *prefix, const char *
   lua_setmetatable(L, tidx);
 }
 
-static int sb_print(lua_State *L) {
+int pl_sandbox_print(lua_State *L) {
   pl_sandbox *sb = pl_sandbox_of(L);
+  int n = lua_gettop(L); /* before luaL_buffinit, which may push a placeholder */
   luaL_Buffer b;
   luaL_buffinit(L, &b);
-  int n = lua_gettop(L);
   for (int i = 1; i <= n; i++) {
     if (i > 1) luaL_addchar(&b, ' ');
     luaL_tolstring(L, i, NULL);
@@ -320,7 +320,7 @@ static void build_env(pl_sandbox *sb, bool bare) {
   lua_getfield(L, g, "collectgarbage");
   lua_pushcclosure(L, sb_collectgarbage, 1);
   lua_setfield(L, g, "collectgarbage");
-  lua_pushcfunction(L, sb_print);
+  lua_pushcfunction(L, pl_sandbox_print);
   lua_setfield(L, g, "print");
 
   /* os: only time, date, clock, difftime; time and date read the runtime clock. */

@@ -55,6 +55,9 @@ int pl_sandbox_load_file(pl_sandbox *sb, const char *path, const char *display, 
  * message carries file:line; returns PL_ESCRIPT or PL_EBUDGET. */
 int pl_sandbox_run(pl_sandbox *sb, int nargs, int nresults, pl_err *err);
 
+/* print / bot.log: joins the arguments with spaces into the tenant's log. */
+int pl_sandbox_print(lua_State *L);
+
 /* Compiles a file without running it (for `parley check`). */
 int pl_sandbox_syntax_check(const char *path, const char *display, pl_err *err);
 

@@ -191,8 +191,10 @@ static int u_press(lua_State *L) {
       luaL_addstring(&buf, json_string_value(json_object_get(b, "label")));
     }
     luaL_pushresult(&buf);
-    lua_pushfstring(L, "%s:press(\"%s\"): no such button; the buttons shown are: %s", name, what,
-                    json_array_size(buttons) ? lua_tostring(L, -1) : "(none)");
+    luaL_where(L, 1);
+    lua_pushfstring(L, "%s%s:press(\"%s\"): no such button; the buttons shown are: %s",
+                    lua_tostring(L, -1), name, what,
+                    json_array_size(buttons) ? lua_tostring(L, -2) : "(none)");
     json_decref(rec);
     return lua_error(L);
   }
