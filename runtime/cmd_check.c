@@ -1,6 +1,5 @@
 /* `parley check DIR` and `parley history DIR`: compile a tenant without serving it, and
  * print stored conversations. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 
 #include "cli.h"
 #include "runtime.h"
+#include "watch.h"
 
 static const char check_usage[] =
     "usage: parley check DIR\n"
@@ -16,30 +16,12 @@ static const char check_usage[] =
     "sandbox without serving. Prints one FILE:LINE: MESSAGE per error (exit 1), or\n"
     "\"ok DIR (version V)\" (exit 0).\n";
 
-static int syntax_walk(const char *dir, int depth, int *errors) {
-  DIR *d = opendir(dir);
-  if (!d) return 0;
-  struct dirent *e;
-  char path[1200];
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    struct stat st;
-    if (stat(path, &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) {
-      if (depth > 0) syntax_walk(path, depth - 1, errors);
-      continue;
-    }
-    size_t n = strlen(e->d_name);
-    if (n < 4 || strcmp(e->d_name + n - 4, ".lua")) continue;
-    pl_err err;
-    if (pl_sandbox_syntax_check(path, path, &err)) {
-      fprintf(stderr, "%s\n", err.msg);
-      (*errors)++;
-    }
+static void syntax_check(void *ud, const char *path, const struct stat *st) {
+  pl_err err;
+  if (pl_sandbox_syntax_check(path, path, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    (*(int *)ud)++;
   }
-  closedir(d);
-  return 0;
 }
 
 int pl_cmd_check(int argc, char **argv) {
@@ -62,7 +44,7 @@ int pl_cmd_check(int argc, char **argv) {
     return PL_EXIT_FAIL;
   }
   int errors = 0;
-  syntax_walk(dir, 3, &errors);
+  pl_watch_each_lua(dir, 3, false, syntax_check, &errors);
   if (errors) return PL_EXIT_FAIL;
   pl_clock clock = {0};
   pl_log log = {pl_log_stderr, NULL};

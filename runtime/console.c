@@ -133,19 +133,7 @@ static void console_error(console *c, const char *fmt, const char *arg) {
 }
 
 static void print_session(console *c) {
-  pl_txn *tx;
-  pl_err err;
-  if (pl_store_read_begin(c->rt->store, &tx, &err)) return;
-  char conv[300];
-  pl_conv_key(conv, sizeof conv, "console", c->user);
-  pl_key k;
-  pl_key_init(&k, c->t->id);
-  pl_key_bytes(&k, conv, strlen(conv));
-  pl_bytes v;
-  json_t *rec = NULL;
-  if (pl_store_get(tx, PL_T_SESSIONS, k.b, k.len, &v) == 0)
-    rec = json_loadb(v.data, v.len, 0, NULL);
-  pl_store_read_end(tx);
+  json_t *rec = pl_conv_record(c->rt, c->t, "console", c->user);
   json_t *s = json_object_get(rec, "session");
   char *out = s ? json_dumps(s, JSON_INDENT(2) | JSON_SORT_KEYS) : strdup("{}");
   printf("%s\n", out);

@@ -28,6 +28,19 @@ typedef struct commit {
   bool failed;     /* handler failed: only record + history */
 } commit;
 
+static json_t *load_record(pl_txn *tx, uint32_t tenant, const char *conv);
+
+json_t *pl_conv_record(pl_runtime *rt, pl_tenant *t, const char *channel, const char *chat_id) {
+  pl_txn *tx;
+  pl_err err;
+  if (pl_store_read_begin(rt->store, &tx, &err)) return json_object();
+  char conv[600];
+  pl_conv_key(conv, sizeof conv, channel, chat_id);
+  json_t *rec = load_record(tx, t->id, conv);
+  pl_store_read_end(tx);
+  return rec;
+}
+
 static json_t *load_record(pl_txn *tx, uint32_t tenant, const char *conv) {
   pl_key k;
   pl_key_init(&k, tenant);

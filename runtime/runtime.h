@@ -52,6 +52,10 @@ int64_t pl_runtime_next_due(pl_runtime *rt, pl_tenant **which);
  * is set to each timer's due time before it fires (simulated time). Returns the count. */
 int pl_runtime_fire_due(pl_runtime *rt, int64_t until_ms, bool step_clock, pl_err *err);
 
+/* The stored conversation record ({session, version, buttons, user, ...}); an empty
+ * object for a new conversation. New reference. */
+json_t *pl_conv_record(pl_runtime *rt, pl_tenant *t, const char *channel, const char *chat_id);
+
 /* Conversation key "channel:chat". */
 void pl_conv_key(char *buf, size_t n, const char *channel, const char *chat_id);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "sandbox.h"
 
 #define PL_HOOK_STEP 1000
@@ -57,15 +58,6 @@ static void sb_hook(lua_State *L, lua_Debug *ar) {
   }
 }
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
-  const unsigned char *c = p;
-  for (size_t i = 0; i < n; i++) {
-    h ^= c[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 static char *read_file(const char *path, size_t *len, pl_err *err, const char *display) {
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -110,8 +102,8 @@ static int load_file_on(pl_sandbox *sb, lua_State *L, const char *path, const ch
   size_t len;
   char *buf = read_file(path, &len, err, display);
   if (!buf) return PL_EIO;
-  sb->hash = fnv1a(sb->hash, display, strlen(display));
-  sb->hash = fnv1a(sb->hash, buf, len);
+  sb->hash = pl_fnv1a(sb->hash, display, strlen(display));
+  sb->hash = pl_fnv1a(sb->hash, buf, len);
   int rc = load_source(L, buf, len, display, err);
   free(buf);
   return rc;
@@ -371,7 +363,7 @@ int pl_sandbox_open(pl_sandbox **out, const pl_sandbox_opts *opts, pl_err *err) 
   sb->budget = opts->instructions ? opts->instructions : PL_DEFAULT_INSTRUCTIONS;
   sb->clock = opts->clock;
   sb->log = opts->log;
-  sb->hash = 1469598103934665603ULL;
+  sb->hash = PL_FNV_SEED;
   sb->tenant_dir = opts->tenant_dir ? strdup(opts->tenant_dir) : NULL;
   sb->lib_dir = opts->lib_dir ? strdup(opts->lib_dir) : NULL;
   sb->log_name = strdup(opts->log_name ? opts->log_name : "?");

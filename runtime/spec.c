@@ -150,20 +150,7 @@ static int u_send(lua_State *L) {
 }
 
 static json_t *stored_record(spec *s, const char *name) {
-  pl_txn *tx;
-  pl_err err;
-  if (pl_store_read_begin(s->rt->store, &tx, &err)) return NULL;
-  char conv[300];
-  pl_conv_key(conv, sizeof conv, "console", name);
-  pl_key k;
-  pl_key_init(&k, s->t->id);
-  pl_key_bytes(&k, conv, strlen(conv));
-  pl_bytes v;
-  json_t *rec = NULL;
-  if (pl_store_get(tx, PL_T_SESSIONS, k.b, k.len, &v) == 0)
-    rec = json_loadb(v.data, v.len, 0, NULL);
-  pl_store_read_end(tx);
-  return rec;
+  return pl_conv_record(s->rt, s->t, "console", name);
 }
 
 static int u_press(lua_State *L) {

@@ -1,25 +1,14 @@
-/* Folder signatures for live reload (see watch.h). */
+/* Folder signatures and .lua file walks for live reload and `parley check`. */
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "hash.h"
 #include "watch.h"
 
-static uint64_t mix(uint64_t h, const void *p, size_t n) {
-  const unsigned char *c = p;
-  for (size_t i = 0; i < n; i++) {
-    h ^= c[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-/* Order-independent: each file's hash is summed, so readdir order does not matter. */
-static uint64_t walk(const char *dir, int depth) {
+void pl_watch_each_lua(const char *dir, int depth, bool skip_tests, pl_lua_file_fn fn, void *ud) {
   DIR *d = opendir(dir);
-  if (!d) return 0;
-  uint64_t sum = 0;
+  if (!d) return;
   struct dirent *e;
   char path[1200];
   while ((e = readdir(d))) {
@@ -28,21 +17,27 @@ static uint64_t walk(const char *dir, int depth) {
     struct stat st;
     if (stat(path, &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) {
-      if (depth > 0 && strcmp(e->d_name, "tests")) sum += walk(path, depth - 1);
+      if (depth > 0 && !(skip_tests && !strcmp(e->d_name, "tests")))
+        pl_watch_each_lua(path, depth - 1, skip_tests, fn, ud);
       continue;
     }
     size_t n = strlen(e->d_name);
-    if (n < 4 || strcmp(e->d_name + n - 4, ".lua")) continue;
-    uint64_t h = mix(1469598103934665603ULL, path, strlen(path));
-    h = mix(h, &st.st_size, sizeof st.st_size);
-    h = mix(h, &st.st_mtim, sizeof st.st_mtim);
-    h = mix(h, &st.st_ino, sizeof st.st_ino);
-    sum += h;
+    if (n >= 4 && !strcmp(e->d_name + n - 4, ".lua")) fn(ud, path, &st);
   }
   closedir(d);
-  return sum;
+}
+
+/* Order-independent: each file's hash is summed, so readdir order does not matter. */
+static void add_file(void *ud, const char *path, const struct stat *st) {
+  uint64_t h = pl_fnv1a(PL_FNV_SEED, path, strlen(path));
+  h = pl_fnv1a(h, &st->st_size, sizeof st->st_size);
+  h = pl_fnv1a(h, &st->st_mtim, sizeof st->st_mtim);
+  h = pl_fnv1a(h, &st->st_ino, sizeof st->st_ino);
+  *(uint64_t *)ud += h;
 }
 
 uint64_t pl_watch_signature(const char *dir) {
-  return walk(dir, 2) ^ 0x9e3779b97f4a7c15ULL;
+  uint64_t sum = 0x9e3779b97f4a7c15ULL;
+  pl_watch_each_lua(dir, 2, true, add_file, &sum);
+  return sum;
 }
