@@ -34,6 +34,7 @@ int pl_duration_parse(const char *s, int64_t *ms, pl_err *err) {
     if (!u || u >= last_unit) goto bad;
     last_unit = u;
     p++;
+    if (n > PL_DURATION_MAX_MS / u) goto bad; /* n * u would overflow */
     total += n * u;
     if (total > PL_DURATION_MAX_MS) goto bad;
   }

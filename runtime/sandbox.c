@@ -51,10 +51,13 @@ static void sb_hook(lua_State *L, lua_Debug *ar) {
     sb->budget_exceeded = true;
     /* From now on stop at every instruction, so a pcall loop cannot outrun us. */
     lua_sethook(L, sb_hook, LUA_MASKCOUNT, 1);
-    luaL_error(L,
-               "instruction budget exceeded (%I instructions per event): the handler "
-               "runs too long or loops forever",
-               (lua_Integer)sb->budget);
+    luaL_where(L, 0); /* the running function: a hook has no frame of its own */
+    lua_pushfstring(L,
+                    "instruction budget exceeded (%I instructions per event): the handler "
+                    "runs too long or loops forever",
+                    (lua_Integer)sb->budget);
+    lua_concat(L, 2);
+    lua_error(L);
   }
 }
 
@@ -172,6 +175,7 @@ static int sb_load(lua_State *L) {
   if (strchr(mode, 'b') || (lua_type(L, 1) == LUA_TSTRING && lua_tostring(L, 1)[0] == 27))
     return luaL_error(L, "load: binary chunks are refused in parley's sandbox; load source text");
   int n = lua_gettop(L);
+  lua_settop(L, n >= 4 ? 4 : 2);         /* a nil chunk name when none was given */
   lua_pushvalue(L, lua_upvalueindex(1)); /* the real load */
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 2);
@@ -218,6 +222,106 @@ static int sb_os_date(lua_State *L) {
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/* Budget safety. Lua runs no hooks in __gc finalizers, and once the budget hook has
+ * raised its error the dying thread keeps hooks off: the xpcall message handler called
+ * for that error, and the <close> handlers that closing the dead thread runs, execute
+ * with no instruction limit (a `while true do end` there hangs the whole process). So
+ * metatables with __gc are refused, the message handler is skipped once the budget is
+ * spent, and a coroutine that died by an error is never closed: its <close> handlers do
+ * not run, the thread is just collected. */
+static int sb_setmetatable(lua_State *L) {
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL)
+      return luaL_error(L, "setmetatable: __gc metamethods are not available in parley's "
+                           "sandbox (finalizers would run outside the instruction budget)");
+    lua_pop(L, 1);
+  }
+  lua_settop(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+static int sb_msgh(lua_State *L) {
+  if (pl_sandbox_of(L)->budget_exceeded) return 1; /* the error object, unchanged */
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+static int sb_xpcall_done(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  return lua_gettop(L); /* the results of the real xpcall */
+}
+
+static int sb_xpcall(lua_State *L) {
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, sb_msgh, 1);
+  lua_replace(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  /* With a continuation, so the protected function may still yield. */
+  lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, sb_xpcall_done);
+  return sb_xpcall_done(L, LUA_OK, 0);
+}
+
+static int sb_co_close(lua_State *L) {
+  lua_State *co = lua_tothread(L, 1);
+  luaL_argexpected(L, co, 1, "coroutine");
+  int st = lua_status(co);
+  if (st != LUA_OK && st != LUA_YIELD) { /* died by an error: report it, run nothing */
+    lua_pushboolean(L, 0);
+    if (lua_gettop(co) > 0 && lua_checkstack(co, 1)) {
+      lua_pushvalue(co, -1);
+      lua_xmove(co, L, 1);
+    } else
+      lua_pushnil(L);
+    return 2;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/* coroutine.wrap as in lcorolib.c, minus closing the coroutine when it fails. */
+static int sb_auxwrap(lua_State *L) {
+  lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+  int narg = lua_gettop(L), nres;
+  if (!lua_checkstack(co, narg)) return luaL_error(L, "too many arguments to resume");
+  lua_xmove(L, co, narg);
+  int status = lua_resume(co, L, narg, &nres);
+  if (status == LUA_OK || status == LUA_YIELD) {
+    if (!lua_checkstack(L, nres + 1)) {
+      lua_pop(co, nres);
+      return luaL_error(L, "too many results to resume");
+    }
+    lua_xmove(co, L, nres);
+    return nres;
+  }
+  lua_xmove(co, L, 1); /* the error object */
+  if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+  }
+  return lua_error(L);
+}
+
+static int sb_co_wrap(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_State *co = lua_newthread(L);
+  lua_pushvalue(L, 1);
+  lua_xmove(L, co, 1);
+  lua_pushcclosure(L, sb_auxwrap, 1);
   return 1;
 }
 
@@ -277,7 +381,11 @@ static int sb_require(lua_State *L) {
     return luaL_error(L, "%s", err.msg);
   }
   lua_pushstring(L, name);
-  lua_call(L, 1, 1);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) { /* unmark, or the next require says "circular" */
+    lua_pushnil(L);
+    lua_setfield(L, -3, name);
+    return lua_error(L);
+  }
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     lua_pushboolean(L, 1);
@@ -314,6 +422,19 @@ static void build_env(pl_sandbox *sb, bool bare) {
   lua_setfield(L, g, "collectgarbage");
   lua_pushcfunction(L, pl_sandbox_print);
   lua_setfield(L, g, "print");
+  lua_getfield(L, g, "setmetatable");
+  lua_pushcclosure(L, sb_setmetatable, 1);
+  lua_setfield(L, g, "setmetatable");
+  lua_getfield(L, g, "xpcall");
+  lua_pushcclosure(L, sb_xpcall, 1);
+  lua_setfield(L, g, "xpcall");
+  lua_getfield(L, g, "coroutine");
+  lua_getfield(L, -1, "close");
+  lua_pushcclosure(L, sb_co_close, 1);
+  lua_setfield(L, -2, "close");
+  lua_pushcfunction(L, sb_co_wrap);
+  lua_setfield(L, -2, "wrap");
+  lua_pop(L, 1);
 
   /* os: only time, date, clock, difftime; time and date read the runtime clock. */
   luaopen_os(L);
@@ -449,7 +570,8 @@ int pl_sandbox_run(pl_sandbox *sb, int nargs, int nresults, pl_err *err) {
   else
     lua_pop(L, 1);
   if (rc) {
-    lua_resetthread(co);
+    /* No lua_resetthread(co): it would run <close> handlers with hooks off (see
+     * sb_setmetatable); the unreferenced thread is freed by this collection. */
     lua_gc(L, LUA_GCCOLLECT);
     sb->in_error = false;
   }

@@ -194,7 +194,8 @@ int pl_store_scan(pl_txn *t, pl_table tb, const void *prefix, size_t pl, const v
   MDB_cursor *cur;
   if (mdb_cursor_open(t->txn, t->s->dbi[tb], &cur)) return PL_ESTORE;
   MDB_val key, val;
-  if (from && fl > 0 && (fl > pl || memcmp(from, prefix, fl < pl ? fl : pl) >= 0)) {
+  int c = from && fl > 0 ? memcmp(from, prefix, fl < pl ? fl : pl) : -1;
+  if (c > 0 || (c == 0 && fl > pl)) { /* from sorts after prefix */
     key.mv_data = (void *)from;
     key.mv_size = fl;
   } else {
