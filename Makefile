@@ -1,6 +1,7 @@
 # Thin wrapper over CMake: `make demo` talks to the example bot, `make test` runs every test.
 BUILD     ?= build
 SAN_BUILD ?= build-san
+MAKEFLAGS += --no-print-directory
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build build-san demo test bench format deps clean
@@ -19,7 +20,8 @@ build-san: deps
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 
 demo: build
-	$(BUILD)/parley chat scripts/examples/conference --data $(BUILD)/demo-data
+	@echo "Talking to the example conference bot (clock set to 1 June 2026; :help for commands)"
+	@$(BUILD)/parley chat scripts/examples/conference --data $(BUILD)/demo-data --at "2026-06-01 09:00"
 
 test: build-san
 	@cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)

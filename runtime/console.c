@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -36,7 +37,7 @@ typedef struct console {
 } console;
 
 static const char chat_usage[] =
-    "usage: parley chat DIR [--data PATH] [--user NAME]\n"
+    "usage: parley chat DIR [--data PATH] [--user NAME] [--at TIME]\n"
     "\n"
     "Talk to the tenant in folder DIR. One input line = one message; buttons print as\n"
     "[1] Label, type the number or the label to press one. /start PAYLOAD simulates a\n"
@@ -44,6 +45,8 @@ static const char chat_usage[] =
     "\n"
     "  --data PATH   the store (default .parley-data); a new run continues conversations\n"
     "  --user NAME   the first simulated user (default: user)\n"
+    "  --at TIME     start the clock at TIME (UTC, \"2026-06-01 09:00\"): try the bot as\n"
+    "                on that day; time then runs on from there\n"
     "\n"
     "Exit codes: 0 ok, 1 the tenant failed to load or storage failed, 2 usage error\n"
     "(including a bad console command when stdin is not a terminal).\n";
@@ -273,10 +276,30 @@ static void on_poll(uv_timer_t *h) {
   schedule_timer(c);
 }
 
+/* "2026-06-01 09:00", "2026-06-01T09:00" or with ":SS", in UTC. */
+static int parse_at(const char *s, int64_t *ms) {
+  struct tm tm = {0};
+  char sep;
+  int n = 0;
+  if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &sep, &tm.tm_hour,
+             &tm.tm_min, &n) != 6 ||
+      (sep != ' ' && sep != 'T'))
+    return -1;
+  if (s[n] == ':' && sscanf(s + n + 1, "%2d", &tm.tm_sec) == 1) n += 3;
+  if (s[n] || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  *ms = (int64_t)timegm(&tm) * 1000;
+  return 0;
+}
+
 int pl_cmd_chat(int argc, char **argv) {
-  const char *data = ".parley-data", *user = "user", *pos[1];
+  const char *data = ".parley-data", *user = "user", *at = NULL, *pos[1];
   int npos;
-  pl_opt opts[] = {{"--data", &data, NULL}, {"--user", &user, NULL}, {NULL, NULL, NULL}};
+  pl_opt opts[] = {
+      {"--data", &data, NULL}, {"--user", &user, NULL}, {"--at", &at, NULL}, {NULL, NULL, NULL}};
   int prc = pl_cli_parse("chat", argc, argv, opts, pos, 1, &npos, chat_usage);
   if (prc == -2) return PL_EXIT_OK;
   if (prc < 0) return PL_EXIT_USAGE;
@@ -288,6 +311,12 @@ int pl_cmd_chat(int argc, char **argv) {
   static console c;
   c = (console){.exit_code = PL_EXIT_OK, .interactive = isatty(0)};
   snprintf(c.user, sizeof c.user, "%s", user);
+  int64_t at_ms = 0;
+  if (at && parse_at(at, &at_ms)) {
+    fprintf(stderr, "parley chat: --at \"%s\": expected a UTC time like \"2026-06-01 09:00\"\n",
+            at);
+    return PL_EXIT_USAGE;
+  }
   pl_err err;
   if (pl_runtime_open(&c.rt, data, NULL, &err)) {
     fprintf(stderr, "parley chat: %s\n", err.msg);
@@ -298,6 +327,7 @@ int pl_cmd_chat(int argc, char **argv) {
     pl_runtime_close(c.rt);
     return PL_EXIT_FAIL;
   }
+  if (at) c.rt->clock.offset_ms = at_ms - pl_clock_real_ms();
   c.rt->deliver = on_deliver;
   c.rt->deliver_ud = &c;
   c.loop = uv_default_loop();
