@@ -9,24 +9,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http_client.h"
 #include "lua_api.h"
+#include "lua_json.h"
 #include "runtime.h"
 
 void pl_conv_key(char *buf, size_t n, const char *channel, const char *chat_id) {
   snprintf(buf, n, "%s:%s", channel, chat_id);
 }
-
-typedef struct commit {
-  pl_runtime *rt;
-  pl_tenant *t;
-  const pl_event *ev;
-  pl_run *run;
-  const char *conv_key;
-  json_t *record;  /* conversation record to write */
-  json_t *history; /* array of messages to append */
-  int64_t hseq0;   /* history sequence before this event */
-  bool failed;     /* handler failed: only record + history */
-} commit;
 
 static json_t *load_record(pl_txn *tx, uint32_t tenant, const char *conv);
 
@@ -173,7 +163,7 @@ static int apply_timers(pl_txn *tx, uint32_t tenant, const char *conv, json_t *t
 }
 
 static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
-  commit *c = ud;
+  pl_commit *c = ud;
   uint32_t tid = c->t->id;
   int rc;
   if (c->ev->kind == PL_EV_TIMER) {
@@ -198,6 +188,33 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
     pl_key_u64(&hk, (uint64_t)(c->hseq0 + (int64_t)i + 1));
     if ((rc = put_json(tx, PL_T_HISTORY, &hk, m))) goto fail;
   }
+  if (c->inbox_seq) {
+    pl_key ik;
+    pl_key_init(&ik, tid);
+    pl_key_u64(&ik, c->inbox_seq);
+    if ((rc = pl_store_del(tx, PL_T_INBOX, ik.b, ik.len)) && rc != PL_ENOTFOUND) goto fail;
+  }
+  if (c->use_outbox) {
+    size_t oi;
+    json_t *om;
+    json_array_foreach(c->run->replies, oi, om) {
+      uint64_t seq;
+      if ((rc = pl_store_next_seq(tx, "outbox_seq", &seq))) goto fail;
+      char idem[96];
+      snprintf(idem, sizeof idem, "%s-%u-%llu", c->t->key, (unsigned)tid, (unsigned long long)seq);
+      json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:s,s:I,s:i}", "conv", c->conv_key, "channel",
+                                c->ev->channel, "chat_id", c->ev->chat_id, "msg", om, "key", idem,
+                                "created", (json_int_t)c->run->now_ms, "attempts", 0);
+      pl_key ok;
+      pl_key_init(&ok, tid);
+      pl_key_u64(&ok, seq);
+      rc = put_json(tx, PL_T_OUTBOX, &ok, entry);
+      json_decref(entry);
+      if (rc) goto fail;
+      c->outbox_last = seq;
+      if (!c->outbox_first || oi == 0) c->outbox_first = seq;
+    }
+  }
   if (!c->failed) {
     if ((rc = apply_kv(tx, tid, c->run->kv))) goto fail;
     if ((rc = apply_timers(tx, tid, c->conv_key, c->run->timers))) goto fail;
@@ -216,119 +233,266 @@ static json_t *inbound_message(const pl_event *ev, pl_event_kind kind, const cha
                    kind == PL_EV_TIMER ? "name" : "text", text);
 }
 
-int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
-  char conv[600];
-  pl_conv_key(conv, sizeof conv, ev->channel, ev->chat_id);
-  pl_code *code = t->code;
-  int64_t now = pl_clock_now_ms(&rt->clock);
+static char *dup_or_null(const char *s) {
+  return s ? strdup(s) : NULL;
+}
 
-  pl_txn *rtx;
-  int rc = pl_store_read_begin(rt->store, &rtx, err);
-  if (rc) return rc;
-  json_t *record = load_record(rtx, t->id, conv);
+pl_job *pl_job_new(pl_runtime *rt, pl_tenant *t, const pl_event *ev) {
+  pl_job *job = calloc(1, sizeof *job);
+  job->rt = rt;
+  job->t = t;
+  job->code = t->code;
+  job->ev = *ev;
+  job->ev.channel = job->owned[0] = dup_or_null(ev->channel);
+  job->ev.chat_id = job->owned[1] = dup_or_null(ev->chat_id);
+  job->ev.user_id = job->owned[2] = dup_or_null(ev->user_id);
+  job->ev.user_name = job->owned[3] = dup_or_null(ev->user_name);
+  job->ev.user_lang = job->owned[4] = dup_or_null(ev->user_lang);
+  job->ev.text = job->owned[5] = dup_or_null(ev->text);
+  job->ev.event_id = job->owned[6] = dup_or_null(ev->event_id);
+  job->data = ev->data ? json_deep_copy(ev->data) : NULL;
+  job->ev.data = job->data;
+  pl_conv_key(job->conv, sizeof job->conv, job->ev.channel, job->ev.chat_id);
+  return job;
+}
 
-  pl_run run = {.ev = ev,
-                .kind = ev->kind,
-                .text = ev->text,
-                .now_ms = now,
-                .store = rt->store,
-                .rtxn = rtx,
-                .tenant_id = t->id,
-                .conv_key = conv};
+void pl_job_free(pl_job *job) {
+  if (!job) return;
+  if (job->run.alive) pl_api_abandon(job->code->sb, &job->run);
+  for (size_t i = 0; i < sizeof job->owned / sizeof *job->owned; i++)
+    free(job->owned[i]);
+  json_decref(job->data);
+  json_decref(job->record);
+  json_decref(job->c.record);
+  json_decref(job->c.history);
+  json_decref(job->run.user);
+  json_decref(job->run.replies);
+  json_decref(job->run.session_out);
+  json_decref(job->run.kv);
+  json_decref(job->run.timers);
+  json_decref(job->run.http_req);
+  free(job);
+}
+
+static void job_ran(pl_job *job, int rc) {
+  if (rc == PL_PENDING) return;
+  job->src = rc;
+  job->rt->events++;
+}
+
+int pl_job_run(pl_job *job) {
+  pl_runtime *rt = job->rt;
+  const pl_event *ev = &job->ev;
+  job->now = pl_clock_now_ms(&rt->clock);
+  job->record = pl_conv_record(rt, job->t, ev->channel, ev->chat_id);
+  pl_run *run = &job->run;
+  *run = (pl_run){.ev = ev,
+                  .kind = ev->kind,
+                  .text = ev->text,
+                  .now_ms = job->now,
+                  .store = rt->store,
+                  .tenant_id = job->t->id,
+                  .conv_key = job->conv};
   if (ev->kind == PL_EV_TEXT) {
-    const char *id = match_button(json_object_get(record, "buttons"), ev->text);
+    const char *id = match_button(json_object_get(job->record, "buttons"), ev->text);
     if (id) {
-      run.kind = PL_EV_BUTTON;
-      run.text = id;
+      run->kind = PL_EV_BUTTON;
+      run->text = id;
     }
   }
   if (ev->user_id) {
-    run.user = json_pack("{s:s,s:s?,s:s?}", "id", ev->user_id, "name", ev->user_name, "language",
-                         ev->user_lang);
+    run->user = json_pack("{s:s,s:s?,s:s?}", "id", ev->user_id, "name", ev->user_name, "language",
+                          ev->user_lang);
   } else {
-    run.user = json_incref(json_object_get(record, "user"));
-    if (!run.user) run.user = json_pack("{s:s}", "id", ev->chat_id);
+    run->user = json_incref(json_object_get(job->record, "user"));
+    if (!run->user) run->user = json_pack("{s:s}", "id", ev->chat_id);
   }
-  run.session_in = json_object_get(record, "session");
-  run.session_version = json_string_value(json_object_get(record, "version"));
-  run.replies = json_array();
-  run.kv = json_object();
-  run.timers = json_object();
+  run->session_in = json_object_get(job->record, "session");
+  run->session_version = json_string_value(json_object_get(job->record, "version"));
+  run->replies = json_array();
+  run->kv = json_object();
+  run->timers = json_object();
+  int rc = pl_api_start(job->code->sb, job->code->version, run, &job->serr);
+  job_ran(job, rc);
+  return rc == PL_PENDING ? PL_PENDING : 0;
+}
 
-  pl_err serr;
-  int src = pl_api_run(code->sb, code->version, &run, &serr);
-  /* The read snapshot must end before writing: a full map can only grow with no
-   * transaction open in this process. */
-  pl_store_read_end(rtx);
-  run.rtxn = NULL;
-  rt->events++;
+int pl_job_resume_http(pl_job *job, const pl_http_client_resp *resp) {
+  lua_State *co = job->run.task.co;
+  int nargs;
+  json_decref(job->run.http_req);
+  job->run.http_req = NULL;
+  if (resp->status == 0) {
+    lua_pushnil(co);
+    lua_pushstring(co, resp->error ? resp->error : "request failed");
+    nargs = 2;
+  } else {
+    lua_createtable(co, 0, 4);
+    lua_pushinteger(co, resp->status);
+    lua_setfield(co, -2, "status");
+    lua_pushlstring(co, resp->body, resp->body_len);
+    lua_setfield(co, -2, "body");
+    pl_json_push(co, resp->headers);
+    lua_setfield(co, -2, "headers");
+    const char *ct = json_string_value(json_object_get(resp->headers, "content-type"));
+    if (ct && strstr(ct, "json")) {
+      json_t *j = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
+      if (j) {
+        pl_json_push(co, j);
+        lua_setfield(co, -2, "json");
+        json_decref(j);
+      }
+    }
+    nargs = 1;
+  }
+  int rc = pl_api_resume(job->code->sb, &job->run, nargs, &job->serr);
+  job_ran(job, rc);
+  return rc == PL_PENDING ? PL_PENDING : 0;
+}
 
-  commit c = {.rt = rt,
-              .t = t,
-              .ev = ev,
-              .run = &run,
-              .conv_key = conv,
-              .history = json_array(),
-              .failed = src != 0};
-  c.hseq0 = json_integer_value(json_object_get(record, "hseq"));
-  json_array_append_new(c.history, inbound_message(ev, run.kind, run.text, now));
-  if (src) {
+void pl_job_http_request(const pl_job *job, pl_http_client_req *req, const char **hdrs,
+                         size_t max_hdrs) {
+  json_t *r = job->run.http_req;
+  req->method = json_string_value(json_object_get(r, "method"));
+  req->url = json_string_value(json_object_get(r, "url"));
+  json_t *body = json_object_get(r, "body");
+  req->body = body ? json_string_value(body) : NULL;
+  req->body_len = body ? json_string_length(body) : 0;
+  req->timeout_ms = (long)json_integer_value(json_object_get(r, "timeout_ms"));
+  size_t n = 0;
+  const char *name;
+  json_t *v;
+  json_object_foreach(json_object_get(r, "header_lines"), name, v) {
+    if (n + 1 < max_hdrs) hdrs[n++] = json_string_value(v);
+  }
+  hdrs[n] = NULL;
+  req->headers = hdrs;
+}
+
+void pl_job_seal(pl_job *job) {
+  pl_runtime *rt = job->rt;
+  pl_run *run = &job->run;
+  pl_tenant *t = job->t;
+  pl_commit *c = &job->c;
+  *c = (pl_commit){.rt = rt,
+                   .t = t,
+                   .ev = &job->ev,
+                   .run = run,
+                   .conv_key = job->conv,
+                   .history = json_array(),
+                   .failed = job->src != 0,
+                   .inbox_seq = job->inbox_seq,
+                   .use_outbox = job->use_outbox};
+  c->hseq0 = json_integer_value(json_object_get(job->record, "hseq"));
+  json_array_append_new(c->history, inbound_message(&job->ev, run->kind, run->text, job->now));
+  if (job->src) {
     rt->failures++;
-    const char *what = run.kind == PL_EV_TIMER    ? "timer"
-                       : run.kind == PL_EV_BUTTON ? "button"
-                                                  : "message";
-    pl_log_printf(&rt->log, t->key, "%s (%s, %s \"%s\")", serr.msg, conv, what, run.text);
-    json_decref(run.replies);
-    run.replies = json_pack("[{s:s}]", "text", code->cfg.error_reply);
+    const char *what = run->kind == PL_EV_TIMER    ? "timer"
+                       : run->kind == PL_EV_BUTTON ? "button"
+                                                   : "message";
+    pl_log_printf(&rt->log, t->key, "%s (%s, %s \"%s\")", job->serr.msg, job->conv, what,
+                  run->text);
+    json_decref(run->replies);
+    run->replies = json_pack("[{s:s}]", "text", job->code->cfg.error_reply);
   }
-
-  /* The new conversation record. */
-  json_t *rec = json_deep_copy(record);
-  if (!src) {
-    json_object_set(rec, "session", run.session_out);
-    json_object_set_new(rec, "version", json_string(code->version));
+  json_t *rec = json_deep_copy(job->record);
+  if (!job->src) {
+    json_object_set(rec, "session", run->session_out);
+    json_object_set_new(rec, "version", json_string(job->code->version));
     json_t *last_buttons = NULL;
     size_t i;
     json_t *r;
-    json_array_foreach(run.replies, i, r) if (json_object_get(r, "buttons")) last_buttons = r;
+    json_array_foreach(run->replies, i, r) if (json_object_get(r, "buttons")) last_buttons = r;
     if (last_buttons)
       json_object_set_new(rec, "buttons",
                           flatten_buttons(json_object_get(last_buttons, "buttons")));
-    else if (json_array_size(run.replies))
+    else if (json_array_size(run->replies))
       json_object_del(rec, "buttons");
   }
-  json_object_set(rec, "user", run.user);
-  json_object_set_new(rec, "updated", json_integer(now));
+  json_object_set(rec, "user", run->user);
+  json_object_set_new(rec, "updated", json_integer(job->now));
   size_t i;
   json_t *r;
-  json_array_foreach(run.replies, i, r) {
+  json_array_foreach(run->replies, i, r) {
     json_t *out = json_deep_copy(r);
     json_object_set_new(out, "dir", json_string("out"));
-    json_object_set_new(out, "at", json_integer(now));
-    json_array_append_new(c.history, out);
+    json_object_set_new(out, "at", json_integer(job->now));
+    json_array_append_new(c->history, out);
   }
-  json_object_set_new(rec, "hseq", json_integer(c.hseq0 + (json_int_t)json_array_size(c.history)));
-  c.record = rec;
+  json_object_set_new(rec, "hseq",
+                      json_integer(c->hseq0 + (json_int_t)json_array_size(c->history)));
+  c->record = rec;
+}
 
-  rc = pl_store_write(rt->store, apply_commit, &c, err);
-  if (rc == PL_ESTALE)
-    rc = 0; /* the timer had already fired: nothing to do */
-  else if (rc == 0) {
-    json_array_foreach(run.replies, i, r) {
-      if (rt->deliver) rt->deliver(rt->deliver_ud, t, ev->channel, ev->chat_id, run.user, r);
+int pl_job_apply(pl_txn *tx, void *ud, pl_err *err) {
+  pl_job *job = ud;
+  return apply_commit(tx, &job->c, err);
+}
+
+void pl_job_committed(pl_job *job, int rc, const pl_err *err) {
+  pl_runtime *rt = job->rt;
+  job->stale = rc == PL_ESTALE;
+  if (rc == 0 && !job->use_outbox && rt->deliver) {
+    size_t i;
+    json_t *r;
+    json_array_foreach(job->run.replies, i, r)
+        rt->deliver(rt->deliver_ud, job->t, job->ev.channel, job->ev.chat_id, job->run.user, r);
+  } else if (rc && rc != PL_ESTALE) {
+    pl_log_printf(&rt->log, job->t->key, "%s", err->msg);
+  }
+  if (job->ev.kind == PL_EV_TIMER || json_object_size(job->run.timers))
+    pl_timers_refresh(rt, job->t);
+}
+
+/* ---- synchronous dispatch (console, specs, tests): waits on a private loop ---- */
+
+typedef struct sync_wait {
+  pl_job *job;
+  int rc;
+  bool done;
+} sync_wait;
+
+static void sync_http_done(void *ud, const pl_http_client_resp *resp) {
+  sync_wait *w = ud;
+  w->rc = pl_job_resume_http(w->job, resp);
+  w->done = true;
+}
+
+static int sync_http(pl_runtime *rt, pl_job *job, pl_err *err) {
+  if (!rt->sync_loop) {
+    rt->sync_loop = malloc(sizeof *rt->sync_loop);
+    uv_loop_init(rt->sync_loop);
+    int rc = pl_http_client_new(&rt->sync_http, rt->sync_loop, err);
+    if (rc) return rc;
+  }
+  sync_wait w = {job, 0, false};
+  pl_http_client_req req = {0};
+  const char *hdrs[65];
+  pl_job_http_request(job, &req, hdrs, 65);
+  pl_err herr;
+  if (pl_http_client_request(rt->sync_http, &req, sync_http_done, &w, &herr)) {
+    pl_http_client_resp resp = {
+        .error = herr.msg, .headers = NULL, .body = "", .retry_after_s = -1};
+    sync_http_done(&w, &resp);
+  }
+  while (!w.done)
+    uv_run(rt->sync_loop, UV_RUN_ONCE);
+  return w.rc;
+}
+
+int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
+  pl_job *job = pl_job_new(rt, t, ev);
+  int rc = pl_job_run(job);
+  while (rc == PL_PENDING) {
+    rc = sync_http(rt, job, err);
+    if (rc < 0) {
+      pl_job_free(job);
+      return rc;
     }
-  } else {
-    pl_log_printf(&rt->log, t->key, "%s", err->msg);
   }
-  if (ev->kind == PL_EV_TIMER || json_object_size(run.timers)) pl_timers_refresh(rt, t);
-
-  json_decref(rec);
-  json_decref(c.history);
-  json_decref(record);
-  json_decref(run.user);
-  json_decref(run.replies);
-  json_decref(run.session_out);
-  json_decref(run.kv);
-  json_decref(run.timers);
-  return rc;
+  pl_job_seal(job);
+  rc = pl_store_write(rt->store, pl_job_apply, job, err);
+  pl_job_committed(job, rc, err);
+  pl_job_free(job);
+  return rc == PL_ESTALE ? 0 : rc;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sandbox.h"
 #include "store.h"
 
 typedef enum pl_event_kind {
@@ -23,8 +24,9 @@ typedef struct pl_event {
   const char *chat_id;
   const char *user_id, *user_name, *user_lang; /* may be NULL for timers */
   const char *text;
-  const json_t *data; /* timer data, or NULL */
-  int64_t due_ms;     /* timers: when it was due */
+  const json_t *data;   /* timer data, or NULL */
+  const char *event_id; /* the channel's own id (dedupe), or NULL */
+  int64_t due_ms;       /* timers: when it was due */
 } pl_event;
 
 #define PL_LATE_MS 5000 /* a timer firing later than this after its due time is "late" */
@@ -35,7 +37,6 @@ typedef struct pl_run {
   const char *text;   /* after button matching */
   int64_t now_ms;
   pl_store *store;
-  pl_txn *rtxn; /* read snapshot for bot.store and cancel() */
   uint32_t tenant_id;
   const char *conv_key;
   json_t *user;       /* {id,name,language} */
@@ -48,6 +49,10 @@ typedef struct pl_run {
   json_t *kv;          /* key -> {op:"put",v} | {op:"del"} | {op:"incr",d} */
   json_t *timers;      /* name -> {due, data} | null (cancel) */
   bool handled;        /* some handler ran */
+  /* a handler in flight */
+  pl_sb_task task;
+  int ctx_ref;
+  json_t *http_req; /* the request a waiting handler asked for */
 } pl_run;
 
 #endif

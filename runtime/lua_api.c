@@ -97,9 +97,15 @@ static void kv_key(lua_State *L, pl_run *run, int idx, pl_key *k, const char **k
 
 /* The committed value of a key, as a new reference (NULL if absent). */
 static json_t *kv_committed(pl_run *run, const pl_key *k) {
+  pl_txn *tx;
+  pl_err err;
+  if (pl_store_read_begin(run->store, &tx, &err)) return NULL;
   pl_bytes v;
-  if (pl_store_get(run->rtxn, PL_T_KV, k->b, k->len, &v) != 0) return NULL;
-  return json_loadb(v.data, v.len, JSON_DECODE_ANY, NULL);
+  json_t *val = NULL;
+  if (pl_store_get(tx, PL_T_KV, k->b, k->len, &v) == 0)
+    val = json_loadb(v.data, v.len, JSON_DECODE_ANY, NULL);
+  pl_store_read_end(tx);
+  return val;
 }
 
 static json_t *num_add(const json_t *a, const json_t *d) {
@@ -237,7 +243,12 @@ static int store_scan(lua_State *L) {
   pl_key_init(&k, run->tenant_id);
   pl_key_bytes(&k, prefix, pl_);
   scan_acc a = {json_object(), pl_, (size_t)limit + json_object_size(run->kv)};
-  pl_store_scan(run->rtxn, PL_T_KV, k.b, k.len, NULL, 0, scan_collect, &a);
+  pl_txn *tx;
+  pl_err err;
+  if (pl_store_read_begin(run->store, &tx, &err) == 0) {
+    pl_store_scan(tx, PL_T_KV, k.b, k.len, NULL, 0, scan_collect, &a);
+    pl_store_read_end(tx);
+  }
   /* Apply this event's own writes. */
   const char *key;
   json_t *op;
@@ -267,6 +278,123 @@ static int store_scan(lua_State *L) {
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   json_decref(a.found);
+  return 1;
+}
+
+/* ---- bot.http and bot.json ---- */
+
+static int http_request_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  return lua_gettop(L) - (int)ctx; /* what the runtime pushed when resuming */
+}
+
+/* bot.http.request{method, url, headers, body | json, timeout}: records the request in
+ * the run and yields; the runtime performs it on the loop and resumes the handler with
+ * (response) or (nil, error). */
+static int http_request(lua_State *L) {
+  pl_run *run = current_run(L, "bot.http.request");
+  if (L != run->task.co)
+    return luaL_error(L, "bot.http.request: call it from the handler itself, not from inside "
+                         "a coroutine the script created");
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_getfield(L, 1, "url");
+  const char *url = lua_tostring(L, -1);
+  if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+    return luaL_error(L, "bot.http.request: url must be an http:// or https:// URL");
+  json_t *req = json_pack("{s:s}", "url", url);
+  lua_getfield(L, 1, "method");
+  const char *method = luaL_optstring(L, -1, "GET");
+  json_object_set_new(req, "method", json_string(method));
+  lua_getfield(L, 1, "timeout");
+  double timeout = luaL_optnumber(L, -1, 10);
+  if (!(timeout > 0 && timeout <= 120)) {
+    json_decref(req);
+    return luaL_error(L, "bot.http.request: timeout must be 0-120 seconds");
+  }
+  json_object_set_new(req, "timeout_ms", json_integer((json_int_t)(timeout * 1000)));
+  json_t *headers = json_object(); /* index: "name" -> "Name: value" */
+  lua_getfield(L, 1, "headers");
+  if (lua_istable(L, -1)) {
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+      if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+        const char *hn = lua_tostring(L, -2), *hv = lua_tostring(L, -1);
+        if (strpbrk(hn, ":\r\n") || strpbrk(hv, "\r\n")) {
+          json_decref(req);
+          json_decref(headers);
+          return luaL_error(L, "bot.http.request: header \"%s\" has a forbidden character", hn);
+        }
+        char low[128];
+        snprintf(low, sizeof low, "%s", hn);
+        for (char *p = low; *p; p++)
+          *p = (char)tolower((unsigned char)*p);
+        lua_pushfstring(L, "%s: %s", hn, hv);
+        json_object_set_new(headers, low, json_string(lua_tostring(L, -1)));
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 1);
+    }
+  }
+  lua_getfield(L, 1, "json");
+  if (!lua_isnil(L, -1)) {
+    json_t *body;
+    pl_err err;
+    if (pl_lua_to_json(L, -1, "bot.http.request json", &body, &err)) {
+      json_decref(req);
+      json_decref(headers);
+      return luaL_error(L, "%s", err.msg);
+    }
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(body);
+    json_object_set_new(req, "body", json_string(text));
+    free(text);
+    if (!json_object_get(headers, "content-type"))
+      json_object_set_new(headers, "content-type", json_string("Content-Type: application/json"));
+  } else {
+    lua_getfield(L, 1, "body");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      size_t bl;
+      const char *b = lua_tolstring(L, -1, &bl);
+      json_t *jb = json_stringn(b, bl);
+      if (!jb) {
+        json_decref(req);
+        json_decref(headers);
+        return luaL_error(L, "bot.http.request: body must be valid UTF-8 text");
+      }
+      json_object_set_new(req, "body", jb);
+    }
+  }
+  json_object_set_new(req, "header_lines", headers);
+  json_decref(run->http_req);
+  run->http_req = req;
+  int base = lua_gettop(L);
+  return lua_yieldk(L, 0, (lua_KContext)base, http_request_k);
+}
+
+static int json_encode(lua_State *L) {
+  json_t *j;
+  pl_err err;
+  if (pl_lua_to_json(L, 1, "bot.json.encode", &j, &err)) return luaL_error(L, "%s", err.msg);
+  char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+  json_decref(j);
+  lua_pushstring(L, text);
+  free(text);
+  return 1;
+}
+
+static int json_decode(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  json_error_t je;
+  json_t *j = json_loadb(text, len, JSON_DECODE_ANY, &je);
+  if (!j) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "invalid JSON at line %d column %d: %s", je.line, je.column, je.text);
+    return 2;
+  }
+  pl_json_push(L, j);
+  json_decref(j);
   return 1;
 }
 
@@ -441,7 +569,13 @@ static int ctx_cancel(lua_State *L) {
     pl_key_str0(&k, run->conv_key);
     pl_key_bytes(&k, name, strlen(name));
     pl_bytes v;
-    pending = pl_store_get(run->rtxn, PL_T_TIMER_IDX, k.b, k.len, &v) == 0;
+    pl_txn *tx;
+    pl_err err;
+    pending = false;
+    if (pl_store_read_begin(run->store, &tx, &err) == 0) {
+      pending = pl_store_get(tx, PL_T_TIMER_IDX, k.b, k.len, &v) == 0;
+      pl_store_read_end(tx);
+    }
     /* The timer being handled right now is no longer pending. */
     if (pending && run->ev->kind == PL_EV_TIMER && !strcmp(run->ev->text, name)) pending = false;
   }
@@ -512,6 +646,16 @@ void pl_api_install(pl_sandbox *sb) {
                                    {"scan", store_scan},     {NULL, NULL}};
   luaL_setfuncs(L, store, 0);
   lua_setfield(L, -2, "store");
+  lua_newtable(L);
+  lua_pushcfunction(L, http_request);
+  lua_setfield(L, -2, "request");
+  lua_setfield(L, -2, "http");
+  lua_newtable(L);
+  lua_pushcfunction(L, json_encode);
+  lua_setfield(L, -2, "encode");
+  lua_pushcfunction(L, json_decode);
+  lua_setfield(L, -2, "decode");
+  lua_setfield(L, -2, "json");
   lua_setglobal(L, "bot");
 }
 
@@ -644,13 +788,35 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
   return kind;
 }
 
-int pl_api_run(pl_sandbox *sb, const char *version, pl_run *run, pl_err *err) {
+/* After the handler: the session to save. Releases ctx. */
+static int finish_run(pl_sandbox *sb, pl_run *run, int rc, pl_err *err) {
+  lua_State *L = sb->L;
+  if (rc == 0) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, run->ctx_ref);
+    lua_getiuservalue(L, -1, 1);
+    lua_getfield(L, -1, "session");
+    rc = pl_lua_to_json(L, -1, "ctx.session", &run->session_out, err);
+    if (rc) rc = PL_ESCRIPT;
+    lua_pop(L, 3);
+  }
+  luaL_unref(L, LUA_REGISTRYINDEX, run->ctx_ref);
+  run->ctx_ref = LUA_NOREF;
+  pl_sandbox_task_release(sb, &run->task);
+  run->alive = false;
+  sb->current_run = NULL;
+  return rc;
+}
+
+int pl_api_start(pl_sandbox *sb, const char *version, pl_run *run, pl_err *err) {
   lua_State *L = sb->L;
   int top = lua_gettop(L);
   run->alive = true;
+  run->task.ref = LUA_NOREF;
   sb->current_run = run;
   push_ctx(L, run);
   int ctx = lua_gettop(L);
+  lua_pushvalue(L, ctx);
+  run->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   int rc = 0;
 
   /* An older code version saved this session: let the script upgrade it first. */
@@ -689,16 +855,41 @@ int pl_api_run(pl_sandbox *sb, const char *version, pl_run *run, pl_err *err) {
     lua_pushvalue(L, ctx);
     lua_insert(L, -2); /* fn, ctx, arg */
     run->handled = true;
-    rc = pl_sandbox_run(sb, 2, 0, err);
+    rc = pl_sandbox_task_start(sb, &run->task, 2, err);
   }
-  if (rc == 0) {
-    lua_getiuservalue(L, ctx, 1);
-    lua_getfield(L, -1, "session");
-    rc = pl_lua_to_json(L, -1, "ctx.session", &run->session_out, err);
-    if (rc) rc = PL_ESCRIPT;
-  }
-  run->alive = false;
-  sb->current_run = NULL;
   lua_settop(L, top);
+  if (rc == PL_PENDING) {
+    sb->current_run = NULL;
+    return rc;
+  }
+  return finish_run(sb, run, rc, err);
+}
+
+int pl_api_resume(pl_sandbox *sb, pl_run *run, int nargs, pl_err *err) {
+  sb->current_run = run;
+  int rc = pl_sandbox_task_resume(sb, &run->task, nargs, err);
+  if (rc == PL_PENDING) {
+    sb->current_run = NULL;
+    return rc;
+  }
+  return finish_run(sb, run, rc, err);
+}
+
+void pl_api_abandon(pl_sandbox *sb, pl_run *run) {
+  if (run->ctx_ref != LUA_NOREF && run->ctx_ref != 0)
+    luaL_unref(sb->L, LUA_REGISTRYINDEX, run->ctx_ref);
+  run->ctx_ref = LUA_NOREF;
+  pl_sandbox_task_release(sb, &run->task);
+  run->alive = false;
+}
+
+int pl_api_run(pl_sandbox *sb, const char *version, pl_run *run, pl_err *err) {
+  int rc = pl_api_start(sb, version, run, err);
+  if (rc == PL_PENDING) {
+    pl_api_abandon(sb, run);
+    return pl_err_set(err, PL_ESCRIPT,
+                      "this handler waits (bot.http.request) where waiting is "
+                      "not possible");
+  }
   return rc;
 }

@@ -32,6 +32,12 @@ void pl_runtime_close(pl_runtime *rt) {
     free(t);
   }
   free(rt->tenants);
+  if (rt->sync_http) pl_http_client_close(rt->sync_http);
+  if (rt->sync_loop) {
+    uv_run(rt->sync_loop, UV_RUN_DEFAULT); /* lets the client finish closing */
+    uv_loop_close(rt->sync_loop);
+    free(rt->sync_loop);
+  }
   pl_store_close(rt->store);
   free(rt->lib_dir);
   free(rt);

@@ -9,6 +9,8 @@
 
 #include "clock.h"
 #include "event.h"
+#include "http_client.h"
+#include "job.h"
 #include "log.h"
 #include "store.h"
 #include "tenant.h"
@@ -27,6 +29,8 @@ typedef struct pl_runtime {
   pl_deliver_fn deliver;
   void *deliver_ud;
   uint64_t events, failures; /* counters for reports */
+  uv_loop_t *sync_loop;      /* pl_dispatch's private loop for HTTP waits (lazy) */
+  pl_http_client *sync_http;
 } pl_runtime;
 
 int pl_runtime_open(pl_runtime **out, const char *data_dir, const pl_store_opts *opts, pl_err *err);

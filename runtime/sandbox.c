@@ -522,58 +522,91 @@ static void error_where(lua_State *co, char *buf, size_t n) {
   }
 }
 
-int pl_sandbox_run(pl_sandbox *sb, int nargs, int nresults, pl_err *err) {
+/* Turns a failed resume into a message with file:line; frees what the failure left. */
+static int task_failed(pl_sandbox *sb, lua_State *co, int status, pl_err *err) {
   lua_State *L = sb->L;
-  sb->budget_left = sb->budget;
-  sb->budget_exceeded = false;
+  int rc;
+  sb->in_error = true;
+  char where[300];
+  error_where(co, where, sizeof where);
+  if (sb->mem_exceeded || status == LUA_ERRMEM) {
+    rc = pl_err_set(err, PL_EBUDGET,
+                    "%smemory limit exceeded (%zu KiB for this tenant's Lua state): the script "
+                    "builds too much data",
+                    where, sb->mem_cap >> 10);
+  } else {
+    const char *msg = lua_tostring(co, -1);
+    if (msg)
+      rc = pl_err_set(err, sb->budget_exceeded ? PL_EBUDGET : PL_ESCRIPT, "%s", msg);
+    else
+      rc =
+          pl_err_set(err, PL_ESCRIPT, "%serror object is a %s value", where, luaL_typename(co, -1));
+  }
+  /* No lua_resetthread(co): it would run <close> handlers with hooks off (see
+   * sb_setmetatable); the unreferenced thread is freed by a collection. */
+  lua_gc(L, LUA_GCCOLLECT);
+  sb->in_error = false;
+  return rc;
+}
+
+static int task_step(pl_sandbox *sb, pl_sb_task *task, int nargs, pl_err *err) {
+  sb->budget_left = task->budget_left;
+  sb->budget_exceeded = task->budget_left < 0;
   sb->mem_exceeded = false;
-  lua_State *co = lua_newthread(L);
-  lua_insert(L, -(nargs + 2)); /* thread below function and args */
-  lua_xmove(L, co, nargs + 1);
   int nres = 0;
-  int status = lua_resume(co, L, nargs, &nres);
+  int status = lua_resume(task->co, sb->L, nargs, &nres);
+  task->budget_left = sb->budget_left;
+  if (status == LUA_YIELD) {
+    lua_pop(task->co, nres);
+    return PL_PENDING;
+  }
   int rc = 0;
   if (status == LUA_OK) {
-    if (nresults > 0) {
-      if (nres < nresults) {
-        for (int i = nres; i < nresults; i++)
-          lua_pushnil(co);
-      } else if (nres > nresults) {
-        lua_pop(co, nres - nresults);
-      }
-      lua_xmove(co, L, nresults);
-    }
-  } else if (status == LUA_YIELD) {
-    rc = pl_err_set(err, PL_ESCRIPT,
-                    "a handler yielded outside a parley call "
-                    "(coroutine.yield at the top level of a handler is not allowed)");
+    task->nresults = nres;
   } else {
-    sb->in_error = true;
-    char where[300];
-    error_where(co, where, sizeof where);
-    if (sb->mem_exceeded || status == LUA_ERRMEM) {
-      rc = pl_err_set(err, PL_EBUDGET,
-                      "%smemory limit exceeded (%zu KiB for this tenant's "
-                      "Lua state): the script builds too much data",
-                      where, sb->mem_cap >> 10);
-    } else {
-      const char *msg = lua_tostring(co, -1);
-      if (msg)
-        rc = pl_err_set(err, sb->budget_exceeded ? PL_EBUDGET : PL_ESCRIPT, "%s", msg);
-      else
-        rc = pl_err_set(err, PL_ESCRIPT, "%serror object is a %s value", where,
-                        luaL_typename(co, -1));
-    }
-  }
-  if (status == LUA_OK && nresults > 0)
-    lua_remove(L, -(nresults + 1)); /* the thread, below the results */
-  else
-    lua_pop(L, 1);
-  if (rc) {
-    /* No lua_resetthread(co): it would run <close> handlers with hooks off (see
-     * sb_setmetatable); the unreferenced thread is freed by this collection. */
-    lua_gc(L, LUA_GCCOLLECT);
-    sb->in_error = false;
+    luaL_unref(sb->L, LUA_REGISTRYINDEX, task->ref);
+    task->ref = LUA_NOREF;
+    rc = task_failed(sb, task->co, status, err);
+    task->co = NULL;
   }
   return rc;
+}
+
+int pl_sandbox_task_start(pl_sandbox *sb, pl_sb_task *task, int nargs, pl_err *err) {
+  lua_State *L = sb->L;
+  task->co = lua_newthread(L);
+  task->ref = luaL_ref(L, LUA_REGISTRYINDEX); /* anchors the thread while it waits */
+  task->budget_left = sb->budget;
+  task->nresults = 0;
+  lua_xmove(L, task->co, nargs + 1);
+  return task_step(sb, task, nargs, err);
+}
+
+int pl_sandbox_task_resume(pl_sandbox *sb, pl_sb_task *task, int nargs, pl_err *err) {
+  return task_step(sb, task, nargs, err);
+}
+
+void pl_sandbox_task_release(pl_sandbox *sb, pl_sb_task *task) {
+  if (task->ref != LUA_NOREF && task->ref != 0) luaL_unref(sb->L, LUA_REGISTRYINDEX, task->ref);
+  task->ref = LUA_NOREF;
+  task->co = NULL;
+}
+
+int pl_sandbox_run(pl_sandbox *sb, int nargs, int nresults, pl_err *err) {
+  pl_sb_task task;
+  int rc = pl_sandbox_task_start(sb, &task, nargs, err);
+  if (rc == PL_PENDING) {
+    pl_sandbox_task_release(sb, &task);
+    return pl_err_set(err, PL_ESCRIPT,
+                      "code yielded where it cannot wait (bot.http.request and coroutine.yield "
+                      "are not allowed at load time or in bot.migrate)");
+  }
+  if (rc) return rc;
+  int nres = task.nresults;
+  for (int i = nres; i < nresults; i++)
+    lua_pushnil(task.co);
+  if (nres > nresults) lua_pop(task.co, nres - nresults);
+  if (nresults > 0) lua_xmove(task.co, sb->L, nresults);
+  pl_sandbox_task_release(sb, &task);
+  return 0;
 }

@@ -55,6 +55,23 @@ int pl_sandbox_load_file(pl_sandbox *sb, const char *path, const char *display, 
  * message carries file:line; returns PL_ESCRIPT or PL_EBUDGET. */
 int pl_sandbox_run(pl_sandbox *sb, int nargs, int nresults, pl_err *err);
 
+/* A function running in its own coroutine that may wait (yield) for the loop, e.g. on
+ * bot.http.request; it keeps its own instruction budget across waits. */
+typedef struct pl_sb_task {
+  lua_State *co;
+  int ref; /* registry anchor of co */
+  int64_t budget_left;
+  int nresults; /* when finished: values left on co */
+} pl_sb_task;
+
+/* Runs the function below nargs arguments on sb->L in a new coroutine. Returns 0 when it
+ * finished (results on task->co), PL_PENDING when it yielded (the task stays anchored),
+ * or an error (task released). */
+int pl_sandbox_task_start(pl_sandbox *sb, pl_sb_task *task, int nargs, pl_err *err);
+/* Continues a yielded task with nargs values pushed on task->co. Same returns. */
+int pl_sandbox_task_resume(pl_sandbox *sb, pl_sb_task *task, int nargs, pl_err *err);
+void pl_sandbox_task_release(pl_sandbox *sb, pl_sb_task *task);
+
 /* print / bot.log: joins the arguments with spaces into the tenant's log. */
 int pl_sandbox_print(lua_State *L);
 

@@ -4,6 +4,7 @@
  * through MDB_MAP_RESIZED and adopted. */
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #define PL_MIB ((size_t)1 << 20)
 
 static const char *const table_names[PL_T__COUNT] = {
-    "meta", "sessions", "kv", "timers", "timer_idx", "history",
+    "meta", "sessions", "kv", "timers", "timer_idx", "history", "inbox", "dedupe", "outbox", "dead",
 };
 
 struct pl_store {
@@ -22,6 +23,7 @@ struct pl_store {
   MDB_dbi dbi[PL_T__COUNT];
   size_t map_size, max_map_size;
   char *path;
+  pthread_rwlock_t grow_lock; /* shared by every transaction, exclusive while growing */
 };
 
 struct pl_txn {
@@ -45,6 +47,7 @@ int pl_store_open(pl_store **out, const char *path, const pl_store_opts *opts, p
   pl_store *s = calloc(1, sizeof *s);
   if (!s) return pl_err_set(err, PL_ENOMEM, "out of memory opening %s", path);
   s->path = strdup(path);
+  pthread_rwlock_init(&s->grow_lock, NULL);
   s->map_size = opts->map_size ? opts->map_size : 64 * PL_MIB;
   s->max_map_size = opts->max_map_size ? opts->max_map_size : ((size_t)1 << 40);
   int rc = mdb_env_create(&s->env);
@@ -84,6 +87,7 @@ fail:;
 void pl_store_close(pl_store *s) {
   if (!s) return;
   if (s->env) mdb_env_close(s->env);
+  pthread_rwlock_destroy(&s->grow_lock);
   free(s->path);
   free(s);
 }
@@ -92,7 +96,12 @@ size_t pl_store_map_size(const pl_store *s) {
   return s->map_size;
 }
 
+static void txn_end(pl_store *s) {
+  pthread_rwlock_unlock(&s->grow_lock);
+}
+
 static int txn_begin(pl_store *s, unsigned flags, MDB_txn **txn, pl_err *err) {
+  pthread_rwlock_rdlock(&s->grow_lock);
   int rc = mdb_txn_begin(s->env, NULL, flags, txn);
   if (rc == MDB_MAP_RESIZED) {
     /* Another process grew the map; adopt the new size and try again. */
@@ -102,7 +111,10 @@ static int txn_begin(pl_store *s, unsigned flags, MDB_txn **txn, pl_err *err) {
     s->map_size = info.me_mapsize;
     rc = mdb_txn_begin(s->env, NULL, flags, txn);
   }
-  if (rc) return mdb_fail(err, rc, "starting a transaction", s->path);
+  if (rc) {
+    txn_end(s);
+    return mdb_fail(err, rc, "starting a transaction", s->path);
+  }
   return 0;
 }
 
@@ -122,40 +134,98 @@ int pl_store_read_begin(pl_store *s, pl_txn **out, pl_err *err) {
 void pl_store_read_end(pl_txn *t) {
   if (!t) return;
   mdb_txn_abort(t->txn);
+  txn_end(t->s);
   free(t);
 }
 
-static int grow(pl_store *s, pl_err *err) {
+/* Doubles the map after a transaction of size `seen` found it full (unless another
+ * thread grew it meanwhile). Every transaction of the process must be closed: waits for
+ * them through the grow lock. */
+static int grow(pl_store *s, size_t seen, pl_err *err) {
+  pthread_rwlock_wrlock(&s->grow_lock);
+  int rc = 0;
+  if (s->map_size > seen) goto done;
   size_t next = s->map_size * 2;
   if (next > s->max_map_size) next = s->max_map_size;
-  if (next <= s->map_size)
-    return pl_err_set(err, PL_EFULL,
-                      "storage full: the store in %s reached its size limit of %zu MiB; "
-                      "free space by deleting old data or raise the limit",
-                      s->path, s->max_map_size / PL_MIB);
-  int rc = mdb_env_set_mapsize(s->env, next);
-  if (rc) return mdb_fail(err, rc, "growing the map", s->path);
+  if (next <= s->map_size) {
+    rc = pl_err_set(err, PL_EFULL,
+                    "storage full: the store in %s reached its size limit of %zu KiB; "
+                    "free space by deleting old data or raise the limit",
+                    s->path, s->max_map_size >> 10);
+    goto done;
+  }
+  int mrc = mdb_env_set_mapsize(s->env, next);
+  if (mrc) {
+    rc = mdb_fail(err, mrc, "growing the map", s->path);
+    goto done;
+  }
   s->map_size = next;
-  return 0;
+done:
+  pthread_rwlock_unlock(&s->grow_lock);
+  return rc;
 }
 
 int pl_store_write(pl_store *s, pl_store_apply_fn apply, void *ud, pl_err *err) {
+  int rc_one = 0;
+  int rc = pl_store_write_batch(s, 1, &apply, &ud, &rc_one, err, err);
+  return rc ? rc : rc_one;
+}
+
+int pl_store_write_batch(pl_store *s, size_t n, pl_store_apply_fn *applies, void **uds, int *rcs,
+                         pl_err *errs, pl_err *err) {
   for (;;) {
-    pl_txn t = {.s = s};
-    int rc = txn_begin(s, 0, &t.txn, err);
+    size_t seen = s->map_size;
+    pl_txn parent = {.s = s};
+    int rc = txn_begin(s, 0, &parent.txn, err);
     if (rc) return rc;
-    rc = apply(&t, ud, err);
-    if (rc == 0 && !t.full) {
-      int mrc = mdb_txn_commit(t.txn);
+    bool full = false;
+    for (size_t i = 0; i < n && !full; i++) {
+      pl_txn child = {.s = s};
+      int mrc = mdb_txn_begin(s->env, parent.txn, 0, &child.txn);
+      if (mrc) {
+        full = mrc == MDB_MAP_FULL;
+        rcs[i] = mdb_fail(&errs[i], mrc, "starting a nested transaction", s->path);
+        continue;
+      }
+      rcs[i] = applies[i](&child, uds[i], &errs[i]);
+      if (child.full) {
+        mdb_txn_abort(child.txn);
+        full = true;
+      } else if (rcs[i] == 0) {
+        mrc = mdb_txn_commit(child.txn);
+        if (mrc == MDB_MAP_FULL)
+          full = true;
+        else if (mrc)
+          rcs[i] = mdb_fail(&errs[i], mrc, "committing", s->path);
+      } else {
+        mdb_txn_abort(child.txn);
+      }
+    }
+    if (!full) {
+      int mrc = mdb_txn_commit(parent.txn);
+      txn_end(s);
       if (mrc == 0) return 0;
       if (mrc != MDB_MAP_FULL) return mdb_fail(err, mrc, "committing", s->path);
     } else {
-      mdb_txn_abort(t.txn);
-      if (!t.full) return rc;
+      mdb_txn_abort(parent.txn);
+      txn_end(s);
     }
-    rc = grow(s, err);
+    rc = grow(s, seen, err);
     if (rc) return rc;
   }
+}
+
+int pl_store_next_seq(pl_txn *t, const char *name, uint64_t *out) {
+  pl_bytes v;
+  uint64_t next = 1;
+  if (pl_store_get(t, PL_T_META, name, strlen(name), &v) == 0 && v.len == 8)
+    next = pl_key_read_u64(v.data) + 1;
+  unsigned char b[8];
+  for (int i = 7; i >= 0; i--)
+    b[i] = (unsigned char)(next >> (8 * (7 - i)));
+  int rc = pl_store_put(t, PL_T_META, name, strlen(name), b, 8);
+  if (!rc) *out = next;
+  return rc;
 }
 
 static int put_result(pl_txn *t, int rc) {

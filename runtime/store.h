@@ -4,6 +4,10 @@
  * write transaction and replays it after growing the map when LMDB reports it full —
  * a transaction is either committed whole or not at all.
  *
+ * Threads: any thread may read and write (MDB_NOTLS); growing the map needs every
+ * transaction of the process closed, so each transaction holds a shared lock and growth
+ * takes it exclusively — keep read transactions short.
+ *
  * Ownership: pl_store owns the MDB_env; a pl_txn is owned by the caller between
  * begin and commit/abort; values returned by pl_store_get point into the map and stay
  * valid until the transaction ends. */
@@ -22,6 +26,10 @@ typedef enum pl_table {
   PL_T_TIMERS,    /* tenant|due(8)|conv\0name -> timer (JSON) */
   PL_T_TIMER_IDX, /* tenant|conv\0name -> due(8) */
   PL_T_HISTORY,   /* tenant|conv\0seq(8) -> message (JSON) */
+  PL_T_INBOX,     /* tenant|seq(8) -> accepted, not yet handled event (JSON) */
+  PL_T_DEDUPE,    /* tenant|channel\0event id -> accepted at (ms, 8) */
+  PL_T_OUTBOX,    /* tenant|seq(8) -> committed, not yet delivered message (JSON) */
+  PL_T_DEAD,      /* tenant|seq(8) -> message refused for good (JSON, with reason) */
   PL_T__COUNT
 } pl_table;
 
@@ -55,6 +63,17 @@ void pl_store_read_end(pl_txn *t);
  * negative code to abort (returned as is). */
 typedef int (*pl_store_apply_fn)(pl_txn *t, void *ud, pl_err *err);
 int pl_store_write(pl_store *s, pl_store_apply_fn apply, void *ud, pl_err *err);
+
+/* Group commit: runs every apply in its own nested transaction inside ONE write
+ * transaction and commits once (one fsync for all). A failing apply (rcs[i] != 0, its
+ * message in errs[i]) is rolled back alone; the others commit. A full map grows and the
+ * whole batch is replayed. Returns 0, or an error if the batch itself could not commit
+ * (then nothing was written). */
+int pl_store_write_batch(pl_store *s, size_t n, pl_store_apply_fn *applies, void **uds, int *rcs,
+                         pl_err *errs, pl_err *err);
+
+/* Next value of a named counter in the meta table (within a write transaction). */
+int pl_store_next_seq(pl_txn *t, const char *name, uint64_t *out);
 
 int pl_store_get(pl_txn *t, pl_table tb, const void *k, size_t kl, pl_bytes *v);
 int pl_store_put(pl_txn *t, pl_table tb, const void *k, size_t kl, const void *v, size_t vl);

@@ -83,7 +83,7 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void send(fixture *f, const char *user, const char *text) {
+static void send_text(fixture *f, const char *user, const char *text) {
   pl_event ev = {
       .kind = PL_EV_TEXT, .channel = "console", .chat_id = user, .user_id = user, .text = text};
   pl_err err;
@@ -92,8 +92,8 @@ static void send(fixture *f, const char *user, const char *text) {
 
 static void test_reload_keeps_sessions_and_timers(void **state) {
   fixture *f = *state;
-  send(f, "ana", "hello");
-  send(f, "ana", "/later");
+  send_text(f, "ana", "hello");
+  send_text(f, "ana", "/later");
   assert_string_equal(f->last, "v1 1 hello");
   char v1[17];
   snprintf(v1, sizeof v1, "%s", f->t->code->version);
@@ -106,7 +106,7 @@ static void test_reload_keeps_sessions_and_timers(void **state) {
   pl_err err;
   assert_int_equal(pl_runtime_reload_tenant(f->rt, f->t, &err), 0);
   assert_string_not_equal(f->t->code->version, v1);
-  send(f, "ana", "again");
+  send_text(f, "ana", "again");
   assert_string_equal(f->last, "v2 2 again");
   assert_int_equal(pl_runtime_fire_due(f->rt, f->rt->clock.sim_ms + 3600 * 1000, true, &err), 1);
   assert_string_equal(f->last, "v2 ping");
@@ -114,7 +114,7 @@ static void test_reload_keeps_sessions_and_timers(void **state) {
 
 static void test_reload_with_syntax_error_keeps_old_code(void **state) {
   fixture *f = *state;
-  send(f, "ana", "one");
+  send_text(f, "ana", "one");
   char v1[17];
   snprintf(v1, sizeof v1, "%s", f->t->code->version);
   write_file(f->tenant, "bot.lua",
@@ -123,7 +123,7 @@ static void test_reload_with_syntax_error_keeps_old_code(void **state) {
   assert_int_not_equal(pl_runtime_reload_tenant(f->rt, f->t, &err), 0);
   assert_non_null(strstr(err.msg, "bot.lua:2:"));
   assert_string_equal(f->t->code->version, v1);
-  send(f, "ana", "two");
+  send_text(f, "ana", "two");
   assert_string_equal(f->last, "v1 2 two");
 }
 
@@ -133,14 +133,14 @@ static void test_reload_with_runtime_error_at_load_keeps_old_code(void **state) 
   pl_err err;
   assert_int_not_equal(pl_runtime_reload_tenant(f->rt, f->t, &err), 0);
   assert_non_null(strstr(err.msg, "bot.lua:2:"));
-  send(f, "ana", "still");
+  send_text(f, "ana", "still");
   assert_string_equal(f->last, "v1 1 still");
 }
 
 static void test_migrate_upgrades_old_sessions_once(void **state) {
   fixture *f = *state;
-  send(f, "ana", "Ana");
-  send(f, "bob", "Bob");
+  send_text(f, "ana", "Ana");
+  send_text(f, "bob", "Bob");
   write_file(f->tenant, "bot.lua",
              "bot.migrate(function(session, old_version, ctx)\n"
              "  session.migrations = (session.migrations or 0) + 1\n"
@@ -157,25 +157,25 @@ static void test_migrate_upgrades_old_sessions_once(void **state) {
   pl_err err;
   assert_int_equal(pl_runtime_reload_tenant(f->rt, f->t, &err), 0);
   char want[128];
-  send(f, "ana", "hi");
+  send_text(f, "ana", "hi");
   snprintf(want, sizeof want, "Ana m=1 from=%s", v1);
   assert_string_equal(f->last, want);
-  send(f, "ana", "hi again"); /* saved with the new version: no second migration */
+  send_text(f, "ana", "hi again"); /* saved with the new version: no second migration */
   assert_string_equal(f->last, want);
-  send(f, "bob", "hi");
+  send_text(f, "bob", "hi");
   snprintf(want, sizeof want, "Bob m=1 from=%s", v1);
   assert_string_equal(f->last, want);
 }
 
 static void test_failing_migration_changes_nothing(void **state) {
   fixture *f = *state;
-  send(f, "ana", "Ana");
+  send_text(f, "ana", "Ana");
   write_file(f->tenant, "bot.lua",
              "bot.migrate(function(session) error('cannot upgrade') end)\n"
              "bot.on('message', function(ctx, text) ctx:reply('handled') end)\n");
   pl_err err;
   assert_int_equal(pl_runtime_reload_tenant(f->rt, f->t, &err), 0);
-  send(f, "ana", "hi");
+  send_text(f, "ana", "hi");
   assert_string_equal(f->last, f->t->code->cfg.error_reply);
 }
 

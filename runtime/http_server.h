@@ -1,0 +1,94 @@
+/* Inbound HTTP/1.1 server on a libuv loop: webhooks, the admin API and the web inbox
+ * arrive here. llhttp parses; this file adds what a server exposed to the internet
+ * needs: keep-alive and pipelining answered in order, size limits enforced while the
+ * bytes stream in, whole-section timeouts (slowloris), a connection cap, and answers
+ * that may come later than the handler call — parley acknowledges a webhook only after
+ * the update is durable (DESIGN.md, invariant 1).
+ *
+ * Ownership: pl_http_server_start creates the server; pl_http_server_stop frees it once
+ * everything is closed. The server owns its connections. Each request handed to the
+ * handler comes with a pl_http_pending that owns the request's memory; it is freed by
+ * pl_http_respond / pl_http_respond_error, which must be called exactly once for it,
+ * on the loop thread. Everything runs on the loop's thread. */
+#ifndef PL_HTTP_SERVER_H
+#define PL_HTTP_SERVER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "parley/error.h"
+
+typedef struct pl_http_server pl_http_server;
+typedef struct pl_http_pending pl_http_pending; /* one request awaiting its answer */
+
+typedef struct pl_http_header {
+  const char *name; /* lower-cased */
+  const char *value;
+} pl_http_header;
+
+/* Valid until the request is answered (pl_http_pending_request gives it back later). */
+typedef struct pl_http_request {
+  const char *method; /* "GET", "POST", ... */
+  const char *path;   /* raw (not percent-decoded), without the query */
+  const char *query;  /* after '?', or NULL */
+  const pl_http_header *headers;
+  size_t nheaders;
+  const char *body; /* raw bytes exactly as received (signatures are computed over them);
+                       NUL-terminated for convenience, body_len excludes the NUL */
+  size_t body_len;
+} pl_http_request;
+
+/* Value of the first header named lower_name, NULL if absent. */
+const char *pl_http_header_get(const pl_http_request *r, const char *lower_name);
+
+/* Called on the loop thread for each complete request. The next request on the same
+ * connection is not parsed until this one is answered, so answers keep request order. */
+typedef void (*pl_http_handler)(void *ud, const pl_http_request *req, pl_http_pending *p);
+
+/* The request a pending answer belongs to (for handlers that answer later). */
+const pl_http_request *pl_http_pending_request(const pl_http_pending *p);
+
+/* Answers a request: exactly once per pending, on the server's loop thread, now or later
+ * (parley answers a webhook only after a durable commit). status is 200..599 (anything
+ * else is sent as 500); content_type may be NULL; extra_headers is raw lines
+ * ("Retry-After: 1\r\n") or NULL. Content-Length and, when the connection ends after
+ * this answer, Connection: close are added. If the client went away meanwhile, it only
+ * frees. */
+void pl_http_respond(pl_http_pending *p, int status, const char *content_type, const char *body,
+                     size_t len, const char *extra_headers);
+
+/* JSON error helper: {"error": error, "detail": detail} (detail may be NULL → null). */
+void pl_http_respond_error(pl_http_pending *p, int status, const char *error, const char *detail,
+                           const char *extra_headers);
+
+/* Zero fields take the defaults. */
+typedef struct pl_http_server_opts {
+  size_t max_body;            /* default 1 MiB */
+  size_t max_header_bytes;    /* default 16 KiB, all header lines together */
+  size_t max_url;             /* default 8 KiB */
+  uint64_t header_timeout_ms; /* default 10 s: whole header section must arrive within this */
+  uint64_t body_timeout_ms;   /* default 30 s: whole body, counted from the end of headers */
+  uint64_t idle_timeout_ms;   /* default 60 s: keep-alive connection with no request; also
+                                 the time a client gets to read a final answer */
+  size_t max_connections;     /* default 10000; beyond: accept and close with 503 */
+} pl_http_server_opts;
+
+/* Listens on host:port (numeric IPv4 or IPv6 address; NULL means 0.0.0.0; port 0 picks
+ * a free port). opts may be NULL. On failure nothing is left to free, but the loop must
+ * run once more to close the listening handle. */
+int pl_http_server_start(pl_http_server **out, uv_loop_t *loop, const char *host, int port,
+                         const pl_http_server_opts *opts, pl_http_handler handler, void *ud,
+                         pl_err *err);
+
+/* Bound port (after port 0). */
+int pl_http_server_port(const pl_http_server *s);
+
+/* Graceful stop: stop accepting, let pending requests be answered (their answers carry
+ * Connection: close), let requests already arriving finish within their timeouts, close
+ * idle connections, then call on_closed(ud) (may be NULL) once everything is closed —
+ * always from a later loop callback, never from inside this call. The struct is freed
+ * after. Answers to requests whose connection is gone may still come after on_closed;
+ * they only free. */
+void pl_http_server_stop(pl_http_server *s, void (*on_closed)(void *ud), void *ud);
+
+#endif
