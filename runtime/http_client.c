@@ -134,10 +134,11 @@ static void xfer_free(pl_http_xfer *x) {
 static double parse_retry_after(json_t *headers) {
   const char *v = json_string_value(json_object_get(headers, "retry-after"));
   if (!v || !*v) return -1;
-  char *end;
-  errno = 0;
-  double s = strtod(v, &end);
-  if (end != v && *end == 0 && errno == 0) return s < 0 ? 0 : s;
+  if (isdigit((unsigned char)v[0])) {
+    char *end;
+    double s = strtod(v, &end);
+    return *end == 0 && s < 1e9 ? s : -1;
+  }
   time_t when = curl_getdate(v, NULL);
   if (when == -1) return -1;
   const char *date = json_string_value(json_object_get(headers, "date"));
@@ -414,10 +415,28 @@ static int set_method(pl_http_xfer *x, const pl_http_client_req *req, pl_err *er
   return PL_OK;
 }
 
+/* curl writes header lines and the method verbatim into the request, so a CR or LF from a
+ * tenant would add lines of its own. */
+static bool has_control_char(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 && *s != '\t') return true;
+  return false;
+}
+
+static bool is_method(const char *m) {
+  if (!*m || strlen(m) > 32) return false;
+  for (; *m; m++)
+    if (!isalnum((unsigned char)*m) && *m != '-' && *m != '_') return false;
+  return true;
+}
+
 static int set_headers(pl_http_xfer *x, const pl_http_client_req *req, pl_err *err) {
   for (const char *const *h = req->headers; h && *h; h++) {
     if (!strchr(*h, ':'))
       return pl_err_set(err, PL_EINVAL, "http client: header \"%s\" is not \"Name: value\"", *h);
+    if (has_control_char(*h))
+      return pl_err_set(err, PL_EINVAL, "http client: header \"%.40s...\" has a control character",
+                        *h);
     struct curl_slist *l = curl_slist_append(x->req_headers, *h);
     if (!l) return pl_err_set(err, PL_ENOMEM, "http client: out of memory");
     x->req_headers = l;
@@ -447,8 +466,11 @@ static int setup_easy(pl_http_xfer *x, const pl_http_client_req *req, pl_err *er
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-  /* With HTTP/2, wait for a connection being set up rather than open a second one. */
-  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  /* Over TLS, wait for a connection being set up to the same host (ALPN tells at handshake
+   * whether it multiplexes) rather than open a second one. Not over plain http: curl would
+   * learn it is HTTP/1.1 only from a response, so a quick request would queue behind a slow
+   * one. */
+  if (!strncasecmp(req->url, "https://", 8)) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, x->timeout_ms);
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_response);
@@ -470,6 +492,10 @@ int pl_http_client_request(pl_http_client *c, const pl_http_client_req *req, pl_
   if (strncasecmp(req->url, "http://", 7) && strncasecmp(req->url, "https://", 8))
     return pl_err_set(err, PL_EINVAL, "http client: \"%s\" is not an http:// or https:// url",
                       req->url);
+  if (req->method && !is_method(req->method))
+    return pl_err_set(err, PL_EINVAL, "http client: \"%.40s\" is not an HTTP method", req->method);
+  if (has_control_char(req->url))
+    return pl_err_set(err, PL_EINVAL, "http client: url has a control character");
   if (req->timeout_ms < 0)
     return pl_err_set(err, PL_EINVAL, "http client: negative timeout %ld ms", req->timeout_ms);
   pl_http_xfer *x = calloc(1, sizeof *x);

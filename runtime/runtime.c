@@ -7,6 +7,15 @@
 #include "runtime.h"
 #include "watch.h"
 
+static void tenant_free(pl_tenant *t) {
+  pl_code_free(t->code);
+  free(t->http_secret);
+  free(t->http_callback);
+  free(t->key);
+  free(t->dir);
+  free(t);
+}
+
 int pl_runtime_open(pl_runtime **out, const char *data_dir, const pl_store_opts *opts,
                     pl_err *err) {
   pl_runtime *rt = calloc(1, sizeof *rt);
@@ -24,13 +33,8 @@ int pl_runtime_open(pl_runtime **out, const char *data_dir, const pl_store_opts 
 
 void pl_runtime_close(pl_runtime *rt) {
   if (!rt) return;
-  for (size_t i = 0; i < rt->ntenants; i++) {
-    pl_tenant *t = rt->tenants[i];
-    pl_code_free(t->code);
-    free(t->key);
-    free(t->dir);
-    free(t);
-  }
+  for (size_t i = 0; i < rt->ntenants; i++)
+    tenant_free(rt->tenants[i]);
   free(rt->tenants);
   if (rt->sync_http) pl_http_client_close(rt->sync_http);
   if (rt->sync_loop) {
@@ -103,10 +107,7 @@ void pl_runtime_remove_tenant(pl_runtime *rt, pl_tenant *t) {
     if (rt->tenants[i] != t) continue;
     memmove(rt->tenants + i, rt->tenants + i + 1, (rt->ntenants - i - 1) * sizeof *rt->tenants);
     rt->ntenants--;
-    pl_code_free(t->code);
-    free(t->key);
-    free(t->dir);
-    free(t);
+    tenant_free(t);
     return;
   }
 }

@@ -50,6 +50,15 @@ int pl_runtime_reload_tenant(pl_runtime *rt, pl_tenant *t, pl_err *err);
 int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err);
 
 /* Durable timers. */
+typedef struct pl_due_timer {
+  int64_t due;
+  char conv[600];
+  char name[80];
+  json_t *data; /* new reference, or NULL */
+  bool found;
+} pl_due_timer;
+/* The earliest pending timer of t: 1 if found, 0 if none, -1 on a storage error. */
+int pl_timers_first(pl_runtime *rt, pl_tenant *t, pl_due_timer *f);
 void pl_timers_refresh(pl_runtime *rt, pl_tenant *t);
 int64_t pl_runtime_next_due(pl_runtime *rt, pl_tenant **which);
 /* Fires every timer due at or before until_ms, earliest first. With step_clock the clock

@@ -11,7 +11,7 @@
 #include <uv.h>
 
 #include "cli.h"
-#include "runtime.h"
+#include "server.h"
 #include "watch.h"
 
 typedef struct watched {
@@ -24,9 +24,10 @@ typedef struct watched {
 
 typedef struct serve {
   pl_runtime *rt;
+  pl_server *server;
   uv_loop_t *loop;
   char *root;
-  uv_timer_t timer, debounce, poll;
+  uv_timer_t debounce, poll;
   uv_signal_t sigterm, sigint, sighup;
   uv_fs_event_t root_ev;
   watched **w;
@@ -34,7 +35,8 @@ typedef struct serve {
 } serve;
 
 static const char serve_usage[] =
-    "usage: parley serve --tenants DIR --data PATH [--listen ADDR:PORT]\n"
+    "usage: parley serve --tenants DIR --data PATH [--listen ADDR:PORT] [--workers N]\n"
+    "                    [--commit group|per-event]\n"
     "\n"
     "Run every tenant folder under DIR (a folder holding a tenant.lua). Tenants reload\n"
     "live when their files change (SIGHUP forces a check); new folders start, removed\n"
@@ -42,8 +44,10 @@ static const char serve_usage[] =
     "\n"
     "  --tenants DIR      folder of tenant folders\n"
     "  --data PATH        the LMDB store (created if missing)\n"
-    "  --listen ADDR:PORT address for the HTTP server (validated; HTTP arrives with the\n"
-    "                     channel pipeline)\n"
+    "  --listen ADDR:PORT serve webhooks (POST /hook/TENANT/CHANNEL), /healthz, /metrics\n"
+    "  --workers N        event loops (threads); default: the number of cores\n"
+    "  --commit MODE      group (default: many events per fsync) or per-event (one fsync\n"
+    "                     each; for comparison)\n"
     "\n"
     "Exit codes: 0 stopped cleanly, 1 could not start, 2 usage error.\n";
 
@@ -63,22 +67,7 @@ static void on_deliver(void *ud, pl_tenant *t, const char *channel, const char *
   fflush(stdout);
 }
 
-static void schedule(serve *s);
 static void rescan(serve *s);
-
-static void on_timer(uv_timer_t *h) {
-  serve *s = h->data;
-  pl_err err;
-  pl_runtime_fire_due(s->rt, pl_clock_now_ms(&s->rt->clock), false, &err);
-  schedule(s);
-}
-
-static void schedule(serve *s) {
-  int64_t due = pl_runtime_next_due(s->rt, NULL);
-  int64_t wait = due == INT64_MAX ? 1000 : due - pl_clock_now_ms(&s->rt->clock);
-  if (wait > 1000) wait = 1000; /* re-read other processes' timers now and then */
-  uv_timer_start(&s->timer, on_timer, wait > 0 ? (uint64_t)wait : 0, 0);
-}
 
 static void on_debounce(uv_timer_t *h) {
   rescan(h->data);
@@ -142,11 +131,17 @@ static void rescan(serve *s) {
     pl_tenant *t = pl_runtime_find_tenant(s->rt, e->d_name);
     pl_err err;
     if (t) {
-      if (pl_watch_signature(t->dir) == t->signature) continue;
-      if (pl_runtime_reload_tenant(s->rt, t, &err) == 0)
-        pl_log_printf(&s->rt->log, t->key, "reloaded (version %.12s)", t->code->version);
-      else
+      uint64_t sig = pl_watch_signature(t->dir);
+      if (sig == t->signature) continue;
+      t->signature = sig; /* a broken version is not retried until the files change again */
+      pl_code_env env = {s->rt->lib_dir, &s->rt->clock, &s->rt->log};
+      pl_code *fresh;
+      if (pl_code_load(&fresh, t->dir, t->key, &env, &err) == 0) {
+        pl_log_printf(&s->rt->log, t->key, "reloaded (version %.12s)", fresh->version);
+        pl_server_swap_code(s->server, t, fresh);
+      } else {
         pl_log_printf(&s->rt->log, t->key, "reload failed, old code keeps serving: %s", err.msg);
+      }
       continue;
     }
     uint64_t sig = pl_watch_signature(dir);
@@ -154,6 +149,7 @@ static void rescan(serve *s) {
     if (pl_runtime_add_tenant(s->rt, dir, &t, &err) == 0) {
       w->broken_sig = 0;
       pl_log_printf(&s->rt->log, t->key, "started (version %.12s)", t->code->version);
+      pl_server_adopt(s->server, t);
     } else {
       w->broken_sig = sig;
       pl_log_printf(&s->rt->log, e->d_name, "failed to load, not serving: %s", err.msg);
@@ -166,13 +162,12 @@ static void rescan(serve *s) {
       continue;
     }
     pl_tenant *t = pl_runtime_find_tenant(s->rt, s->w[i]->key);
-    if (t) {
+    if (t && t->worker) {
       pl_log_printf(&s->rt->log, t->key, "stopped (folder removed)");
-      pl_runtime_remove_tenant(s->rt, t);
+      pl_server_drop(s->server, t);
     }
     drop_watch(s, i);
   }
-  schedule(s);
 }
 
 static void on_poll(uv_timer_t *h) {
@@ -186,14 +181,11 @@ static void close_cb(uv_handle_t *h) {
   (void)h;
 }
 
-static void on_stop(uv_signal_t *h, int signum) {
-  serve *s = h->data;
-  pl_log_printf(&s->rt->log, NULL, "stopping (signal %d): no event in progress, all committed",
-                signum);
-  uv_timer_stop(&s->timer);
+static void close_handles(void *ud) {
+  serve *s = ud;
+  pl_log_printf(&s->rt->log, NULL, "stopped: every accepted event handled and committed");
   uv_timer_stop(&s->debounce);
   uv_timer_stop(&s->poll);
-  uv_close((uv_handle_t *)&s->timer, close_cb);
   uv_close((uv_handle_t *)&s->debounce, close_cb);
   uv_close((uv_handle_t *)&s->poll, close_cb);
   uv_close((uv_handle_t *)&s->sigterm, close_cb);
@@ -205,27 +197,38 @@ static void on_stop(uv_signal_t *h, int signum) {
     drop_watch(s, s->nw - 1);
 }
 
+static void on_stop(uv_signal_t *h, int signum) {
+  serve *s = h->data;
+  if (s->server->stopping) return;
+  pl_log_printf(&s->rt->log, NULL, "stopping (signal %d): finishing in-flight events", signum);
+  pl_server_stop(s->server, close_handles, s);
+}
+
 static void on_hup(uv_signal_t *h, int signum) {
   serve *s = h->data;
   pl_log_printf(&s->rt->log, NULL, "SIGHUP: checking every tenant folder");
   rescan(s);
 }
 
-static bool listen_ok(const char *a) {
+static bool parse_listen(const char *a, char *host, size_t hn, int *port) {
   const char *colon = strrchr(a, ':');
-  if (!colon || colon == a) return false;
+  if (!colon || colon == a || (size_t)(colon - a) >= hn) return false;
   char *end;
-  long port = strtol(colon + 1, &end, 10);
-  return *end == 0 && port > 0 && port < 65536;
+  long p = strtol(colon + 1, &end, 10);
+  if (*end || p < 0 || p > 65535 || end == colon + 1) return false;
+  memcpy(host, a, (size_t)(colon - a));
+  host[colon - a] = 0;
+  *port = (int)p;
+  return true;
 }
 
 int pl_cmd_serve(int argc, char **argv) {
-  const char *tenants = NULL, *data = NULL, *listen = NULL, *pos[1];
+  const char *tenants = NULL, *data = NULL, *listen = NULL, *workers = NULL, *commit = NULL,
+             *pos[1];
   int npos;
-  pl_opt opts[] = {{"--tenants", &tenants, NULL},
-                   {"--data", &data, NULL},
-                   {"--listen", &listen, NULL},
-                   {NULL, NULL, NULL}};
+  pl_opt opts[] = {{"--tenants", &tenants, NULL}, {"--data", &data, NULL},
+                   {"--listen", &listen, NULL},   {"--workers", &workers, NULL},
+                   {"--commit", &commit, NULL},   {NULL, NULL, NULL}};
   int prc = pl_cli_parse("serve", argc, argv, opts, pos, 0, &npos, serve_usage);
   if (prc == -2) return PL_EXIT_OK;
   if (prc < 0) return PL_EXIT_USAGE;
@@ -233,10 +236,26 @@ int pl_cmd_serve(int argc, char **argv) {
     fprintf(stderr, "parley serve: give --tenants DIR and --data PATH (see parley serve --help)\n");
     return PL_EXIT_USAGE;
   }
-  if (listen && !listen_ok(listen)) {
+  char host[256] = "127.0.0.1";
+  pl_server_opts so = {.listen_host = host, .listen_port = -1};
+  if (listen && !parse_listen(listen, host, sizeof host, &so.listen_port)) {
     fprintf(stderr, "parley serve: --listen %s: expected ADDR:PORT, like 127.0.0.1:8080\n", listen);
     return PL_EXIT_USAGE;
   }
+  if (workers) {
+    char *end;
+    long n = strtol(workers, &end, 10);
+    if (*end || n < 1 || n > 256) {
+      fprintf(stderr, "parley serve: --workers %s: expected a number of threads, 1-256\n", workers);
+      return PL_EXIT_USAGE;
+    }
+    so.workers = (int)n;
+  }
+  if (commit && strcmp(commit, "group") && strcmp(commit, "per-event")) {
+    fprintf(stderr, "parley serve: --commit %s: expected \"group\" or \"per-event\"\n", commit);
+    return PL_EXIT_USAGE;
+  }
+  so.commit_batch = commit && !strcmp(commit, "per-event") ? 1 : 0;
   struct stat st;
   if (stat(tenants, &st) != 0 || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "parley serve: --tenants %s: not a folder\n", tenants);
@@ -252,27 +271,34 @@ int pl_cmd_serve(int argc, char **argv) {
   }
   s.rt->deliver = on_deliver;
   s.loop = uv_default_loop();
-  uv_timer_init(s.loop, &s.timer);
+  if (pl_server_start(&s.server, s.rt, s.loop, &so, &err)) {
+    fprintf(stderr, "parley serve: %s\n", err.msg);
+    pl_runtime_close(s.rt);
+    free(s.root);
+    return PL_EXIT_FAIL;
+  }
   uv_timer_init(s.loop, &s.debounce);
   uv_timer_init(s.loop, &s.poll);
   uv_signal_init(s.loop, &s.sigterm);
   uv_signal_init(s.loop, &s.sigint);
   uv_signal_init(s.loop, &s.sighup);
   uv_fs_event_init(s.loop, &s.root_ev);
-  s.timer.data = s.debounce.data = s.poll.data = s.sigterm.data = s.sigint.data = s.sighup.data =
-      s.root_ev.data = &s;
+  s.debounce.data = s.poll.data = s.sigterm.data = s.sigint.data = s.sighup.data = s.root_ev.data =
+      &s;
   uv_signal_start(&s.sigterm, on_stop, SIGTERM);
   uv_signal_start(&s.sigint, on_stop, SIGINT);
   uv_signal_start(&s.sighup, on_hup, SIGHUP);
   uv_fs_event_start(&s.root_ev, on_fs, tenants, 0);
   uv_timer_start(&s.poll, on_poll, 2000, 2000);
   rescan(&s);
-  pl_log_printf(&s.rt->log, NULL, "serving %zu tenants (started in %.1f ms)", s.rt->ntenants,
-                (double)(pl_clock_mono_ns() - t0) / 1e6);
-  pl_runtime_fire_due(s.rt, pl_clock_now_ms(&s.rt->clock), false, &err);
-  schedule(&s);
+  if (s.server->http)
+    pl_log_printf(&s.rt->log, NULL, "listening on http://%s:%d", host,
+                  pl_http_server_port(s.server->http));
+  pl_log_printf(&s.rt->log, NULL, "serving %zu tenants with %d workers (started in %.1f ms)",
+                s.rt->ntenants, s.server->nworkers, (double)(pl_clock_mono_ns() - t0) / 1e6);
   uv_run(s.loop, UV_RUN_DEFAULT);
   uv_loop_close(s.loop);
+  pl_server_free(s.server);
   free(s.w);
   pl_runtime_close(s.rt);
   free(s.root);

@@ -114,6 +114,39 @@ static bool zone_ok(const char *tz) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The generic http channel: a shared secret (from an environment variable, resolved now)
+ * and an optional callback URL for replies. */
+static int check_http_channel(json_t *channels, const char *file, pl_err *err) {
+  json_t *http = json_object_get(channels, "http");
+  if (!http) return 0;
+  if (!json_is_object(http))
+    return pl_err_set(err, PL_EINVAL, "%s: channels.http: expected a table", file);
+  const char *env = json_string_value(json_object_get(http, "secret_env"));
+  if (env) {
+    const char *v = getenv(env);
+    if (!v || !*v)
+      return pl_err_set(err, PL_EINVAL,
+                        "%s: channels.http.secret_env: the environment variable "
+                        "%s is not set; export it before starting parley",
+                        file, env);
+    json_object_set_new(http, "secret", json_string(v));
+  }
+  const char *secret = json_string_value(json_object_get(http, "secret"));
+  if (!secret || strlen(secret) < 8)
+    return pl_err_set(err, PL_EINVAL,
+                      "%s: channels.http: set secret_env (the name of an "
+                      "environment variable holding the shared secret, 8+ characters) or secret",
+                      file);
+  const char *cb = json_string_value(json_object_get(http, "callback"));
+  if (json_object_get(http, "callback") &&
+      (!cb || (strncmp(cb, "http://", 7) && strncmp(cb, "https://", 8))))
+    return pl_err_set(err, PL_EINVAL,
+                      "%s: channels.http.callback: expected an http:// or "
+                      "https:// URL",
+                      file);
+  return 0;
+}
+
 static int validate_config(lua_State *L, int t, pl_tenant_config *cfg, const char *key,
                            const char *file, pl_err *err) {
   static const char *const known[] = {"name",   "locale",   "timezone", "error_reply",
@@ -158,6 +191,7 @@ static int validate_config(lua_State *L, int t, pl_tenant_config *cfg, const cha
     char path[600];
     snprintf(path, sizeof path, "%s: channels", file);
     rc = pl_lua_to_json(L, -1, path, &cfg->channels, err);
+    if (!rc) rc = check_http_channel(cfg->channels, file, err);
   }
   lua_pop(L, 1);
   return rc;

@@ -7,6 +7,7 @@
 #ifndef PL_TENANT_H
 #define PL_TENANT_H
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "sandbox.h"
@@ -22,6 +23,8 @@ typedef struct pl_code {
   pl_sandbox *sb;
   pl_tenant_config cfg;
   char version[17];
+  int refs;     /* jobs still running on this version (worker thread only) */
+  bool retired; /* replaced by a newer version: freed when refs drops to 0 */
 } pl_code;
 
 typedef struct pl_tenant {
@@ -31,6 +34,12 @@ typedef struct pl_tenant {
   pl_code *code;
   uint64_t signature;  /* of the folder's files when code was loaded */
   int64_t next_due_ms; /* earliest pending timer, INT64_MAX if none */
+  /* server mode */
+  void *worker;            /* the worker this tenant is pinned to */
+  void *wstate;            /* that worker's private state for it */
+  char *http_secret;       /* generic http channel (main loop's copy) */
+  char *http_callback;
+  _Atomic long queued;     /* accepted, not yet committed events (backpressure) */
 } pl_tenant;
 
 typedef struct pl_code_env {

@@ -10,13 +10,7 @@
 
 #include "runtime.h"
 
-typedef struct first_timer {
-  int64_t due;
-  char conv[600];
-  char name[80];
-  json_t *data;
-  bool found;
-} first_timer;
+typedef pl_due_timer first_timer;
 
 static int take_first(void *ud, pl_bytes key, pl_bytes val) {
   first_timer *f = ud;
@@ -38,7 +32,7 @@ static int take_first(void *ud, pl_bytes key, pl_bytes val) {
   return 1;
 }
 
-static int first_timer_of(pl_runtime *rt, pl_tenant *t, first_timer *f) {
+int pl_timers_first(pl_runtime *rt, pl_tenant *t, pl_due_timer *f) {
   memset(f, 0, sizeof *f);
   pl_txn *tx;
   pl_err err;
@@ -52,7 +46,7 @@ static int first_timer_of(pl_runtime *rt, pl_tenant *t, first_timer *f) {
 
 void pl_timers_refresh(pl_runtime *rt, pl_tenant *t) {
   first_timer f;
-  t->next_due_ms = first_timer_of(rt, t, &f) > 0 ? f.due : INT64_MAX;
+  t->next_due_ms = pl_timers_first(rt, t, &f) > 0 ? f.due : INT64_MAX;
   json_decref(f.data);
 }
 
@@ -75,7 +69,7 @@ int pl_runtime_fire_due(pl_runtime *rt, int64_t until_ms, bool step_clock, pl_er
     int64_t due = pl_runtime_next_due(rt, &t);
     if (!t || due > until_ms) break;
     first_timer f;
-    if (first_timer_of(rt, t, &f) <= 0 || f.due > until_ms) {
+    if (pl_timers_first(rt, t, &f) <= 0 || f.due > until_ms) {
       json_decref(f.data);
       pl_timers_refresh(rt, t);
       continue;

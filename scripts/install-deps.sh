@@ -3,7 +3,7 @@
 # Called by `make build`, `make demo` and `make test`; quiet when all is present.
 set -e
 PKGS="gcc make cmake pkg-config liblua5.4-dev libuv1-dev libcurl4-openssl-dev \
-libjansson-dev liblmdb-dev libcmocka-dev python3"
+libjansson-dev liblmdb-dev libssl-dev libcmocka-dev node-llhttp python3"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

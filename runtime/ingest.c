@@ -1,0 +1,216 @@
+/* The HTTP routes of the server (main loop): webhooks with durable accept, health and
+ * metrics. A webhook is answered 200 only after its event is committed to the inbox
+ * (invariant 1); a repeated channel event id is answered 200 and changes nothing
+ * (invariant 3); a tenant whose queue is full gets 429 + Retry-After, so the channel
+ * redelivers instead of parley holding more than it can (backpressure). */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+typedef struct accept_job {
+  pl_commit_job job;
+  pl_server *s;
+  pl_tenant *t;
+  json_t *event;
+  pl_http_pending *p;
+  uint64_t seq;
+  bool duplicate;
+} accept_job;
+
+static int accept_apply(pl_txn *tx, void *ud, pl_err *err) {
+  accept_job *a = ud;
+  const char *channel = json_string_value(json_object_get(a->event, "channel"));
+  const char *id = json_string_value(json_object_get(a->event, "event_id"));
+  pl_key dk;
+  pl_key_init(&dk, a->t->id);
+  pl_key_str0(&dk, channel);
+  pl_key_bytes(&dk, id, strlen(id));
+  pl_bytes v;
+  a->duplicate = pl_store_get(tx, PL_T_DEDUPE, dk.b, dk.len, &v) == 0;
+  if (a->duplicate) return 0;
+  int64_t now = json_integer_value(json_object_get(a->event, "accepted_at"));
+  unsigned char at[8];
+  for (int i = 7; i >= 0; i--)
+    at[i] = (unsigned char)((uint64_t)now >> (8 * (7 - i)));
+  int rc = pl_store_put(tx, PL_T_DEDUPE, dk.b, dk.len, at, 8);
+  if (!rc) rc = pl_store_next_seq(tx, "inbox_seq", &a->seq);
+  if (rc) return rc == PL_EFULL ? rc : pl_err_set(err, rc, "cannot record the event");
+  pl_key ik;
+  pl_key_init(&ik, a->t->id);
+  pl_key_u64(&ik, a->seq);
+  char *text = json_dumps(a->event, JSON_COMPACT);
+  rc = pl_store_put(tx, PL_T_INBOX, ik.b, ik.len, text, strlen(text));
+  free(text);
+  return rc;
+}
+
+static void accept_done(pl_commit_job *job) {
+  accept_job *a = (accept_job *)job;
+  pl_server *s = a->s;
+  if (job->rc) {
+    pl_log_printf(&s->rt->log, a->t->key, "could not accept an event: %s", job->err.msg);
+    pl_http_respond_error(a->p, 503, "storage unavailable",
+                          "the event was not stored; send it again later", "Retry-After: 5\r\n");
+  } else if (a->duplicate) {
+    atomic_fetch_add(&s->stats.duplicates, 1);
+    static const char dup[] = "{\"ok\":true,\"duplicate\":true}";
+    pl_http_respond(a->p, 200, "application/json", dup, sizeof dup - 1, NULL);
+  } else {
+    atomic_fetch_add(&s->stats.accepted, 1);
+    static const char ok[] = "{\"ok\":true}";
+    pl_http_respond(a->p, 200, "application/json", ok, sizeof ok - 1, NULL);
+    pl_worker_post_event(a->t->worker, a->t, json_incref(a->event), a->seq);
+  }
+  if (job->rc || a->duplicate) atomic_fetch_sub(&a->t->queued, 1);
+  json_decref(a->event);
+  free(a);
+}
+
+static bool secret_ok(const char *want, const char *got) {
+  if (!want || !got) return false;
+  size_t n = strlen(want);
+  return strlen(got) == n && CRYPTO_memcmp(want, got, n) == 0;
+}
+
+static void webhook(pl_server *s, const pl_http_request *req, pl_http_pending *p, const char *tkey,
+                    const char *channel) {
+  if (strcmp(req->method, "POST")) {
+    pl_http_respond_error(p, 405, "method not allowed", "webhooks take POST", "Allow: POST\r\n");
+    return;
+  }
+  if (s->stopping) {
+    pl_http_respond_error(p, 503, "stopping", "parley is shutting down; send it again later",
+                          "Retry-After: 5\r\n");
+    return;
+  }
+  pl_tenant *t = pl_runtime_find_tenant(s->rt, tkey);
+  char detail[512];
+  if (!t || !t->worker) {
+    snprintf(detail, sizeof detail, "no tenant \"%s\" is being served here", tkey);
+    pl_http_respond_error(p, 404, "unknown tenant", detail, NULL);
+    return;
+  }
+  if (strcmp(channel, "http") || !t->http_secret) {
+    snprintf(detail, sizeof detail, "tenant \"%s\" has no \"%s\" channel in its tenant.lua", tkey,
+             channel);
+    pl_http_respond_error(p, 404, "unknown channel", detail, NULL);
+    return;
+  }
+  if (!secret_ok(t->http_secret, pl_http_header_get(req, "x-parley-secret"))) {
+    atomic_fetch_add(&s->stats.rejected, 1);
+    pl_http_respond_error(p, 401, "wrong secret",
+                          "send the tenant's secret in the X-Parley-Secret header", NULL);
+    return;
+  }
+  const char *ct = pl_http_header_get(req, "content-type");
+  if (!ct || strncasecmp(ct, "application/json", 16)) {
+    atomic_fetch_add(&s->stats.rejected, 1);
+    pl_http_respond_error(p, 415, "unsupported content type",
+                          "send the event as Content-Type: application/json", NULL);
+    return;
+  }
+  json_t *event;
+  pl_err err;
+  if (pl_channel_http_parse(req->body, req->body_len, &event, &err)) {
+    atomic_fetch_add(&s->stats.rejected, 1);
+    pl_http_respond_error(p, 400, "invalid event", err.msg, NULL);
+    return;
+  }
+  if ((size_t)atomic_fetch_add(&t->queued, 1) >= s->opts.queue_limit) {
+    atomic_fetch_sub(&t->queued, 1);
+    json_decref(event);
+    pl_http_respond_error(p, 429, "tenant busy",
+                          "this tenant's queue is full; the event was not accepted, send it again",
+                          "Retry-After: 1\r\n");
+    return;
+  }
+  json_object_set_new(event, "accepted_at", json_integer(pl_clock_now_ms(&s->rt->clock)));
+  accept_job *a = calloc(1, sizeof *a);
+  *a = (accept_job){.job = {.apply = accept_apply, .done = accept_done, .reply_to = &s->mb},
+                    .s = s,
+                    .t = t,
+                    .event = event,
+                    .p = p};
+  a->job.ud = a;
+  pl_committer_submit(s->committer, &a->job);
+}
+
+static void metrics(pl_server *s, pl_http_pending *p) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  pl_server_stats *st = &s->stats;
+  fprintf(f, "# TYPE parley_events_accepted_total counter\nparley_events_accepted_total %llu\n",
+          (unsigned long long)st->accepted);
+  fprintf(f, "# TYPE parley_events_duplicate_total counter\nparley_events_duplicate_total %llu\n",
+          (unsigned long long)st->duplicates);
+  fprintf(f, "# TYPE parley_requests_rejected_total counter\nparley_requests_rejected_total %llu\n",
+          (unsigned long long)st->rejected);
+  fprintf(f, "# TYPE parley_events_handled_total counter\nparley_events_handled_total %llu\n",
+          (unsigned long long)st->handled);
+  fprintf(f, "# TYPE parley_handler_errors_total counter\nparley_handler_errors_total %llu\n",
+          (unsigned long long)st->handler_errors);
+  fprintf(f, "# TYPE parley_messages_sent_total counter\nparley_messages_sent_total %llu\n",
+          (unsigned long long)st->sent);
+  fprintf(f, "# TYPE parley_send_retries_total counter\nparley_send_retries_total %llu\n",
+          (unsigned long long)st->send_retries);
+  fprintf(f, "# TYPE parley_messages_dead_total counter\nparley_messages_dead_total %llu\n",
+          (unsigned long long)st->dead);
+  fprintf(f, "# TYPE parley_event_seconds histogram\n");
+  uint64_t cum = 0;
+  for (int i = 0; i < 24; i++) {
+    cum += st->lat_hist[i];
+    fprintf(f, "parley_event_seconds_bucket{le=\"%g\"} %llu\n", (double)(16ULL << i) / 1e6,
+            (unsigned long long)cum);
+  }
+  fprintf(f, "parley_event_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+  fprintf(f, "parley_event_seconds_count %llu\n", (unsigned long long)cum);
+  pl_committer_stats cs;
+  pl_committer_stats_get(s->committer, &cs);
+  fprintf(f, "# TYPE parley_commits_total counter\nparley_commits_total %llu\n",
+          (unsigned long long)cs.commits);
+  fprintf(f, "# TYPE parley_commit_jobs_total counter\nparley_commit_jobs_total %llu\n",
+          (unsigned long long)cs.jobs);
+  fprintf(f, "# TYPE parley_commit_batch_max gauge\nparley_commit_batch_max %llu\n",
+          (unsigned long long)cs.max_batch);
+  fprintf(f, "# TYPE parley_tenant_queue gauge\n");
+  for (size_t i = 0; i < s->rt->ntenants; i++)
+    fprintf(f, "parley_tenant_queue{tenant=\"%s\"} %ld\n", s->rt->tenants[i]->key,
+            (long)s->rt->tenants[i]->queued);
+  fclose(f);
+  pl_http_respond(p, 200, "text/plain; version=0.0.4", buf, len, NULL);
+  free(buf);
+}
+
+void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending *p) {
+  pl_server *s = ud;
+  if (!strncmp(req->path, "/hook/", 6)) {
+    char tkey[256], channel[64];
+    const char *rest = req->path + 6, *slash = strchr(rest, '/');
+    size_t tl = slash ? (size_t)(slash - rest) : 0;
+    if (!slash || tl == 0 || tl >= sizeof tkey || strchr(slash + 1, '/') || !slash[1] ||
+        strlen(slash + 1) >= sizeof channel) {
+      pl_http_respond_error(p, 404, "not found", "webhooks are POST /hook/<tenant>/<channel>",
+                            NULL);
+      return;
+    }
+    memcpy(tkey, rest, tl);
+    tkey[tl] = 0;
+    snprintf(channel, sizeof channel, "%s", slash + 1);
+    webhook(s, req, p, tkey, channel);
+  } else if (!strcmp(req->path, "/healthz")) {
+    char body[128];
+    int n = snprintf(body, sizeof body, "{\"ok\":%s,\"tenants\":%zu}",
+                     s->stopping ? "false" : "true", s->rt->ntenants);
+    pl_http_respond(p, s->stopping ? 503 : 200, "application/json", body, (size_t)n, NULL);
+  } else if (!strcmp(req->path, "/metrics")) {
+    metrics(s, p);
+  } else {
+    pl_http_respond_error(p, 404, "not found",
+                          "routes: POST /hook/<tenant>/<channel>, GET /healthz, GET /metrics",
+                          NULL);
+  }
+}

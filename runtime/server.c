@@ -1,0 +1,118 @@
+/* Server lifecycle (see server.h): starts the committer, the workers and the HTTP
+ * acceptor; hands tenants to workers; stops in order — acceptor first (no new events),
+ * then workers (in-flight events finish and commit), then the committer. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server.h"
+
+static pl_runtime *dropped_rt; /* set by pl_server_start; one server per process */
+
+/* The worker let go of a tenant: free it on the main loop. */
+static void on_dropped(void *ud) {
+  pl_runtime_remove_tenant(dropped_rt, ud);
+}
+
+int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_server_opts *opts,
+                    pl_err *err) {
+  pl_server *s = calloc(1, sizeof *s);
+  s->rt = rt;
+  s->opts = *opts;
+  s->loop = loop;
+  if (s->opts.workers <= 0) s->opts.workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (s->opts.workers <= 0) s->opts.workers = 1;
+  if (!s->opts.queue_limit) s->opts.queue_limit = 10000;
+  if (!s->opts.max_body) s->opts.max_body = 1 << 20;
+  pl_mailbox_init(&s->mb, loop);
+  int rc = pl_committer_start(&s->committer, rt->store, s->opts.commit_batch, err);
+  if (rc) {
+    free(s);
+    return rc;
+  }
+  s->nworkers = s->opts.workers;
+  s->workers = calloc((size_t)s->nworkers, sizeof *s->workers);
+  for (int i = 0; i < s->nworkers; i++)
+    s->workers[i] = pl_worker_new(s, i);
+  if (s->opts.listen_port >= 0) {
+    pl_http_server_opts ho = {.max_body = s->opts.max_body};
+    rc = pl_http_server_start(&s->http, loop, s->opts.listen_host, s->opts.listen_port, &ho,
+                              pl_server_handle_http, s, err);
+    if (rc) {
+      pl_server_stop(s, NULL, NULL);
+      return rc;
+    }
+  }
+  s->on_dropped = on_dropped;
+  dropped_rt = rt;
+  *out = s;
+  return 0;
+}
+
+/* Copies what the acceptor needs from a tenant's config (main loop only). */
+static void acceptor_config(pl_tenant *t, const pl_code *code) {
+  free(t->http_secret);
+  free(t->http_callback);
+  const json_t *http = json_object_get(code->cfg.channels, "http");
+  const char *secret = json_string_value(json_object_get(http, "secret"));
+  const char *cb = json_string_value(json_object_get(http, "callback"));
+  t->http_secret = secret ? strdup(secret) : NULL;
+  t->http_callback = cb ? strdup(cb) : NULL;
+}
+
+void pl_server_adopt(pl_server *s, pl_tenant *t) {
+  acceptor_config(t, t->code);
+  pl_worker *w = s->workers[t->id % (uint32_t)s->nworkers];
+  t->worker = w;
+  pl_mailbox_post(pl_worker_mailbox(w), pl_worker_adopt, t);
+}
+
+void pl_server_swap_code(pl_server *s, pl_tenant *t, pl_code *code) {
+  (void)s;
+  acceptor_config(t, code);
+  pl_worker_swap_code(t->worker, t, code);
+}
+
+void pl_server_drop(pl_server *s, pl_tenant *t) {
+  (void)s;
+  free(t->http_secret);
+  t->http_secret = NULL;
+  pl_worker_drop(t->worker, t);
+  t->worker = NULL;
+}
+
+static void finish_stop(pl_server *s) {
+  for (int i = 0; i < s->nworkers; i++)
+    pl_worker_stop(s->workers[i]);
+  for (int i = 0; i < s->nworkers; i++)
+    pl_worker_free(s->workers[i]);
+  s->nworkers = 0;
+  pl_committer_stop(s->committer);
+  s->committer = NULL;
+  for (size_t i = 0; i < s->rt->ntenants; i++)
+    s->rt->tenants[i]->worker = NULL;
+  pl_mailbox_close(&s->mb);
+  if (s->on_stopped) s->on_stopped(s->stopped_ud);
+}
+
+static void http_closed(void *ud) {
+  pl_server *s = ud;
+  s->http = NULL;
+  finish_stop(s);
+}
+
+void pl_server_stop(pl_server *s, void (*on_stopped)(void *ud), void *ud) {
+  s->stopping = true;
+  s->on_stopped = on_stopped;
+  s->stopped_ud = ud;
+  if (s->http)
+    pl_http_server_stop(s->http, http_closed, s);
+  else
+    finish_stop(s);
+}
+
+void pl_server_free(pl_server *s) {
+  if (!s) return;
+  free(s->workers);
+  free(s);
+}

@@ -1,0 +1,92 @@
+/* The server: the durable event pipeline behind `parley serve`.
+ *
+ *   HTTP acceptor (main loop) --durable accept--> committer --> worker mailbox
+ *   worker loop: per-conversation queue -> job (Lua, may wait on HTTP) -> committer
+ *                -> outbox sender (retries, rate limits, dead letters)
+ *
+ * Threads: the main loop owns the HTTP server, the tenant set and file watching; each
+ * worker owns the tenants pinned to it (their Lua states, conversation queues, timers and
+ * outbox); the committer owns the write transactions. They talk only through mailboxes
+ * and the committer queue.
+ *
+ * Ownership: pl_server owns the workers and the committer; the runtime (store, tenants)
+ * belongs to the caller and must outlive the server. */
+#ifndef PL_SERVER_H
+#define PL_SERVER_H
+#include <stdatomic.h>
+
+#include "committer.h"
+#include "http_server.h"
+#include "mailbox.h"
+#include "runtime.h"
+
+typedef struct pl_server_opts {
+  int workers;         /* event loops; 0 = number of cores */
+  size_t commit_batch; /* 1 = one fsync per event; 0 = group commit (default) */
+  const char *listen_host;
+  int listen_port;    /* -1 = no HTTP server */
+  size_t max_body;    /* webhook body limit, default 1 MiB */
+  size_t queue_limit; /* accepted-but-unhandled events per tenant before 429; default 10000 */
+} pl_server_opts;
+
+typedef struct pl_worker pl_worker;
+typedef struct pl_server pl_server;
+
+typedef struct pl_server_stats {
+  _Atomic uint64_t accepted, duplicates, rejected, handled, handler_errors, sent, send_retries,
+      send_failures, dead;
+  _Atomic uint64_t lat_hist[24]; /* handler+commit latency, bucket i: < 2^i * 16 µs */
+} pl_server_stats;
+
+struct pl_server {
+  pl_runtime *rt;
+  pl_server_opts opts;
+  uv_loop_t *loop; /* main loop */
+  pl_mailbox mb;   /* tasks for the main loop */
+  pl_committer *committer;
+  pl_worker **workers;
+  int nworkers;
+  pl_http_server *http;
+  pl_server_stats stats;
+  bool stopping;
+  void (*on_stopped)(void *ud);
+  void *stopped_ud;
+  void (*on_dropped)(void *t); /* main loop: a dropped tenant may be freed */
+};
+
+int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_server_opts *opts,
+                    pl_err *err);
+/* Hands a loaded tenant (pl_runtime_add_tenant) to its worker: recovery of its accepted
+ * events, outbox and timers starts there. */
+void pl_server_adopt(pl_server *s, pl_tenant *t);
+/* A new code version for t, compiled on the main loop; the worker swaps it in between
+ * two events. */
+void pl_server_swap_code(pl_server *s, pl_tenant *t, pl_code *code);
+/* Stops serving t; the worker lets its in-flight events finish, then t is freed. */
+void pl_server_drop(pl_server *s, pl_tenant *t);
+/* Graceful stop: no new requests; in-flight events finish and commit; then on_stopped. */
+void pl_server_stop(pl_server *s, void (*on_stopped)(void *ud), void *ud);
+void pl_server_free(pl_server *s);
+
+/* worker.c */
+pl_worker *pl_worker_new(pl_server *s, int index);
+void pl_worker_post_event(pl_worker *w, pl_tenant *t, json_t *event, uint64_t inbox_seq);
+void pl_worker_free(pl_worker *w);
+pl_mailbox *pl_worker_mailbox(pl_worker *w);
+void pl_worker_adopt(void *ud);    /* task: ud = pl_tenant* */
+void pl_worker_stop(pl_worker *w); /* finish in-flight events, then the thread ends */
+void pl_worker_swap_code(pl_worker *w, pl_tenant *t, pl_code *code);
+void pl_worker_drop(pl_worker *w, pl_tenant *t);
+
+/* ingest.c: the webhook route. */
+void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending *p);
+
+/* channel_http.c: the generic http channel. */
+/* Validates an inbound JSON body into the canonical event record stored in the inbox. */
+int pl_channel_http_parse(const char *body, size_t len, json_t **event, pl_err *err);
+/* Renders an outbox entry as the JSON body POSTed to the callback. */
+char *pl_channel_http_render(const char *tenant, const json_t *entry);
+/* Canonical event record (inbox JSON) -> pl_event pointing into it. */
+void pl_event_from_record(const json_t *rec, pl_event *ev);
+
+#endif

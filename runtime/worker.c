@@ -1,0 +1,816 @@
+/* A worker: one thread, one libuv loop, the tenants pinned to it. For each conversation
+ * it keeps a queue, so events of one conversation run one at a time in arrival order
+ * (invariant 4) while other conversations — and other tenants — proceed, including
+ * while one handler waits on bot.http.request. A finished event goes to the committer
+ * with all its effects and the removal of its inbox entry (invariants 2 and 3); its
+ * replies, now in the outbox, are sent from here: one at a time per conversation, paced
+ * by token buckets, retried with backoff and jitter, honouring Retry-After, and moved to
+ * the dead-letter table when the channel refuses them for good.
+ *
+ * Ownership: the worker owns its conversation queues, jobs and outbox items; tenants
+ * belong to the runtime (main loop) and are only borrowed. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+#define NBUCKETS 4096
+#define TICK_MS 50
+#define HTTP_PER_TENANT 16
+#define BACKOFF_CAP_MS 60000
+
+typedef struct bucket {
+  double tokens, rate, burst;
+  int64_t last_ms;
+} bucket;
+
+typedef struct out_item {
+  uint64_t seq;
+  json_t *entry;
+  int attempts;
+  int64_t next_at;
+  struct out_item *next;
+} out_item;
+
+typedef struct tstate tstate;
+
+typedef struct convq {
+  char *key; /* tenant id + conversation key */
+  tstate *ts;
+  pl_job *head, *tail;
+  bool busy;
+  out_item *ohead, *otail;
+  bool sending, waiting;
+  bucket chat_bucket;
+  struct convq *next;      /* hash chain */
+  struct convq *wait_next; /* on the worker's waiting list */
+} convq;
+
+struct tstate {
+  pl_tenant *t;
+  pl_worker *w;
+  int active_jobs, http_active;
+  pl_job *http_wait_head, *http_wait_tail;
+  bool timer_inflight, dropping;
+  bucket account;
+};
+
+struct pl_worker {
+  pl_server *s;
+  int index;
+  uv_loop_t loop;
+  uv_thread_t thread;
+  pl_mailbox mb;
+  pl_http_client *http;
+  uv_timer_t timers, tick;
+  convq *buckets[NBUCKETS];
+  convq *waiting; /* conversations whose next send waits for time */
+  tstate **tenants;
+  size_t ntenants, cap;
+  bool stopping;
+};
+
+typedef struct commit_task {
+  pl_commit_job cj;
+  pl_worker *w;
+  pl_job *job; /* an event's commit */
+  convq *q;    /* an outbox delivery's commit */
+  out_item *item;
+  bool dead;
+} commit_task;
+
+static void run_next(pl_worker *w, convq *q);
+static void send_next(pl_worker *w, convq *q);
+static void on_tick(uv_timer_t *h);
+static void schedule_timers(pl_worker *w);
+
+static uint64_t hash_key(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return h;
+}
+
+static convq *find_q(pl_worker *w, tstate *ts, const char *conv, bool create) {
+  char key[700];
+  snprintf(key, sizeof key, "%u/%s", (unsigned)ts->t->id, conv);
+  uint64_t h = hash_key(key) % NBUCKETS;
+  for (convq *q = w->buckets[h]; q; q = q->next)
+    if (!strcmp(q->key, key)) return q;
+  if (!create) return NULL;
+  convq *q = calloc(1, sizeof *q);
+  q->key = strdup(key);
+  q->ts = ts;
+  q->next = w->buckets[h];
+  w->buckets[h] = q;
+  return q;
+}
+
+/* Frees an idle conversation queue: nothing queued, nothing running, nothing to send. */
+static void maybe_free_q(pl_worker *w, convq *q) {
+  if (q->busy || q->head || q->ohead || q->sending || q->waiting) return;
+  uint64_t h = hash_key(q->key) % NBUCKETS;
+  for (convq **pp = &w->buckets[h]; *pp; pp = &(*pp)->next) {
+    if (*pp == q) {
+      *pp = q->next;
+      free(q->key);
+      free(q);
+      return;
+    }
+  }
+}
+
+static bool bucket_take(bucket *b, int64_t now, int64_t *wait_ms) {
+  if (b->rate <= 0) return true;
+  b->tokens += (double)(now - b->last_ms) / 1000.0 * b->rate;
+  if (b->tokens > b->burst) b->tokens = b->burst;
+  b->last_ms = now;
+  if (b->tokens >= 1) {
+    b->tokens -= 1;
+    return true;
+  }
+  *wait_ms = (int64_t)ceil((1 - b->tokens) / b->rate * 1000);
+  return false;
+}
+
+static const json_t *http_cfg(const pl_tenant *t) {
+  return json_object_get(t->code->cfg.channels, "http");
+}
+
+static double cfg_number(const pl_tenant *t, const char *key) {
+  const json_t *v = json_object_get(http_cfg(t), key);
+  return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* ---- events ---- */
+
+static void release_code(pl_code *code) {
+  if (--code->refs == 0 && code->retired) pl_code_free(code);
+}
+
+static void enqueue(pl_worker *w, tstate *ts, pl_job *job) {
+  convq *q = find_q(w, ts, job->conv, true);
+  job->owner = q;
+  job->next = NULL;
+  if (q->tail)
+    q->tail->next = job;
+  else
+    q->head = job;
+  q->tail = job;
+  ts->active_jobs++;
+  if (!q->busy) run_next(w, q);
+}
+
+static void job_commit_done(pl_commit_job *cj);
+
+static void commit_job(pl_worker *w, pl_job *job) {
+  pl_job_seal(job);
+  commit_task *ct = calloc(1, sizeof *ct);
+  ct->w = w;
+  ct->job = job;
+  ct->cj = (pl_commit_job){
+      .apply = pl_job_apply, .ud = job, .reply_to = &w->mb, .done = job_commit_done};
+  pl_committer_submit(w->s->committer, &ct->cj);
+}
+
+static void start_http(pl_worker *w, pl_job *job);
+
+static void http_done(void *ud, const pl_http_client_resp *resp) {
+  pl_job *job = ud;
+  convq *q = job->owner;
+  tstate *ts = q->ts;
+  pl_worker *w = ts->w;
+  ts->http_active--;
+  if (ts->http_wait_head) { /* a waiting handler of this tenant gets the free slot */
+    pl_job *next = ts->http_wait_head;
+    ts->http_wait_head = next->next;
+    if (!ts->http_wait_head) ts->http_wait_tail = NULL;
+    next->next = NULL;
+    start_http(w, next);
+  }
+  if (pl_job_resume_http(job, resp) == PL_PENDING)
+    start_http(w, job);
+  else
+    commit_job(w, job);
+}
+
+static void start_http(pl_worker *w, pl_job *job) {
+  tstate *ts = ((convq *)job->owner)->ts;
+  if (ts->http_active >= HTTP_PER_TENANT) { /* the tenant's cap: wait for a slot */
+    job->next = NULL;
+    if (ts->http_wait_tail)
+      ts->http_wait_tail->next = job;
+    else
+      ts->http_wait_head = job;
+    ts->http_wait_tail = job;
+    return;
+  }
+  ts->http_active++;
+  pl_http_client_req req = {0};
+  const char *hdrs[65];
+  pl_job_http_request(job, &req, hdrs, 65);
+  pl_err err;
+  if (pl_http_client_request(w->http, &req, http_done, job, &err)) {
+    pl_http_client_resp resp = {.error = err.msg, .body = "", .retry_after_s = -1};
+    http_done(job, &resp);
+  }
+}
+
+static void run_next(pl_worker *w, convq *q) {
+  pl_job *job = q->head;
+  if (!job) return;
+  q->head = job->next;
+  if (!q->head) q->tail = NULL;
+  q->busy = true;
+  job->code = job->t->code; /* the version current when the event starts */
+  job->code->refs++;
+  if (pl_job_run(job) == PL_PENDING)
+    start_http(w, job);
+  else
+    commit_job(w, job);
+}
+
+static void load_outbox(pl_worker *w, tstate *ts, uint64_t first, uint64_t last);
+
+static void job_commit_done(pl_commit_job *cj) {
+  commit_task *ct = (commit_task *)cj;
+  pl_worker *w = ct->w;
+  pl_job *job = ct->job;
+  convq *q = job->owner;
+  tstate *ts = q->ts;
+  pl_server *s = w->s;
+  pl_job_committed(job, cj->rc, &cj->err);
+  if (cj->rc == 0 || cj->rc == PL_ESTALE) {
+    atomic_fetch_add(&s->stats.handled, 1);
+    if (job->src) atomic_fetch_add(&s->stats.handler_errors, 1);
+    if (job->accepted_ns) {
+      int64_t us = (pl_clock_mono_ns() - job->accepted_ns) / 1000;
+      int b = 0;
+      while (b < 23 && us >= (16LL << b))
+        b++;
+      atomic_fetch_add(&s->stats.lat_hist[b], 1);
+    }
+    if (cj->rc == 0 && job->c.outbox_first)
+      load_outbox(w, ts, job->c.outbox_first, job->c.outbox_last);
+  } else {
+    /* Storage failure: nothing was written; the event stays in the inbox and is handled
+     * again at the next start. */
+    pl_log_printf(&s->rt->log, ts->t->key, "event left in the inbox for the next start: %s",
+                  cj->err.msg);
+  }
+  if (job->inbox_seq) atomic_fetch_sub(&ts->t->queued, 1);
+  if (job->ev.kind == PL_EV_TIMER) {
+    ts->timer_inflight = false;
+    schedule_timers(w);
+  }
+  release_code(job->code);
+  pl_job_free(job);
+  free(ct);
+  ts->active_jobs--;
+  q->busy = false;
+  if (q->head)
+    run_next(w, q);
+  else {
+    send_next(w, q);
+    maybe_free_q(w, q);
+  }
+}
+
+typedef struct post_event {
+  pl_worker *w;
+  pl_tenant *t;
+  json_t *event;
+  uint64_t seq;
+  int64_t accepted_ns;
+} post_event;
+
+static tstate *state_of(pl_tenant *t) {
+  return t->wstate;
+}
+
+static void on_post_event(void *ud) {
+  post_event *pe = ud;
+  tstate *ts = state_of(pe->t);
+  pl_event ev;
+  pl_event_from_record(pe->event, &ev);
+  pl_job *job = pl_job_new(pe->w->s->rt, pe->t, &ev);
+  job->inbox_seq = pe->seq;
+  job->use_outbox = true;
+  job->accepted_ns = pe->accepted_ns;
+  json_decref(pe->event);
+  enqueue(pe->w, ts, job);
+  free(pe);
+}
+
+void pl_worker_post_event(pl_worker *w, pl_tenant *t, json_t *event, uint64_t inbox_seq) {
+  post_event *pe = malloc(sizeof *pe);
+  *pe = (post_event){w, t, event, inbox_seq, pl_clock_mono_ns()};
+  if (pl_mailbox_post(&w->mb, on_post_event, pe)) { /* stopping: replayed at next start */
+    json_decref(event);
+    free(pe);
+  }
+}
+
+/* ---- timers ---- */
+
+static void on_timers(uv_timer_t *h) {
+  pl_worker *w = h->data;
+  pl_runtime *rt = w->s->rt;
+  int64_t now = pl_clock_now_ms(&rt->clock);
+  for (size_t i = 0; i < w->ntenants; i++) {
+    tstate *ts = w->tenants[i];
+    if (ts->timer_inflight || ts->dropping || w->stopping) continue;
+    pl_timers_refresh(rt, ts->t); /* other processes may share the store */
+    if (ts->t->next_due_ms > now) continue;
+    pl_due_timer f;
+    if (pl_timers_first(rt, ts->t, &f) <= 0) continue;
+    char channel[64];
+    const char *colon = strchr(f.conv, ':');
+    size_t cl = colon ? (size_t)(colon - f.conv) : 0;
+    if (colon && cl < sizeof channel) {
+      memcpy(channel, f.conv, cl);
+      channel[cl] = 0;
+      pl_event ev = {.kind = PL_EV_TIMER,
+                     .channel = channel,
+                     .chat_id = colon + 1,
+                     .text = f.name,
+                     .data = f.data,
+                     .due_ms = f.due};
+      pl_job *job = pl_job_new(rt, ts->t, &ev);
+      job->use_outbox = strcmp(channel, "console") != 0;
+      ts->timer_inflight = true;
+      enqueue(w, ts, job);
+    }
+    json_decref(f.data);
+  }
+  schedule_timers(w);
+}
+
+static void schedule_timers(pl_worker *w) {
+  if (w->stopping) return;
+  int64_t best = INT64_MAX;
+  for (size_t i = 0; i < w->ntenants; i++)
+    if (!w->tenants[i]->timer_inflight && w->tenants[i]->t->next_due_ms < best)
+      best = w->tenants[i]->t->next_due_ms;
+  int64_t wait = best == INT64_MAX ? 1000 : best - pl_clock_now_ms(&w->s->rt->clock);
+  if (wait > 1000) wait = 1000;
+  uv_timer_start(&w->timers, on_timers, wait > 0 ? (uint64_t)wait : 0, 0);
+}
+
+/* ---- outbox ---- */
+
+typedef struct outbox_scan {
+  pl_worker *w;
+  tstate *ts;
+  uint64_t last;
+} outbox_scan;
+
+static void add_item(pl_worker *w, tstate *ts, uint64_t seq, json_t *entry) {
+  convq *q = find_q(w, ts, json_string_value(json_object_get(entry, "conv")), true);
+  out_item *it = calloc(1, sizeof *it);
+  it->seq = seq;
+  it->entry = entry;
+  if (q->otail)
+    q->otail->next = it;
+  else
+    q->ohead = it;
+  q->otail = it;
+}
+
+static int outbox_collect(void *ud, pl_bytes key, pl_bytes val) {
+  outbox_scan *os = ud;
+  uint64_t seq = pl_key_read_u64((const unsigned char *)key.data + 4);
+  if (os->last && seq > os->last) return 1;
+  json_t *entry = json_loadb(val.data, val.len, 0, NULL);
+  if (entry) add_item(os->w, os->ts, seq, entry);
+  return 0;
+}
+
+/* Reads outbox entries first..last (0: all) of a tenant into their conversations. */
+static void load_outbox(pl_worker *w, tstate *ts, uint64_t first, uint64_t last) {
+  pl_txn *tx;
+  pl_err err;
+  if (pl_store_read_begin(w->s->rt->store, &tx, &err)) return;
+  pl_key prefix, from;
+  pl_key_init(&prefix, ts->t->id);
+  pl_key_init(&from, ts->t->id);
+  pl_key_u64(&from, first);
+  outbox_scan os = {w, ts, last};
+  pl_store_scan(tx, PL_T_OUTBOX, prefix.b, prefix.len, from.b, from.len, outbox_collect, &os);
+  pl_store_read_end(tx);
+  /* Start every conversation that got something to send. */
+  for (size_t b = 0; b < NBUCKETS; b++)
+    for (convq *q = w->buckets[b]; q; q = q->next)
+      if (q->ts == ts && q->ohead && !q->sending && !q->busy) send_next(w, q);
+}
+
+static void wait_for_time(pl_worker *w, convq *q) {
+  if (q->waiting) return;
+  q->waiting = true;
+  q->wait_next = w->waiting;
+  w->waiting = q;
+  if (!uv_is_active((uv_handle_t *)&w->tick)) uv_timer_start(&w->tick, on_tick, TICK_MS, 0);
+}
+
+static void delivery_done(pl_commit_job *cj) {
+  commit_task *ct = (commit_task *)cj;
+  pl_worker *w = ct->w;
+  convq *q = ct->q;
+  out_item *it = ct->item;
+  q->sending = false;
+  if (cj->rc) {
+    pl_log_printf(&w->s->rt->log, q->ts->t->key, "cannot record a delivery, will resend: %s",
+                  cj->err.msg);
+    it->next_at = pl_clock_now_ms(&w->s->rt->clock) + 1000;
+    wait_for_time(w, q);
+  } else {
+    q->ohead = it->next;
+    if (!q->ohead) q->otail = NULL;
+    json_decref(it->entry);
+    free(it);
+    send_next(w, q);
+  }
+  free(ct);
+  maybe_free_q(w, q);
+}
+
+static int delivery_apply(pl_txn *tx, void *ud, pl_err *err) {
+  commit_task *ct = ud;
+  pl_tenant *t = ct->q->ts->t;
+  pl_key k;
+  pl_key_init(&k, t->id);
+  pl_key_u64(&k, ct->item->seq);
+  int rc = pl_store_del(tx, PL_T_OUTBOX, k.b, k.len);
+  if (rc && rc != PL_ENOTFOUND) return rc;
+  if (!ct->dead) return 0;
+  char *text = json_dumps(ct->item->entry, JSON_COMPACT);
+  rc = pl_store_put(tx, PL_T_DEAD, k.b, k.len, text, strlen(text));
+  free(text);
+  if (rc) return rc;
+  /* Recorded on the conversation, beside (not in) its record: tenant|conv\0delivery. */
+  const char *conv = json_string_value(json_object_get(ct->item->entry, "conv"));
+  pl_key dk;
+  pl_key_init(&dk, t->id);
+  pl_key_str0(&dk, conv);
+  pl_key_bytes(&dk, "delivery", 8);
+  json_t *d = json_pack("{s:b,s:O,s:I}", "undeliverable", 1, "reason",
+                        json_object_get(ct->item->entry, "error"), "at",
+                        (json_int_t)pl_clock_now_ms(&ct->w->s->rt->clock));
+  text = json_dumps(d, JSON_COMPACT);
+  json_decref(d);
+  rc = pl_store_put(tx, PL_T_SESSIONS, dk.b, dk.len, text, strlen(text));
+  free(text);
+  return rc == PL_EFULL || !rc ? rc : pl_err_set(err, rc, "cannot record a dead letter");
+}
+
+static void record_delivery(pl_worker *w, convq *q, out_item *it, bool dead) {
+  commit_task *ct = calloc(1, sizeof *ct);
+  *ct = (commit_task){.w = w, .q = q, .item = it, .dead = dead};
+  ct->cj =
+      (pl_commit_job){.apply = delivery_apply, .ud = ct, .reply_to = &w->mb, .done = delivery_done};
+  pl_committer_submit(w->s->committer, &ct->cj);
+}
+
+typedef struct send_ctx {
+  pl_worker *w;
+  convq *q;
+  out_item *it;
+} send_ctx;
+
+static void send_done(void *ud, const pl_http_client_resp *resp) {
+  send_ctx *sc = ud;
+  pl_worker *w = sc->w;
+  convq *q = sc->q;
+  out_item *it = sc->it;
+  free(sc);
+  pl_server *s = w->s;
+  int64_t now = pl_clock_now_ms(&s->rt->clock);
+  it->attempts++;
+  if (w->stopping && resp->status == 0) { /* cancelled: stays in the outbox */
+    q->sending = false;
+    return;
+  }
+  if (resp->status >= 200 && resp->status < 300) {
+    atomic_fetch_add(&s->stats.sent, 1);
+    record_delivery(w, q, it, false);
+    return;
+  }
+  bool permanent =
+      resp->status >= 400 && resp->status < 500 && resp->status != 429 && resp->status != 408;
+  if (permanent) {
+    char reason[300];
+    snprintf(reason, sizeof reason, "HTTP %d: %.200s", resp->status, resp->body);
+    json_object_set_new(it->entry, "error", json_string(reason));
+    json_object_set_new(it->entry, "attempts", json_integer(it->attempts));
+    atomic_fetch_add(&s->stats.dead, 1);
+    pl_log_printf(&s->rt->log, q->ts->t->key,
+                  "message %llu to %s refused for good (%s): moved "
+                  "to the dead letters (parley outbox --dead)",
+                  (unsigned long long)it->seq,
+                  json_string_value(json_object_get(it->entry, "conv")), reason);
+    record_delivery(w, q, it, true);
+    return;
+  }
+  atomic_fetch_add(&s->stats.send_retries, 1);
+  int64_t delay;
+  if (resp->retry_after_s >= 0) {
+    delay = (int64_t)(resp->retry_after_s * 1000);
+  } else {
+    double base = 500.0 * pow(2, it->attempts - 1);
+    if (base > BACKOFF_CAP_MS) base = BACKOFF_CAP_MS;
+    delay = (int64_t)(base * (0.5 + (double)rand() / RAND_MAX)); /* jitter: 0.5x-1.5x */
+  }
+  it->next_at = now + delay;
+  q->sending = false;
+  wait_for_time(w, q);
+}
+
+static void send_next(pl_worker *w, convq *q) {
+  out_item *it = q->ohead;
+  if (!it || q->sending || q->waiting || w->stopping) return;
+  tstate *ts = q->ts;
+  pl_tenant *t = ts->t;
+  int64_t now = pl_clock_now_ms(&w->s->rt->clock), wait = 0;
+  if (it->next_at > now) {
+    wait_for_time(w, q);
+    return;
+  }
+  ts->account.rate = cfg_number(t, "rate_per_second");
+  ts->account.burst = ts->account.rate > 1 ? ts->account.rate : 1;
+  q->chat_bucket.rate = cfg_number(t, "chat_rate_per_second");
+  q->chat_bucket.burst = 1;
+  if (!q->chat_bucket.last_ms) {
+    q->chat_bucket.last_ms = now;
+    q->chat_bucket.tokens = 1;
+  }
+  if (!ts->account.last_ms) {
+    ts->account.last_ms = now;
+    ts->account.tokens = ts->account.burst;
+  }
+  bucket saved = q->chat_bucket;
+  if (!bucket_take(&q->chat_bucket, now, &wait) || !bucket_take(&ts->account, now, &wait)) {
+    if (q->chat_bucket.tokens < saved.tokens) q->chat_bucket = saved; /* not spent after all */
+    it->next_at = now + wait;
+    wait_for_time(w, q);
+    return;
+  }
+  const char *url = json_string_value(json_object_get(http_cfg(t), "callback"));
+  const char *secret = json_string_value(json_object_get(http_cfg(t), "secret"));
+  if (!url) {
+    json_object_set_new(it->entry, "error", json_string("the http channel has no callback URL"));
+    record_delivery(w, q, it, true);
+    q->sending = true;
+    return;
+  }
+  char *body = pl_channel_http_render(t->key, it->entry);
+  char idem[160], sec[300];
+  snprintf(idem, sizeof idem, "Idempotency-Key: %s",
+           json_string_value(json_object_get(it->entry, "key")));
+  snprintf(sec, sizeof sec, "X-Parley-Secret: %s", secret ? secret : "");
+  const char *hdrs[] = {"Content-Type: application/json", idem, sec, NULL};
+  pl_http_client_req req = {.method = "POST",
+                            .url = url,
+                            .headers = hdrs,
+                            .body = body,
+                            .body_len = strlen(body),
+                            .timeout_ms = 10000};
+  send_ctx *sc = malloc(sizeof *sc);
+  *sc = (send_ctx){w, q, it};
+  q->sending = true;
+  pl_err err;
+  if (pl_http_client_request(w->http, &req, send_done, sc, &err)) {
+    pl_http_client_resp resp = {.error = err.msg, .body = "", .retry_after_s = -1};
+    send_done(sc, &resp);
+  }
+  free(body);
+}
+
+static void on_tick(uv_timer_t *h) {
+  pl_worker *w = h->data;
+  int64_t now = pl_clock_now_ms(&w->s->rt->clock);
+  convq *list = w->waiting, *keep = NULL;
+  w->waiting = NULL;
+  while (list) {
+    convq *q = list;
+    list = q->wait_next;
+    if (q->ohead && q->ohead->next_at > now) {
+      q->wait_next = keep;
+      keep = q;
+      continue;
+    }
+    q->waiting = false;
+    send_next(w, q);
+  }
+  for (convq *q = keep; q;) {
+    convq *n = q->wait_next;
+    q->wait_next = w->waiting;
+    w->waiting = q;
+    q = n;
+  }
+  if (w->waiting && !w->stopping) uv_timer_start(&w->tick, on_tick, TICK_MS, 0);
+}
+
+/* ---- tenants ---- */
+
+static int inbox_collect(void *ud, pl_bytes key, pl_bytes val) {
+  json_t *event = json_loadb(val.data, val.len, 0, NULL);
+  if (event) {
+    json_object_set_new(
+        event, "_seq",
+        json_integer((json_int_t)pl_key_read_u64((const unsigned char *)key.data + 4)));
+    json_array_append_new(ud, event);
+  }
+  return 0;
+}
+
+void pl_worker_adopt(void *ud) {
+  pl_tenant *t = ud;
+  pl_worker *w = t->worker;
+  tstate *ts = calloc(1, sizeof *ts);
+  ts->t = t;
+  ts->w = w;
+  t->wstate = ts;
+  if (w->ntenants == w->cap) {
+    w->cap = w->cap ? w->cap * 2 : 16;
+    w->tenants = realloc(w->tenants, w->cap * sizeof *w->tenants);
+  }
+  w->tenants[w->ntenants++] = ts;
+  /* Recovery, in acceptance order: events accepted but not handled (collected first, as
+   * running them opens transactions of their own), then messages committed but not sent. */
+  json_t *events = json_array();
+  pl_txn *tx;
+  pl_err err;
+  if (pl_store_read_begin(w->s->rt->store, &tx, &err) == 0) {
+    pl_key k;
+    pl_key_init(&k, t->id);
+    pl_store_scan(tx, PL_T_INBOX, k.b, k.len, NULL, 0, inbox_collect, events);
+    pl_store_read_end(tx);
+  }
+  if (json_array_size(events))
+    pl_log_printf(&w->s->rt->log, t->key, "recovering %zu accepted event(s)",
+                  json_array_size(events));
+  size_t i;
+  json_t *event;
+  json_array_foreach(events, i, event) {
+    atomic_fetch_add(&t->queued, 1);
+    pl_event ev;
+    pl_event_from_record(event, &ev);
+    pl_job *job = pl_job_new(w->s->rt, t, &ev);
+    job->inbox_seq = (uint64_t)json_integer_value(json_object_get(event, "_seq"));
+    job->use_outbox = true;
+    enqueue(w, ts, job);
+  }
+  json_decref(events);
+  pl_timers_refresh(w->s->rt, t);
+  load_outbox(w, ts, 0, 0);
+  schedule_timers(w);
+}
+
+typedef struct swap_task {
+  pl_tenant *t;
+  pl_code *code;
+} swap_task;
+
+static void on_swap(void *ud) {
+  swap_task *st = ud;
+  pl_code *old = st->t->code;
+  st->t->code = st->code; /* events that already started keep their version */
+  old->retired = true;
+  if (old->refs == 0) pl_code_free(old);
+  free(st);
+}
+
+void pl_worker_swap_code(pl_worker *w, pl_tenant *t, pl_code *code) {
+  swap_task *st = malloc(sizeof *st);
+  *st = (swap_task){t, code};
+  if (pl_mailbox_post(&w->mb, on_swap, st)) {
+    pl_code_free(code);
+    free(st);
+  }
+}
+
+static void free_tenant_state(pl_worker *w, tstate *ts) {
+  for (size_t b = 0; b < NBUCKETS; b++) {
+    for (convq **pp = &w->buckets[b]; *pp;) {
+      convq *q = *pp;
+      if (q->ts != ts) {
+        pp = &q->next;
+        continue;
+      }
+      *pp = q->next;
+      for (out_item *it = q->ohead; it;) {
+        out_item *n = it->next;
+        json_decref(it->entry);
+        free(it);
+        it = n;
+      }
+      for (pl_job *j = q->head; j;) {
+        pl_job *n = j->next;
+        pl_job_free(j);
+        j = n;
+      }
+      free(q->key);
+      free(q);
+    }
+  }
+  for (size_t i = 0; i < w->ntenants; i++) {
+    if (w->tenants[i] == ts) {
+      w->tenants[i] = w->tenants[--w->ntenants];
+      break;
+    }
+  }
+  ts->t->wstate = NULL;
+  free(ts);
+}
+
+pl_mailbox *pl_worker_mailbox(pl_worker *w) {
+  return &w->mb;
+}
+
+static void worker_main(void *arg) {
+  pl_worker *w = arg;
+  uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+pl_worker *pl_worker_new(pl_server *s, int index) {
+  pl_worker *w = calloc(1, sizeof *w);
+  w->s = s;
+  w->index = index;
+  uv_loop_init(&w->loop);
+  pl_mailbox_init(&w->mb, &w->loop);
+  pl_err err;
+  if (pl_http_client_new(&w->http, &w->loop, &err))
+    pl_log_printf(&s->rt->log, NULL, "worker %d: %s", index, err.msg);
+  uv_timer_init(&w->loop, &w->timers);
+  uv_timer_init(&w->loop, &w->tick);
+  w->timers.data = w->tick.data = w;
+  uv_timer_start(&w->timers, on_timers, 1000, 0);
+  uv_thread_create(&w->thread, worker_main, w);
+  return w;
+}
+
+/* Stop: wait until no event is running or queued (they all commit), leave unsent
+ * messages in the outbox, close everything; the loop then ends and the thread exits. */
+static void stop_check(void *ud);
+
+static void stop_poll(uv_timer_t *h) {
+  stop_check(h->data);
+}
+
+static void stop_check(void *ud) {
+  pl_worker *w = ud;
+  w->stopping = true;
+  int active = 0;
+  for (size_t i = 0; i < w->ntenants; i++)
+    active += w->tenants[i]->active_jobs;
+  if (active) {
+    uv_timer_start(&w->tick, stop_poll, 10, 0);
+    return;
+  }
+  uv_timer_stop(&w->timers);
+  uv_timer_stop(&w->tick);
+  uv_close((uv_handle_t *)&w->timers, NULL);
+  uv_close((uv_handle_t *)&w->tick, NULL);
+  if (w->http) pl_http_client_close(w->http);
+  w->http = NULL;
+  pl_mailbox_close(&w->mb);
+}
+
+void pl_worker_stop(pl_worker *w) {
+  if (pl_mailbox_post(&w->mb, stop_check, w)) return;
+}
+
+void pl_worker_free(pl_worker *w) {
+  uv_thread_join(&w->thread);
+  while (w->ntenants)
+    free_tenant_state(w, w->tenants[w->ntenants - 1]);
+  free(w->tenants);
+  uv_loop_close(&w->loop);
+  free(w);
+}
+
+typedef struct drop_task {
+  pl_worker *w;
+  pl_tenant *t;
+} drop_task;
+
+static void on_drop(void *ud) {
+  drop_task *dt = ud;
+  tstate *ts = state_of(dt->t);
+  if (ts && ts->active_jobs) { /* let its running events finish first */
+    ts->dropping = true;
+    pl_mailbox_post(&dt->w->mb, on_drop, dt);
+    return;
+  }
+  if (ts) free_tenant_state(dt->w, ts);
+  pl_mailbox_post(&dt->w->s->mb, dt->w->s->on_dropped, dt->t);
+  free(dt);
+}
+
+void pl_worker_drop(pl_worker *w, pl_tenant *t) {
+  drop_task *dt = malloc(sizeof *dt);
+  *dt = (drop_task){w, t};
+  if (pl_mailbox_post(&w->mb, on_drop, dt)) free(dt);
+}
