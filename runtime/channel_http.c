@@ -78,7 +78,12 @@ int pl_channel_http_parse(const char *body, size_t len, json_t **event, pl_err *
 void pl_event_from_record(const json_t *rec, pl_event *ev) {
   const char *kind = json_string_value(json_object_get(rec, "kind"));
   *ev = (pl_event){
-      .kind = kind && !strcmp(kind, "button") ? PL_EV_BUTTON : PL_EV_TEXT,
+      .kind = !kind                       ? PL_EV_TEXT
+              : !strcmp(kind, "button")   ? PL_EV_BUTTON
+              : !strcmp(kind, "operator") ? PL_EV_OPERATOR
+              : !strcmp(kind, "handoff")  ? PL_EV_HANDOFF
+              : !strcmp(kind, "handback") ? PL_EV_HANDBACK
+                                          : PL_EV_TEXT,
       .channel = json_string_value(json_object_get(rec, "channel")),
       .chat_id = json_string_value(json_object_get(rec, "chat_id")),
       .user_id = json_string_value(json_object_get(rec, "user_id")),

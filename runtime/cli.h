@@ -12,6 +12,8 @@ int pl_cmd_test(int argc, char **argv);
 int pl_cmd_serve(int argc, char **argv);
 int pl_cmd_check(int argc, char **argv);
 int pl_cmd_history(int argc, char **argv);
+int pl_cmd_operator(int argc, char **argv);
+int pl_cmd_outbox(int argc, char **argv);
 
 /* Shared option parsing: returns the index of the next argument, or -1 after printing a
  * usage error. `spec` lists options taking a value ("--data --user") and flags. */

@@ -271,6 +271,7 @@ void pl_job_free(pl_job *job) {
   json_decref(job->run.kv);
   json_decref(job->run.timers);
   json_decref(job->run.http_req);
+  free(job->run.handoff);
   free(job);
 }
 
@@ -312,6 +313,26 @@ int pl_job_run(pl_job *job) {
   run->replies = json_array();
   run->kv = json_object();
   run->timers = json_object();
+  /* Who owns the conversation decides whether the bot's handlers run at all. */
+  const char *owner = json_string_value(json_object_get(job->record, "owner"));
+  bool operator_owns = owner && !strcmp(owner, "operator");
+  if (ev->kind == PL_EV_OPERATOR) {
+    json_array_append_new(run->replies, json_pack("{s:s,s:s}", "text", ev->text, "operator",
+                                                  ev->user_name ? ev->user_name : "operator"));
+    job->owner_after = "operator";
+  } else if (ev->kind == PL_EV_HANDOFF) {
+    job->owner_after = "operator";
+  } else if (ev->kind == PL_EV_HANDBACK) {
+    job->owner_after = "bot";
+  } else if (operator_owns) {
+    job->skip_handler = true; /* kept in the history for the operator */
+  }
+  if (job->skip_handler || ev->kind == PL_EV_OPERATOR || ev->kind == PL_EV_HANDOFF) {
+    job->skip_handler = true;
+    run->session_out = json_incref(run->session_in);
+    job_ran(job, 0);
+    return 0;
+  }
   int rc = pl_api_start(job->code->sb, job->code->version, run, &job->serr);
   job_ran(job, rc);
   return rc == PL_PENDING ? PL_PENDING : 0;
@@ -384,7 +405,8 @@ void pl_job_seal(pl_job *job) {
                    .inbox_seq = job->inbox_seq,
                    .use_outbox = job->use_outbox};
   c->hseq0 = json_integer_value(json_object_get(job->record, "hseq"));
-  json_array_append_new(c->history, inbound_message(&job->ev, run->kind, run->text, job->now));
+  if (job->ev.kind == PL_EV_TEXT || job->ev.kind == PL_EV_BUTTON || job->ev.kind == PL_EV_TIMER)
+    json_array_append_new(c->history, inbound_message(&job->ev, run->kind, run->text, job->now));
   if (job->src) {
     rt->failures++;
     const char *what = run->kind == PL_EV_TIMER    ? "timer"
@@ -396,7 +418,20 @@ void pl_job_seal(pl_job *job) {
     run->replies = json_pack("[{s:s}]", "text", job->code->cfg.error_reply);
   }
   json_t *rec = json_deep_copy(job->record);
-  if (!job->src) {
+  if (run->handoff) job->owner_after = "operator";
+  if (job->owner_after) {
+    json_object_set_new(rec, "owner", json_string(job->owner_after));
+    json_array_append_new(c->history,
+                          json_pack("{s:s,s:s,s:I,s:s}", "dir", "sys", "kind",
+                                    !strcmp(job->owner_after, "bot") ? "handback" : "handoff", "at",
+                                    (json_int_t)job->now, "text",
+                                    run->handoff   ? run->handoff
+                                    : job->ev.text ? job->ev.text
+                                                   : ""));
+    pl_log_printf(&rt->log, t->key, "%s: conversation now owned by the %s%s%s", job->conv,
+                  job->owner_after, run->handoff ? ": " : "", run->handoff ? run->handoff : "");
+  }
+  if (!job->src && !job->skip_handler) {
     json_object_set(rec, "session", run->session_out);
     json_object_set_new(rec, "version", json_string(job->code->version));
     json_t *last_buttons = NULL;

@@ -13,9 +13,12 @@
 #include "store.h"
 
 typedef enum pl_event_kind {
-  PL_EV_TEXT,   /* a text message (commands and /start included) */
-  PL_EV_BUTTON, /* a button press: text is the button id */
-  PL_EV_TIMER,  /* a due timer: text is the timer name */
+  PL_EV_TEXT,     /* a text message (commands and /start included) */
+  PL_EV_BUTTON,   /* a button press: text is the button id */
+  PL_EV_TIMER,    /* a due timer: text is the timer name */
+  PL_EV_HANDBACK, /* an operator hands the conversation back to the bot */
+  PL_EV_HANDOFF,  /* an operator takes the conversation over (text: reason) */
+  PL_EV_OPERATOR, /* an operator sends text to the user (user_name: operator) */
 } pl_event_kind;
 
 typedef struct pl_event {
@@ -53,6 +56,7 @@ typedef struct pl_run {
   pl_sb_task task;
   int ctx_ref;
   json_t *http_req; /* the request a waiting handler asked for */
+  char *handoff;    /* ctx:handoff(reason) was called */
 } pl_run;
 
 #endif

@@ -9,8 +9,9 @@
  *
  * Each connection is in one phase, and one timer serves them all: IDLE (waiting for a
  * request: header timeout on a fresh connection, idle timeout between requests),
- * HEADERS and BODY (the timer runs from the first byte and from the end of headers and
- * is not reset by later bytes, so a slow drip is cut off at the limit), HANDLER (no
+ * HEADERS and BODY (the header timer runs from accept or from the request's first
+ * byte, the body timer from the end of headers; later bytes do not reset them, so a
+ * slow drip is cut off at the limit), HANDLER (no
  * timer: the handler owns the time) and CLOSING (the final answer is queued; we shut
  * down our side and keep reading to discard until the client closes, so an error
  * answer is not lost to a TCP reset while the client is still sending).

@@ -69,6 +69,20 @@ static void accept_done(pl_commit_job *job) {
   free(a);
 }
 
+/* Durable accept: the event (takes the reference) goes to the inbox; p is answered after
+ * the commit. The caller counted it in t->queued. */
+static void submit_accept(pl_server *s, pl_tenant *t, json_t *event, pl_http_pending *p) {
+  json_object_set_new(event, "accepted_at", json_integer(pl_clock_now_ms(&s->rt->clock)));
+  accept_job *a = calloc(1, sizeof *a);
+  *a = (accept_job){.job = {.apply = accept_apply, .done = accept_done, .reply_to = &s->mb},
+                    .s = s,
+                    .t = t,
+                    .event = event,
+                    .p = p};
+  a->job.ud = a;
+  pl_committer_submit(s->committer, &a->job);
+}
+
 static bool secret_ok(const char *want, const char *got) {
   if (!want || !got) return false;
   size_t n = strlen(want);
@@ -185,8 +199,65 @@ static void metrics(pl_server *s, pl_http_pending *p) {
   free(buf);
 }
 
+/* Operator actions: POST /admin/<tenant>/conversations/<channel>/<chat>/<action>, action
+ * one of send {"text","operator"}, handoff {"reason"}, handback. Authorised by the bearer
+ * token in PARLEY_ADMIN_TOKEN. They enter the conversation's queue through the inbox like
+ * any event, so they are durable and ordered with the user's messages. */
+static void admin(pl_server *s, const pl_http_request *req, pl_http_pending *p) {
+  const char *token = getenv("PARLEY_ADMIN_TOKEN");
+  const char *auth = pl_http_header_get(req, "authorization");
+  if (!token || !*token) {
+    pl_http_respond_error(p, 403, "admin API disabled",
+                          "start parley with PARLEY_ADMIN_TOKEN set to enable it", NULL);
+    return;
+  }
+  if (!auth || strncmp(auth, "Bearer ", 7) || !secret_ok(token, auth + 7)) {
+    pl_http_respond_error(p, 401, "wrong token", "send Authorization: Bearer <PARLEY_ADMIN_TOKEN>",
+                          NULL);
+    return;
+  }
+  char tkey[256] = "", channel[64] = "", chat[256] = "", action[32] = "";
+  int n = sscanf(req->path, "/admin/%255[^/]/conversations/%63[^/]/%255[^/]/%31s", tkey, channel,
+                 chat, action);
+  if (n != 4 || strcmp(req->method, "POST") ||
+      (strcmp(action, "send") && strcmp(action, "handoff") && strcmp(action, "handback"))) {
+    pl_http_respond_error(p, 404, "not found",
+                          "POST /admin/<tenant>/conversations/<channel>/<chat>/"
+                          "send|handoff|handback",
+                          NULL);
+    return;
+  }
+  pl_tenant *t = pl_runtime_find_tenant(s->rt, tkey);
+  if (!t || !t->worker) {
+    pl_http_respond_error(p, 404, "unknown tenant", tkey, NULL);
+    return;
+  }
+  json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : json_object();
+  const char *text = json_string_value(json_object_get(body, "text"));
+  if (!strcmp(action, "send") && (!text || !*text)) {
+    json_decref(body);
+    pl_http_respond_error(p, 400, "invalid request", "send needs {\"text\": \"...\"}", NULL);
+    return;
+  }
+  char id[64];
+  snprintf(id, sizeof id, "admin-%lld-%u", (long long)pl_clock_real_ms(), (unsigned)rand());
+  const char *op = json_string_value(json_object_get(body, "operator"));
+  const char *reason = json_string_value(json_object_get(body, "reason"));
+  json_t *event = json_pack("{s:s,s:s,s:s,s:s,s:s}", "channel", channel, "chat_id", chat,
+                            "event_id", id, "kind", !strcmp(action, "send") ? "operator" : action,
+                            "user_name", op ? op : "operator");
+  if (text || reason) json_object_set_new(event, "text", json_string(text ? text : reason));
+  json_decref(body);
+  atomic_fetch_add(&t->queued, 1);
+  submit_accept(s, t, event, p);
+}
+
 void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending *p) {
   pl_server *s = ud;
+  if (!strncmp(req->path, "/admin/", 7)) {
+    admin(s, req, p);
+    return;
+  }
   if (!strncmp(req->path, "/hook/", 6)) {
     char tkey[256], channel[64];
     const char *rest = req->path + 6, *slash = strchr(rest, '/');

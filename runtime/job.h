@@ -45,9 +45,11 @@ typedef struct pl_job {
   int64_t now;
   uint64_t inbox_seq;
   bool use_outbox;
-  bool stale;          /* the commit found its timer already fired */
-  struct pl_job *next; /* queue link for the owner */
-  void *owner;         /* the worker's per-conversation queue */
+  bool stale;              /* the commit found its timer already fired */
+  bool skip_handler;       /* an operator owns the conversation, or an operator action */
+  const char *owner_after; /* "bot" / "operator" when this event changes the owner */
+  struct pl_job *next;     /* queue link for the owner */
+  void *owner;             /* the worker's per-conversation queue */
   int64_t accepted_ns;
 } pl_job;
 

@@ -61,13 +61,14 @@ static int bot_on(lua_State *L) {
   size_t n;
   const char *ev = luaL_checklstring(L, 1, &n);
   luaL_checktype(L, 2, LUA_TFUNCTION);
-  bool ok = !strcmp(ev, "message") || !strcmp(ev, "start") || !strcmp(ev, "button");
+  bool ok = !strcmp(ev, "message") || !strcmp(ev, "start") || !strcmp(ev, "button") ||
+            !strcmp(ev, "handback");
   if (!strncmp(ev, "button:", 7)) ok = id_ok(ev + 7, n - 7, true);
   if (!strncmp(ev, "timer:", 6)) ok = id_ok(ev + 6, n - 6, true);
   if (!ok)
     return luaL_error(L,
                       "bot.on: unknown event \"%s\"; expected \"message\", \"start\", "
-                      "\"button\", \"button:<id>\" or \"timer:<name>\" (ids: 1-64 of "
+                      "\"button\", \"button:<id>\", \"timer:<name>\" or \"handback\" (ids: 1-64 of "
                       "A-Z a-z 0-9 _ - . :)",
                       ev);
   set_handler(L, ev, 2);
@@ -584,6 +585,16 @@ static int ctx_cancel(lua_State *L) {
   return 1;
 }
 
+/* ctx:handoff(reason): operators take over this conversation after this event; the bot's
+ * handlers stop running for it until it is handed back. */
+static int ctx_handoff(lua_State *L) {
+  pl_run *run = ctx_run(L, "handoff");
+  const char *reason = luaL_optstring(L, 2, "handed to an operator");
+  free(run->handoff);
+  run->handoff = strdup(reason);
+  return 0;
+}
+
 static int ctx_index(lua_State *L) {
   ctx_ud *u = luaL_checkudata(L, 1, CTX_META);
   const char *k = lua_tostring(L, 2);
@@ -616,8 +627,11 @@ static int ctx_newindex(lua_State *L) {
 static void push_ctx_meta(lua_State *L) {
   if (luaL_newmetatable(L, CTX_META)) {
     lua_newtable(L);
-    static const luaL_Reg methods[] = {
-        {"reply", ctx_reply}, {"remind_in", ctx_remind_in}, {"cancel", ctx_cancel}, {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"reply", ctx_reply},
+                                       {"remind_in", ctx_remind_in},
+                                       {"cancel", ctx_cancel},
+                                       {"handoff", ctx_handoff},
+                                       {NULL, NULL}};
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "methods");
     lua_pushcfunction(L, ctx_index);
@@ -764,6 +778,14 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
       lua_pushstring(L, run->text);
     } else
       lua_pop(L, 1);
+  } else if (run->kind == PL_EV_HANDBACK) {
+    if (lua_getfield(L, h, "handback") == LUA_TFUNCTION) {
+      kind = "handback";
+      lua_pushstring(L, run->text ? run->text : "");
+    } else {
+      lua_pop(L, 2);
+      return NULL; /* no fallback for a hand-back: nothing to say is fine */
+    }
   } else {
     lua_pushfstring(L, "timer:%s", run->text);
     if (lua_rawget(L, h) == LUA_TFUNCTION) {

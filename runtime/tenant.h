@@ -35,11 +35,11 @@ typedef struct pl_tenant {
   uint64_t signature;  /* of the folder's files when code was loaded */
   int64_t next_due_ms; /* earliest pending timer, INT64_MAX if none */
   /* server mode */
-  void *worker;            /* the worker this tenant is pinned to */
-  void *wstate;            /* that worker's private state for it */
-  char *http_secret;       /* generic http channel (main loop's copy) */
+  void *worker;      /* the worker this tenant is pinned to */
+  void *wstate;      /* that worker's private state for it */
+  char *http_secret; /* generic http channel (main loop's copy) */
   char *http_callback;
-  _Atomic long queued;     /* accepted, not yet committed events (backpressure) */
+  _Atomic long queued; /* accepted, not yet committed events (backpressure) */
 } pl_tenant;
 
 typedef struct pl_code_env {

@@ -55,6 +55,7 @@ struct tstate {
   pl_job *http_wait_head, *http_wait_tail;
   bool timer_inflight, dropping;
   bucket account;
+  json_t *known; /* outbox seqs held in memory: "seq" -> true */
 };
 
 struct pl_worker {
@@ -70,6 +71,7 @@ struct pl_worker {
   tstate **tenants;
   size_t ntenants, cap;
   bool stopping;
+  uint64_t requeue_epoch; /* `parley outbox --requeue` bumps it in the store */
 };
 
 typedef struct commit_task {
@@ -315,10 +317,30 @@ void pl_worker_post_event(pl_worker *w, pl_tenant *t, json_t *event, uint64_t in
 
 /* ---- timers ---- */
 
+/* Dead letters put back by `parley outbox --requeue` (another process): reload what is
+ * not yet in line. */
+static void check_requeue(pl_worker *w) {
+  pl_txn *tx;
+  pl_err err;
+  if (pl_store_read_begin(w->s->rt->store, &tx, &err)) return;
+  pl_bytes v;
+  uint64_t epoch = 0;
+  if (pl_store_get(tx, PL_T_META, "outbox_requeue", 14, &v) == 0 && v.len == 8)
+    epoch = pl_key_read_u64(v.data);
+  pl_store_read_end(tx);
+  if (epoch == w->requeue_epoch) return;
+  w->requeue_epoch = epoch;
+  for (size_t i = 0; i < w->ntenants; i++)
+    load_outbox(w, w->tenants[i], 0, 0);
+}
+
+static void load_outbox(pl_worker *w, tstate *ts, uint64_t first, uint64_t last);
+
 static void on_timers(uv_timer_t *h) {
   pl_worker *w = h->data;
   pl_runtime *rt = w->s->rt;
   int64_t now = pl_clock_now_ms(&rt->clock);
+  check_requeue(w);
   for (size_t i = 0; i < w->ntenants; i++) {
     tstate *ts = w->tenants[i];
     if (ts->timer_inflight || ts->dropping || w->stopping) continue;
@@ -368,6 +390,13 @@ typedef struct outbox_scan {
 } outbox_scan;
 
 static void add_item(pl_worker *w, tstate *ts, uint64_t seq, json_t *entry) {
+  char sk[24];
+  snprintf(sk, sizeof sk, "%llu", (unsigned long long)seq);
+  if (json_object_get(ts->known, sk)) { /* already in line */
+    json_decref(entry);
+    return;
+  }
+  json_object_set_new(ts->known, sk, json_true());
   convq *q = find_q(w, ts, json_string_value(json_object_get(entry, "conv")), true);
   out_item *it = calloc(1, sizeof *it);
   it->seq = seq;
@@ -428,6 +457,9 @@ static void delivery_done(pl_commit_job *cj) {
   } else {
     q->ohead = it->next;
     if (!q->ohead) q->otail = NULL;
+    char sk[24];
+    snprintf(sk, sizeof sk, "%llu", (unsigned long long)it->seq);
+    json_object_del(q->ts->known, sk);
     json_decref(it->entry);
     free(it);
     send_next(w, q);
@@ -631,6 +663,7 @@ void pl_worker_adopt(void *ud) {
   tstate *ts = calloc(1, sizeof *ts);
   ts->t = t;
   ts->w = w;
+  ts->known = json_object();
   t->wstate = ts;
   if (w->ntenants == w->cap) {
     w->cap = w->cap ? w->cap * 2 : 16;
@@ -722,6 +755,7 @@ static void free_tenant_state(pl_worker *w, tstate *ts) {
     }
   }
   ts->t->wstate = NULL;
+  json_decref(ts->known);
   free(ts);
 }
 
