@@ -79,9 +79,9 @@ static int print_entry(void *ud, pl_bytes key, pl_bytes val) {
   const char *text = json_string_value(json_object_get(m, "text"));
   if (!text) text = json_string_value(json_object_get(m, "name"));
   const char *kind = json_string_value(json_object_get(m, "kind"));
-  printf("%s %s %s%s%s\n", conv, dir && !strcmp(dir, "out") ? "<-" : "->",
-         kind && strcmp(kind, "message") ? kind : "", kind && strcmp(kind, "message") ? ": " : "",
-         text ? text : "");
+  const char *arrow = !dir ? "?" : !strcmp(dir, "out") ? "<-" : !strcmp(dir, "sys") ? "==" : "->";
+  printf("%s %s %s%s%s\n", conv, arrow, kind && strcmp(kind, "message") ? kind : "",
+         kind && strcmp(kind, "message") ? ": " : "", text ? text : "");
   json_decref(m);
   (void)h;
   return 0;

@@ -419,6 +419,10 @@ void pl_job_seal(pl_job *job) {
   }
   json_t *rec = json_deep_copy(job->record);
   if (run->handoff) job->owner_after = "operator";
+  const char *owner_before = json_string_value(json_object_get(job->record, "owner"));
+  if (job->owner_after && !strcmp(job->owner_after, owner_before ? owner_before : "bot") &&
+      !run->handoff && job->ev.kind != PL_EV_HANDOFF && job->ev.kind != PL_EV_HANDBACK)
+    job->owner_after = NULL; /* an operator message in a conversation it already owns */
   if (job->owner_after) {
     json_object_set_new(rec, "owner", json_string(job->owner_after));
     json_array_append_new(c->history,
