@@ -83,6 +83,37 @@ static void submit_accept(pl_server *s, pl_tenant *t, json_t *event, pl_http_pen
   pl_committer_submit(s->committer, &a->job);
 }
 
+typedef struct sweep {
+  int64_t cutoff;
+  size_t max, n;
+  unsigned char (*keys)[PL_KEY_MAX];
+  size_t *lens;
+} sweep;
+
+static int sweep_collect(void *ud, pl_bytes key, pl_bytes val) {
+  sweep *sw = ud;
+  if (val.len == 8 && (int64_t)pl_key_read_u64(val.data) < sw->cutoff && key.len <= PL_KEY_MAX) {
+    memcpy(sw->keys[sw->n], key.data, key.len);
+    sw->lens[sw->n++] = key.len;
+  }
+  return sw->n >= sw->max;
+}
+
+int pl_dedupe_sweep(pl_txn *tx, void *ud, pl_err *err) {
+  pl_dedupe_sweep_req *r = ud;
+  sweep sw = {.cutoff = r->now_ms - r->ttl_ms, .max = r->max ? r->max : 10000};
+  sw.keys = malloc(sw.max * sizeof *sw.keys);
+  sw.lens = malloc(sw.max * sizeof *sw.lens);
+  pl_store_scan(tx, PL_T_DEDUPE, "", 0, NULL, 0, sweep_collect, &sw);
+  int rc = 0;
+  for (size_t i = 0; i < sw.n && !rc; i++)
+    rc = pl_store_del(tx, PL_T_DEDUPE, sw.keys[i], sw.lens[i]);
+  r->removed = rc ? 0 : sw.n;
+  free(sw.keys);
+  free(sw.lens);
+  return rc == PL_EFULL || !rc ? rc : pl_err_set(err, rc, "cannot expire dedupe entries");
+}
+
 static bool secret_ok(const char *want, const char *got) {
   if (!want || !got) return false;
   size_t n = strlen(want);

@@ -7,12 +7,14 @@
 
 #include "server.h"
 
-static pl_runtime *dropped_rt; /* set by pl_server_start; one server per process */
-
 /* The worker let go of a tenant: free it on the main loop. */
-static void on_dropped(void *ud) {
-  pl_runtime_remove_tenant(dropped_rt, ud);
+void pl_server_tenant_dropped(void *ud) {
+  pl_tenant_ref *ref = ud;
+  pl_runtime_remove_tenant(ref->s->rt, ref->t);
+  free(ref);
 }
+
+static void on_sweep(uv_timer_t *h);
 
 int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_server_opts *opts,
                     pl_err *err) {
@@ -34,6 +36,9 @@ int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_s
   s->workers = calloc((size_t)s->nworkers, sizeof *s->workers);
   for (int i = 0; i < s->nworkers; i++)
     s->workers[i] = pl_worker_new(s, i);
+  uv_timer_init(loop, &s->sweep_timer);
+  s->sweep_timer.data = s;
+  uv_timer_start(&s->sweep_timer, on_sweep, 60000, 60000);
   if (s->opts.listen_port >= 0) {
     pl_http_server_opts ho = {.max_body = s->opts.max_body};
     rc = pl_http_server_start(&s->http, loop, s->opts.listen_host, s->opts.listen_port, &ho,
@@ -43,13 +48,36 @@ int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_s
       return rc;
     }
   }
-  s->on_dropped = on_dropped;
-  dropped_rt = rt;
+
   *out = s;
   return 0;
 }
 
 /* Copies what the acceptor needs from a tenant's config (main loop only). */
+/* Dedupe entries older than PL_DEDUPE_TTL_MS cannot be redelivered any more: expire them
+ * in the committer, a bounded batch a minute. */
+static int sweep_apply(pl_txn *tx, void *ud, pl_err *err) {
+  pl_server *s = ud;
+  return pl_dedupe_sweep(tx, &s->sweep_req, err);
+}
+
+static void sweep_done(pl_commit_job *job) {
+  pl_server *s = job->ud;
+  s->sweeping = false;
+  if (job->rc) pl_log_printf(&s->rt->log, NULL, "dedupe expiry failed: %s", job->err.msg);
+}
+
+static void on_sweep(uv_timer_t *h) {
+  pl_server *s = h->data;
+  if (s->sweeping || s->stopping) return;
+  s->sweeping = true;
+  s->sweep_req =
+      (pl_dedupe_sweep_req){.now_ms = pl_clock_now_ms(&s->rt->clock), .ttl_ms = PL_DEDUPE_TTL_MS};
+  s->sweep_job =
+      (pl_commit_job){.apply = sweep_apply, .ud = s, .reply_to = &s->mb, .done = sweep_done};
+  pl_committer_submit(s->committer, &s->sweep_job);
+}
+
 static void acceptor_config(pl_tenant *t, const pl_code *code) {
   free(t->http_secret);
   free(t->http_callback);
@@ -82,6 +110,8 @@ void pl_server_drop(pl_server *s, pl_tenant *t) {
 }
 
 static void finish_stop(pl_server *s) {
+  uv_timer_stop(&s->sweep_timer);
+  uv_close((uv_handle_t *)&s->sweep_timer, NULL);
   for (int i = 0; i < s->nworkers; i++)
     pl_worker_stop(s->workers[i]);
   for (int i = 0; i < s->nworkers; i++)

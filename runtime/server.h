@@ -29,6 +29,15 @@ typedef struct pl_server_opts {
   size_t queue_limit; /* accepted-but-unhandled events per tenant before 429; default 10000 */
 } pl_server_opts;
 
+/* Dedupe expiry: removes at most `max` event ids accepted before now - ttl (an apply
+ * function for the committer or pl_store_write; ud = pl_dedupe_sweep_req). */
+typedef struct pl_dedupe_sweep_req {
+  int64_t now_ms, ttl_ms;
+  size_t max, removed;
+} pl_dedupe_sweep_req;
+int pl_dedupe_sweep(pl_txn *tx, void *ud, pl_err *err);
+#define PL_DEDUPE_TTL_MS (7LL * 24 * 3600 * 1000) /* channels redeliver for up to 7 days */
+
 typedef struct pl_worker pl_worker;
 typedef struct pl_server pl_server;
 
@@ -51,7 +60,10 @@ struct pl_server {
   bool stopping;
   void (*on_stopped)(void *ud);
   void *stopped_ud;
-  void (*on_dropped)(void *t); /* main loop: a dropped tenant may be freed */
+  uv_timer_t sweep_timer; /* dedupe expiry, every minute */
+  pl_commit_job sweep_job;
+  pl_dedupe_sweep_req sweep_req;
+  bool sweeping;
 };
 
 int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_server_opts *opts,
@@ -67,6 +79,13 @@ void pl_server_drop(pl_server *s, pl_tenant *t);
 /* Graceful stop: no new requests; in-flight events finish and commit; then on_stopped. */
 void pl_server_stop(pl_server *s, void (*on_stopped)(void *ud), void *ud);
 void pl_server_free(pl_server *s);
+
+/* Main-loop task from a worker: it let go of ref->t, which is freed (ref too). */
+typedef struct pl_tenant_ref {
+  pl_server *s;
+  pl_tenant *t;
+} pl_tenant_ref;
+void pl_server_tenant_dropped(void *ud);
 
 /* worker.c */
 pl_worker *pl_worker_new(pl_server *s, int index);

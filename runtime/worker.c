@@ -839,7 +839,9 @@ static void on_drop(void *ud) {
     return;
   }
   if (ts) free_tenant_state(dt->w, ts);
-  pl_mailbox_post(&dt->w->s->mb, dt->w->s->on_dropped, dt->t);
+  pl_tenant_ref *ref = malloc(sizeof *ref);
+  *ref = (pl_tenant_ref){dt->w->s, dt->t};
+  if (pl_mailbox_post(&dt->w->s->mb, pl_server_tenant_dropped, ref)) free(ref);
   free(dt);
 }
 
