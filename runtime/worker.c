@@ -77,9 +77,10 @@ struct pl_worker {
 typedef struct commit_task {
   pl_commit_job cj;
   pl_worker *w;
-  pl_job *job; /* an event's commit */
-  convq *q;    /* an outbox delivery's commit */
-  out_item *item;
+  pl_job *job;    /* an event's commit */
+  convq *q;       /* a dead letter's conversation (it waits for the commit) */
+  tstate *ts;     /* an outbox delivery's tenant */
+  out_item *item; /* the delivered or dead message */
   bool dead;
 } commit_task;
 
@@ -387,14 +388,16 @@ typedef struct outbox_scan {
   pl_worker *w;
   tstate *ts;
   uint64_t last;
+  convq **touched;
+  size_t ntouched, cap;
 } outbox_scan;
 
-static void add_item(pl_worker *w, tstate *ts, uint64_t seq, json_t *entry) {
+static convq *add_item(pl_worker *w, tstate *ts, uint64_t seq, json_t *entry) {
   char sk[24];
   snprintf(sk, sizeof sk, "%llu", (unsigned long long)seq);
   if (json_object_get(ts->known, sk)) { /* already in line */
     json_decref(entry);
-    return;
+    return NULL;
   }
   json_object_set_new(ts->known, sk, json_true());
   convq *q = find_q(w, ts, json_string_value(json_object_get(entry, "conv")), true);
@@ -406,6 +409,7 @@ static void add_item(pl_worker *w, tstate *ts, uint64_t seq, json_t *entry) {
   else
     q->ohead = it;
   q->otail = it;
+  return q;
 }
 
 static int outbox_collect(void *ud, pl_bytes key, pl_bytes val) {
@@ -413,7 +417,14 @@ static int outbox_collect(void *ud, pl_bytes key, pl_bytes val) {
   uint64_t seq = pl_key_read_u64((const unsigned char *)key.data + 4);
   if (os->last && seq > os->last) return 1;
   json_t *entry = json_loadb(val.data, val.len, 0, NULL);
-  if (entry) add_item(os->w, os->ts, seq, entry);
+  convq *q = entry ? add_item(os->w, os->ts, seq, entry) : NULL;
+  if (q) {
+    if (os->ntouched == os->cap) {
+      os->cap = os->cap ? os->cap * 2 : 8;
+      os->touched = realloc(os->touched, os->cap * sizeof *os->touched);
+    }
+    os->touched[os->ntouched++] = q;
+  }
   return 0;
 }
 
@@ -426,13 +437,13 @@ static void load_outbox(pl_worker *w, tstate *ts, uint64_t first, uint64_t last)
   pl_key_init(&prefix, ts->t->id);
   pl_key_init(&from, ts->t->id);
   pl_key_u64(&from, first);
-  outbox_scan os = {w, ts, last};
+  outbox_scan os = {.w = w, .ts = ts, .last = last};
   pl_store_scan(tx, PL_T_OUTBOX, prefix.b, prefix.len, from.b, from.len, outbox_collect, &os);
   pl_store_read_end(tx);
   /* Start every conversation that got something to send. */
-  for (size_t b = 0; b < NBUCKETS; b++)
-    for (convq *q = w->buckets[b]; q; q = q->next)
-      if (q->ts == ts && q->ohead && !q->sending && !q->busy) send_next(w, q);
+  for (size_t i = 0; i < os.ntouched; i++)
+    send_next(w, os.touched[i]);
+  free(os.touched);
 }
 
 static void wait_for_time(pl_worker *w, convq *q) {
@@ -443,34 +454,45 @@ static void wait_for_time(pl_worker *w, convq *q) {
   if (!uv_is_active((uv_handle_t *)&w->tick)) uv_timer_start(&w->tick, on_tick, TICK_MS, 0);
 }
 
+static void free_item(tstate *ts, out_item *it) {
+  char sk[24];
+  snprintf(sk, sizeof sk, "%llu", (unsigned long long)it->seq);
+  json_object_del(ts->known, sk);
+  json_decref(it->entry);
+  free(it);
+}
+
+/* A delivery was recorded (outbox entry deleted, or moved to the dead letters). A
+ * successful send does not wait for this: the conversation's next message goes out as
+ * soon as the channel acknowledged the previous one; if the process dies before this
+ * commit, the message is sent again at the next start, with the same Idempotency-Key. */
 static void delivery_done(pl_commit_job *cj) {
   commit_task *ct = (commit_task *)cj;
   pl_worker *w = ct->w;
-  convq *q = ct->q;
-  out_item *it = ct->item;
-  q->sending = false;
-  if (cj->rc) {
-    pl_log_printf(&w->s->rt->log, q->ts->t->key, "cannot record a delivery, will resend: %s",
-                  cj->err.msg);
-    it->next_at = pl_clock_now_ms(&w->s->rt->clock) + 1000;
-    wait_for_time(w, q);
-  } else {
-    q->ohead = it->next;
+  tstate *ts = ct->ts;
+  if (cj->rc)
+    pl_log_printf(&w->s->rt->log, ts->t->key,
+                  "message %llu delivered but not recorded (%s): it will be sent again at the "
+                  "next start",
+                  (unsigned long long)ct->item->seq, cj->err.msg);
+  if (ct->dead) { /* the conversation waited for this before its next message */
+    convq *q = ct->q;
+    q->ohead = ct->item->next;
     if (!q->ohead) q->otail = NULL;
-    char sk[24];
-    snprintf(sk, sizeof sk, "%llu", (unsigned long long)it->seq);
-    json_object_del(q->ts->known, sk);
-    json_decref(it->entry);
-    free(it);
+    q->sending = false;
+    free_item(ts, ct->item);
     send_next(w, q);
+    maybe_free_q(w, q);
+  } else {
+    free_item(ts, ct->item);
   }
+  ts->active_jobs--;
   free(ct);
-  maybe_free_q(w, q);
 }
 
 static int delivery_apply(pl_txn *tx, void *ud, pl_err *err) {
   commit_task *ct = ud;
-  pl_tenant *t = ct->q->ts->t;
+  pl_tenant *t = ct->ts->t;
   pl_key k;
   pl_key_init(&k, t->id);
   pl_key_u64(&k, ct->item->seq);
@@ -499,7 +521,8 @@ static int delivery_apply(pl_txn *tx, void *ud, pl_err *err) {
 
 static void record_delivery(pl_worker *w, convq *q, out_item *it, bool dead) {
   commit_task *ct = calloc(1, sizeof *ct);
-  *ct = (commit_task){.w = w, .q = q, .item = it, .dead = dead};
+  *ct = (commit_task){.w = w, .ts = q->ts, .q = dead ? q : NULL, .item = it, .dead = dead};
+  q->ts->active_jobs++; /* stop and drop wait for it */
   ct->cj =
       (pl_commit_job){.apply = delivery_apply, .ud = ct, .reply_to = &w->mb, .done = delivery_done};
   pl_committer_submit(w->s->committer, &ct->cj);
@@ -526,7 +549,13 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
   }
   if (resp->status >= 200 && resp->status < 300) {
     atomic_fetch_add(&s->stats.sent, 1);
+    q->ohead = it->next;
+    if (!q->ohead) q->otail = NULL;
+    q->sending = false;
+    it->next = NULL;
     record_delivery(w, q, it, false);
+    send_next(w, q);
+    maybe_free_q(w, q);
     return;
   }
   bool permanent =
