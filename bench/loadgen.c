@@ -297,6 +297,7 @@ typedef struct {
   int ok;
   double cpu_s;
   long hwm_kib, rss_kib;
+  long anon_kib, file_kib; /* RSS split: heap and stacks vs mapped files (LMDB's map) */
 } proc_sample;
 
 enum phase { WARMUP, MEASURE, DRAIN, DONE };
@@ -926,6 +927,8 @@ static proc_sample proc_read(int pid) {
   while (fgets(line, sizeof line, f)) {
     if (!strncmp(line, "VmHWM:", 6)) s.hwm_kib = atol(line + 6);
     if (!strncmp(line, "VmRSS:", 6)) s.rss_kib = atol(line + 6);
+    if (!strncmp(line, "RssAnon:", 8)) s.anon_kib = atol(line + 8);
+    if (!strncmp(line, "RssFile:", 8)) s.file_kib = atol(line + 8);
   }
   fclose(f);
   s.ok = 1;
@@ -1049,6 +1052,8 @@ static void report(loadgen *lg) {
         json_object_set_new(srv, "cpu_cores", json_real(secs > 0 ? srv_cpu / secs : 0));
         json_object_set_new(srv, "peak_rss_kib", json_integer(lg->srv1.hwm_kib));
         json_object_set_new(srv, "rss_kib", json_integer(lg->srv1.rss_kib));
+        json_object_set_new(srv, "rss_anon_kib", json_integer(lg->srv1.anon_kib));
+        json_object_set_new(srv, "rss_file_kib", json_integer(lg->srv1.file_kib));
       }
       json_object_set_new(j, "server", srv);
     }
@@ -1075,9 +1080,10 @@ static void report(loadgen *lg) {
          w->contract_issues);
   printf("  users touched %ld of %ld\n", touched, lg->users);
   if (lg->server_pid && srv_cpu >= 0)
-    printf("  server pid %d  cpu %.2f s (%.2f cores), peak RSS (VmHWM) %ld KiB, RSS %ld KiB\n",
+    printf("  server pid %d  cpu %.2f s (%.2f cores), peak RSS (VmHWM) %ld KiB; at the end RSS "
+           "%ld KiB = %ld anon + %ld file (LMDB's map counts as file)\n",
            lg->server_pid, srv_cpu, secs > 0 ? srv_cpu / secs : 0, lg->srv1.hwm_kib,
-           lg->srv1.rss_kib);
+           lg->srv1.rss_kib, lg->srv1.anon_kib, lg->srv1.file_kib);
   else if (lg->server_pid)
     printf("  server pid %d  not readable in /proc\n", lg->server_pid);
   printf("  loadgen cpu   %.2f s (%.2f cores)\n", own_cpu, secs > 0 ? own_cpu / secs : 0);

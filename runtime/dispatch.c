@@ -195,6 +195,8 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
     if ((rc = pl_store_del(tx, PL_T_INBOX, ik.b, ik.len)) && rc != PL_ENOTFOUND) goto fail;
   }
   if (c->use_outbox) {
+    json_decref(c->outbox); /* a replayed apply (the map grew) builds them again */
+    c->outbox = json_array();
     size_t oi;
     json_t *om;
     json_array_foreach(c->run->replies, oi, om) {
@@ -209,7 +211,8 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
       pl_key_init(&ok, tid);
       pl_key_u64(&ok, seq);
       rc = put_json(tx, PL_T_OUTBOX, &ok, entry);
-      json_decref(entry);
+      json_object_set_new(entry, "_seq", json_integer((json_int_t)seq));
+      json_array_append_new(c->outbox, entry);
       if (rc) goto fail;
       c->outbox_last = seq;
       if (!c->outbox_first || oi == 0) c->outbox_first = seq;
@@ -265,6 +268,7 @@ void pl_job_free(pl_job *job) {
   json_decref(job->record);
   json_decref(job->c.record);
   json_decref(job->c.history);
+  json_decref(job->c.outbox);
   json_decref(job->run.user);
   json_decref(job->run.replies);
   json_decref(job->run.session_out);
@@ -417,7 +421,7 @@ void pl_job_seal(pl_job *job) {
     json_decref(run->replies);
     run->replies = json_pack("[{s:s}]", "text", job->code->cfg.error_reply);
   }
-  json_t *rec = json_deep_copy(job->record);
+  json_t *rec = json_incref(job->record); /* the job's own copy: updated in place */
   if (run->handoff) job->owner_after = "operator";
   const char *owner_before = json_string_value(json_object_get(job->record, "owner"));
   if (job->owner_after && !strcmp(job->owner_after, owner_before ? owner_before : "bot") &&

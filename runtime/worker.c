@@ -111,9 +111,16 @@ static convq *find_q(pl_worker *w, tstate *ts, const char *conv, bool create) {
   return q;
 }
 
-/* Frees an idle conversation queue: nothing queued, nothing running, nothing to send. */
+/* Frees an idle conversation queue: nothing queued, nothing running, nothing to send, and
+ * its chat rate bucket full again (else the next message would get a fresh bucket and
+ * beat the rate limit); idle queues kept for their bucket are swept every second. */
 static void maybe_free_q(pl_worker *w, convq *q) {
   if (q->busy || q->head || q->ohead || q->sending || q->waiting) return;
+  bucket *b = &q->chat_bucket;
+  if (b->rate > 0 &&
+      b->tokens + (double)(pl_clock_now_ms(&w->s->rt->clock) - b->last_ms) / 1000.0 * b->rate <
+          b->burst)
+    return;
   uint64_t h = hash_key(q->key) % NBUCKETS;
   for (convq **pp = &w->buckets[h]; *pp; pp = &(*pp)->next) {
     if (*pp == q) {
@@ -167,6 +174,7 @@ static void enqueue(pl_worker *w, tstate *ts, pl_job *job) {
 }
 
 static void job_commit_done(pl_commit_job *cj);
+static convq *add_item(pl_worker *w, tstate *ts, uint64_t seq, json_t *entry);
 
 static void commit_job(pl_worker *w, pl_job *job) {
   pl_job_seal(job);
@@ -255,8 +263,15 @@ static void job_commit_done(pl_commit_job *cj) {
         b++;
       atomic_fetch_add(&s->stats.lat_hist[b], 1);
     }
-    if (cj->rc == 0 && job->c.outbox_first)
-      load_outbox(w, ts, job->c.outbox_first, job->c.outbox_last);
+    if (cj->rc == 0 && job->c.outbox) { /* straight to the sender, no need to read back */
+      size_t i;
+      json_t *e;
+      json_array_foreach(job->c.outbox, i, e) {
+        uint64_t seq = (uint64_t)json_integer_value(json_object_get(e, "_seq"));
+        convq *oq = add_item(w, ts, seq, json_incref(e));
+        if (oq && oq != q) send_next(w, oq);
+      }
+    }
   } else {
     /* Storage failure: nothing was written; the event stays in the inbox and is handled
      * again at the next start. */
@@ -342,6 +357,11 @@ static void on_timers(uv_timer_t *h) {
   pl_runtime *rt = w->s->rt;
   int64_t now = pl_clock_now_ms(&rt->clock);
   check_requeue(w);
+  for (size_t b = 0; b < NBUCKETS; b++) /* idle queues kept for their rate bucket */
+    for (convq *q = w->buckets[b], *next; q; q = next) {
+      next = q->next;
+      maybe_free_q(w, q);
+    }
   for (size_t i = 0; i < w->ntenants; i++) {
     tstate *ts = w->tenants[i];
     if (ts->timer_inflight || ts->dropping || w->stopping) continue;

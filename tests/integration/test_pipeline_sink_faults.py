@@ -102,7 +102,8 @@ class Sink:
                 status, headers, silence = sink.decide(chat, text, attempt)
                 with sink.lock:
                     sink.got.append({"t": t, "key": key, "tenant": body.get("tenant"),
-                                     "chat": chat, "text": text, "status": status,
+                                     "chat": chat, "text": text,
+                                     "status": 0 if silence else status,  # 0: no answer
                                      "silence": silence})
                 if silence:
                     time.sleep(silence)
@@ -363,8 +364,11 @@ def test(parley, checks, tmp):
                  "messages in any window", "\n".join(bad[:10]))
     bad_chat = []
     for chat, rows in by_chat(got, "rl").items():
-        bad_chat += [f"{chat}: {b}" for b in
-                     rate_violations([g["t"] for g in rows], CHAT_RATE, CHAT_BURST)]
+        found = rate_violations([g["t"] for g in rows], CHAT_RATE, CHAT_BURST)
+        if found:
+            bad_chat += [f"{chat}: {b}" for b in found]
+            bad_chat.append(f"{chat} receipts: " + ", ".join(
+                f"+{g['t'] - t0:.3f} {g['text']!r}" for g in rows))
     checks.check(not bad_chat, f"chat_rate_per_second = {CHAT_RATE}: at most {CHAT_RATE} x "
                  f"window + {CHAT_BURST} messages of one chat in any window",
                  "\n".join(bad_chat[:10]))
@@ -428,6 +432,7 @@ def test(parley, checks, tmp):
                  and "#3" not in dead_list.out,
                  "parley outbox --dead lists the refused message (and only it)",
                  dead_list.describe())
+    checks.info("parley outbox --dead: " + " | ".join(dead_list.lines))
 
 
 if __name__ == "__main__":
