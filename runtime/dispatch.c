@@ -375,6 +375,12 @@ int pl_job_resume_http(pl_job *job, const pl_http_client_resp *resp) {
   return rc == PL_PENDING ? PL_PENDING : 0;
 }
 
+int pl_job_continue(pl_job *job) {
+  int rc = pl_api_resume(job->code->sb, &job->run, 0, &job->serr);
+  job_ran(job, rc);
+  return rc == PL_PENDING ? PL_PENDING : 0;
+}
+
 void pl_job_http_request(const pl_job *job, pl_http_client_req *req, const char **hdrs,
                          size_t max_hdrs) {
   json_t *r = job->run.http_req;
@@ -527,7 +533,7 @@ int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
   pl_job *job = pl_job_new(rt, t, ev);
   int rc = pl_job_run(job);
   while (rc == PL_PENDING) {
-    rc = sync_http(rt, job, err);
+    rc = job->run.http_req ? sync_http(rt, job, err) : pl_job_continue(job);
     if (rc < 0) {
       pl_job_free(job);
       return rc;

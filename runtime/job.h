@@ -60,6 +60,9 @@ void pl_job_free(pl_job *job);
  * HTTP — perform pl_job_http_request() and call pl_job_resume_http() with the answer. */
 int pl_job_run(pl_job *job);
 int pl_job_resume_http(pl_job *job, const pl_http_client_resp *resp);
+/* Continues a handler that gave the loop back at the end of its time slice (PL_PENDING
+ * with no HTTP request waiting). */
+int pl_job_continue(pl_job *job);
 /* The request a waiting handler asked for; hdrs receives the header lines. */
 void pl_job_http_request(const pl_job *job, pl_http_client_req *req, const char **hdrs,
                          size_t max_hdrs);

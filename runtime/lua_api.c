@@ -877,6 +877,7 @@ int pl_api_start(pl_sandbox *sb, const char *version, pl_run *run, pl_err *err) 
     lua_pushvalue(L, ctx);
     lua_insert(L, -2); /* fn, ctx, arg */
     run->handled = true;
+    run->task.preemptible = true;
     rc = pl_sandbox_task_start(sb, &run->task, 2, err);
   }
   lua_settop(L, top);

@@ -12,6 +12,7 @@
 #include "sandbox.h"
 
 #define PL_HOOK_STEP 1000
+#define PL_SLICE 100000                  /* instructions between two chances for the loop (~1 ms) */
 #define PL_ERROR_SLACK ((size_t)1 << 20) /* room to build an error message past the cap */
 #define PL_MAX_SOURCE ((size_t)4 << 20)
 #define LOADED_KEY "parley.loaded"
@@ -58,6 +59,14 @@ static void sb_hook(lua_State *L, lua_Debug *ar) {
                     (lua_Integer)sb->budget);
     lua_concat(L, 2);
     lua_error(L);
+  }
+  /* Time slicing: a long handler gives the loop back every PL_SLICE instructions, so
+   * other conversations and tenants on this worker keep their latency. Only the
+   * handler's own coroutine yields here (a script's coroutine would yield to the script). */
+  if (L == sb->slice_co && (sb->slice_left -= PL_HOOK_STEP) <= 0 && lua_isyieldable(L)) {
+    sb->slice_left = PL_SLICE;
+    sb->preempted = true;
+    lua_yield(L, 0);
   }
 }
 
@@ -550,12 +559,17 @@ static int task_failed(pl_sandbox *sb, lua_State *co, int status, pl_err *err) {
 }
 
 static int task_step(pl_sandbox *sb, pl_sb_task *task, int nargs, pl_err *err) {
+  sb->slice_co = task->preemptible ? task->co : NULL;
+  sb->slice_left = PL_SLICE;
+  sb->preempted = false;
   sb->budget_left = task->budget_left;
   sb->budget_exceeded = task->budget_left < 0;
   sb->mem_exceeded = false;
   int nres = 0;
   int status = lua_resume(task->co, sb->L, nargs, &nres);
   task->budget_left = sb->budget_left;
+  sb->slice_co = NULL;
+  task->preempted = sb->preempted;
   if (status == LUA_YIELD) {
     lua_pop(task->co, nres);
     return PL_PENDING;
@@ -578,6 +592,7 @@ int pl_sandbox_task_start(pl_sandbox *sb, pl_sb_task *task, int nargs, pl_err *e
   task->ref = luaL_ref(L, LUA_REGISTRYINDEX); /* anchors the thread while it waits */
   task->budget_left = sb->budget;
   task->nresults = 0;
+  task->preempted = false;
   lua_xmove(L, task->co, nargs + 1);
   return task_step(sb, task, nargs, err);
 }
@@ -593,7 +608,7 @@ void pl_sandbox_task_release(pl_sandbox *sb, pl_sb_task *task) {
 }
 
 int pl_sandbox_run(pl_sandbox *sb, int nargs, int nresults, pl_err *err) {
-  pl_sb_task task;
+  pl_sb_task task = {.preemptible = false};
   int rc = pl_sandbox_task_start(sb, &task, nargs, err);
   if (rc == PL_PENDING) {
     pl_sandbox_task_release(sb, &task);

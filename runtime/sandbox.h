@@ -37,6 +37,9 @@ typedef struct pl_sandbox {
   const pl_log *log;
   uint64_t hash;     /* FNV-1a over every source file loaded: the code version */
   void *current_run; /* the event being handled (lua_api.c), NULL outside events */
+  lua_State *slice_co; /* the handler coroutine that may be time-sliced right now */
+  int64_t slice_left;
+  bool preempted;
 } pl_sandbox;
 
 #define PL_DEFAULT_MEMORY ((size_t)64 << 20)
@@ -61,7 +64,9 @@ typedef struct pl_sb_task {
   lua_State *co;
   int ref; /* registry anchor of co */
   int64_t budget_left;
-  int nresults; /* when finished: values left on co */
+  int nresults;     /* when finished: values left on co */
+  bool preemptible; /* may yield to the loop when its time slice is used up */
+  bool preempted;   /* the last PL_PENDING was a time slice, not a wait */
 } pl_sb_task;
 
 /* Runs the function below nargs arguments on sb->L in a new coroutine. Returns 0 when it

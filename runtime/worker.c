@@ -187,6 +187,23 @@ static void commit_job(pl_worker *w, pl_job *job) {
 }
 
 static void start_http(pl_worker *w, pl_job *job);
+static void advance(pl_worker *w, pl_job *job, int rc);
+
+static void on_continue(void *ud) {
+  pl_job *job = ud;
+  advance(((convq *)job->owner)->ts->w, job, pl_job_continue(job));
+}
+
+/* After a step of the handler: wait for its HTTP request, let the loop run other work
+ * before the next time slice, or commit. */
+static void advance(pl_worker *w, pl_job *job, int rc) {
+  if (rc != PL_PENDING)
+    commit_job(w, job);
+  else if (job->run.http_req)
+    start_http(w, job);
+  else if (pl_mailbox_post(&w->mb, on_continue, job))
+    on_continue(job);
+}
 
 static void http_done(void *ud, const pl_http_client_resp *resp) {
   pl_job *job = ud;
