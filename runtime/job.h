@@ -47,6 +47,7 @@ typedef struct pl_job {
   uint64_t inbox_seq;
   bool use_outbox;
   bool stale;              /* the commit found its timer already fired */
+  bool running;            /* started by its worker (holds a reference on code) */
   bool skip_handler;       /* an operator owns the conversation, or an operator action */
   const char *owner_after; /* "bot" / "operator" when this event changes the owner */
   struct pl_job *next;     /* queue link for the owner */

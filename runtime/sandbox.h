@@ -35,8 +35,8 @@ typedef struct pl_sandbox {
   char *tenant_dir, *lib_dir, *log_name;
   const pl_clock *clock;
   const pl_log *log;
-  uint64_t hash;     /* FNV-1a over every source file loaded: the code version */
-  void *current_run; /* the event being handled (lua_api.c), NULL outside events */
+  uint64_t hash;       /* FNV-1a over every source file loaded: the code version */
+  void *current_run;   /* the event being handled (lua_api.c), NULL outside events */
   lua_State *slice_co; /* the handler coroutine that may be time-sliced right now */
   int64_t slice_left;
   bool preempted;

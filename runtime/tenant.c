@@ -137,6 +137,9 @@ static int check_http_channel(json_t *channels, const char *file, pl_err *err) {
                       "%s: channels.http: set secret_env (the name of an "
                       "environment variable holding the shared secret, 8+ characters) or secret",
                       file);
+  const char *cb_env = json_string_value(json_object_get(http, "callback_env"));
+  if (cb_env && getenv(cb_env) && *getenv(cb_env))
+    json_object_set_new(http, "callback", json_string(getenv(cb_env)));
   const char *cb = json_string_value(json_object_get(http, "callback"));
   if (json_object_get(http, "callback") &&
       (!cb || (strncmp(cb, "http://", 7) && strncmp(cb, "https://", 8))))

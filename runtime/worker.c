@@ -66,6 +66,8 @@ struct pl_worker {
   pl_mailbox mb;
   pl_http_client *http;
   uv_timer_t timers, tick;
+  uv_idle_t idle;               /* runs one time slice per loop turn while slices wait */
+  pl_job *slices, *slices_tail; /* handlers that used up a time slice, in turn */
   convq *buckets[NBUCKETS];
   convq *waiting; /* conversations whose next send waits for time */
   tstate **tenants;
@@ -188,10 +190,24 @@ static void commit_job(pl_worker *w, pl_job *job) {
 
 static void start_http(pl_worker *w, pl_job *job);
 static void advance(pl_worker *w, pl_job *job, int rc);
+static void abandon(pl_job *job);
 
-static void on_continue(void *ud) {
-  pl_job *job = ud;
-  advance(((convq *)job->owner)->ts->w, job, pl_job_continue(job));
+/* One waiting time slice per loop turn, after the loop polled for new events: a
+ * CPU-heavy handler delays other work by at most one slice. */
+static void on_idle(uv_idle_t *h) {
+  pl_worker *w = h->data;
+  pl_job *job = w->slices;
+  if (!job) {
+    uv_idle_stop(h);
+    return;
+  }
+  w->slices = job->next;
+  if (!w->slices) w->slices_tail = NULL;
+  job->next = NULL;
+  if (w->stopping)
+    abandon(job);
+  else
+    advance(w, job, pl_job_continue(job));
 }
 
 /* After a step of the handler: wait for its HTTP request, let the loop run other work
@@ -201,8 +217,30 @@ static void advance(pl_worker *w, pl_job *job, int rc) {
     commit_job(w, job);
   else if (job->run.http_req)
     start_http(w, job);
-  else if (pl_mailbox_post(&w->mb, on_continue, job))
-    on_continue(job);
+  else { /* its time slice is used up: others first */
+    job->next = NULL;
+    if (w->slices_tail)
+      w->slices_tail->next = job;
+    else
+      w->slices = job;
+    w->slices_tail = job;
+    if (!uv_is_active((uv_handle_t *)&w->idle)) uv_idle_start(&w->idle, on_idle);
+  }
+}
+
+/* Stopping: a job that has committed nothing is dropped; its event stays in the inbox
+ * (a timer stays pending) and is handled again at the next start. */
+static void abandon(pl_job *job) {
+  convq *q = job->owner;
+  tstate *ts = q->ts;
+  if (job->inbox_seq) atomic_fetch_sub(&ts->t->queued, 1);
+  if (job->ev.kind == PL_EV_TIMER) ts->timer_inflight = false;
+  if (job->running) {
+    q->busy = false;
+    release_code(job->code);
+  }
+  pl_job_free(job);
+  ts->active_jobs--;
 }
 
 static void http_done(void *ud, const pl_http_client_resp *resp) {
@@ -211,6 +249,10 @@ static void http_done(void *ud, const pl_http_client_resp *resp) {
   tstate *ts = q->ts;
   pl_worker *w = ts->w;
   ts->http_active--;
+  if (w->stopping) {
+    abandon(job);
+    return;
+  }
   if (ts->http_wait_head) { /* a waiting handler of this tenant gets the free slot */
     pl_job *next = ts->http_wait_head;
     ts->http_wait_head = next->next;
@@ -218,10 +260,7 @@ static void http_done(void *ud, const pl_http_client_resp *resp) {
     next->next = NULL;
     start_http(w, next);
   }
-  if (pl_job_resume_http(job, resp) == PL_PENDING)
-    start_http(w, job);
-  else
-    commit_job(w, job);
+  advance(w, job, pl_job_resume_http(job, resp));
 }
 
 static void start_http(pl_worker *w, pl_job *job) {
@@ -254,6 +293,7 @@ static void run_next(pl_worker *w, convq *q) {
   q->busy = true;
   job->code = job->t->code; /* the version current when the event starts */
   job->code->refs++;
+  job->running = true;
   if (pl_job_run(job) == PL_PENDING)
     start_http(w, job);
   else
@@ -845,7 +885,8 @@ pl_worker *pl_worker_new(pl_server *s, int index) {
     pl_log_printf(&s->rt->log, NULL, "worker %d: %s", index, err.msg);
   uv_timer_init(&w->loop, &w->timers);
   uv_timer_init(&w->loop, &w->tick);
-  w->timers.data = w->tick.data = w;
+  uv_idle_init(&w->loop, &w->idle);
+  w->timers.data = w->tick.data = w->idle.data = w;
   uv_timer_start(&w->timers, on_timers, 1000, 0);
   uv_thread_create(&w->thread, worker_main, w);
   return w;
@@ -861,7 +902,37 @@ static void stop_poll(uv_timer_t *h) {
 
 static void stop_check(void *ud) {
   pl_worker *w = ud;
-  w->stopping = true;
+  if (!w->stopping) {
+    /* Events not started yet stay in the inbox for the next start; so do the ones
+     * waiting on HTTP or on their next time slice (cancelled below).
+     * Only events being committed are waited for. */
+    w->stopping = true;
+    for (size_t b = 0; b < NBUCKETS; b++)
+      for (convq *q = w->buckets[b]; q; q = q->next)
+        while (q->head) {
+          pl_job *job = q->head;
+          q->head = job->next;
+          if (!q->head) q->tail = NULL;
+          abandon(job);
+        }
+    for (size_t i = 0; i < w->ntenants; i++) {
+      tstate *ts = w->tenants[i];
+      while (ts->http_wait_head) {
+        pl_job *job = ts->http_wait_head;
+        ts->http_wait_head = job->next;
+        abandon(job);
+      }
+      ts->http_wait_tail = NULL;
+    }
+    while (w->slices) {
+      pl_job *job = w->slices;
+      w->slices = job->next;
+      abandon(job);
+    }
+    w->slices_tail = NULL;
+    if (w->http) pl_http_client_close(w->http); /* cancels: http_done abandons */
+    w->http = NULL;
+  }
   int active = 0;
   for (size_t i = 0; i < w->ntenants; i++)
     active += w->tenants[i]->active_jobs;
@@ -873,8 +944,8 @@ static void stop_check(void *ud) {
   uv_timer_stop(&w->tick);
   uv_close((uv_handle_t *)&w->timers, NULL);
   uv_close((uv_handle_t *)&w->tick, NULL);
-  if (w->http) pl_http_client_close(w->http);
-  w->http = NULL;
+  uv_idle_stop(&w->idle);
+  uv_close((uv_handle_t *)&w->idle, NULL);
   pl_mailbox_close(&w->mb);
 }
 

@@ -16,6 +16,7 @@ return {
     http = {
       secret_env = "PARLEY_BENCH_SECRET",
       callback = "http://127.0.0.1:9999/sink",
+      callback_env = "PARLEY_BENCH_CALLBACK", -- overrides callback (another sink port)
     },
   },
 }
