@@ -46,6 +46,8 @@ static const char serve_usage[] =
     "  --data PATH        the LMDB store (created if missing)\n"
     "  --listen ADDR:PORT serve webhooks (POST /hook/TENANT/CHANNEL), /healthz, /metrics\n"
     "  --workers N        event loops (threads); default: the number of cores\n"
+    "  --queue-limit N    accepted, unhandled events per tenant before webhooks get 429\n"
+    "                     (default 10000)\n"
     "  --commit MODE      group (default: many events per fsync) or per-event (one fsync\n"
     "                     each; for comparison)\n"
     "\n"
@@ -224,11 +226,15 @@ static bool parse_listen(const char *a, char *host, size_t hn, int *port) {
 
 int pl_cmd_serve(int argc, char **argv) {
   const char *tenants = NULL, *data = NULL, *listen = NULL, *workers = NULL, *commit = NULL,
-             *pos[1];
+             *queue = NULL, *pos[1];
   int npos;
-  pl_opt opts[] = {{"--tenants", &tenants, NULL}, {"--data", &data, NULL},
-                   {"--listen", &listen, NULL},   {"--workers", &workers, NULL},
-                   {"--commit", &commit, NULL},   {NULL, NULL, NULL}};
+  pl_opt opts[] = {{"--tenants", &tenants, NULL},
+                   {"--data", &data, NULL},
+                   {"--listen", &listen, NULL},
+                   {"--workers", &workers, NULL},
+                   {"--commit", &commit, NULL},
+                   {"--queue-limit", &queue, NULL},
+                   {NULL, NULL, NULL}};
   int prc = pl_cli_parse("serve", argc, argv, opts, pos, 0, &npos, serve_usage);
   if (prc == -2) return PL_EXIT_OK;
   if (prc < 0) return PL_EXIT_USAGE;
@@ -256,6 +262,16 @@ int pl_cmd_serve(int argc, char **argv) {
     return PL_EXIT_USAGE;
   }
   so.commit_batch = commit && !strcmp(commit, "per-event") ? 1 : 0;
+  if (queue) {
+    char *end;
+    long n = strtol(queue, &end, 10);
+    if (*end || n < 1 || n > 10000000) {
+      fprintf(stderr, "parley serve: --queue-limit %s: expected a number of events, 1-10000000\n",
+              queue);
+      return PL_EXIT_USAGE;
+    }
+    so.queue_limit = (size_t)n;
+  }
   struct stat st;
   if (stat(tenants, &st) != 0 || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "parley serve: --tenants %s: not a folder\n", tenants);

@@ -70,6 +70,13 @@ static int check_limits(lua_State *L, int t, pl_tenant_config *cfg, const char *
                         file);
       } else
         cfg->instructions = lua_tointeger(L, -1);
+    } else if (!strcmp(k, "http_concurrency")) {
+      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 1000)
+        rc = pl_err_set(err, PL_EINVAL,
+                        "%s: limits.http_concurrency: expected a whole number between 1 and 1000",
+                        file);
+      else
+        cfg->http_concurrency = (int)lua_tointeger(L, -1);
     } else if (!strcmp(k, "memory")) {
       size_t m = 0;
       if (lua_isinteger(L, -1) && lua_tointeger(L, -1) > 0)
@@ -89,8 +96,8 @@ static int check_limits(lua_State *L, int t, pl_tenant_config *cfg, const char *
       cfg->memory = m;
     } else {
       rc = pl_err_set(err, PL_EINVAL,
-                      "%s: limits.%s: unknown limit (expected instructions or "
-                      "memory)",
+                      "%s: limits.%s: unknown limit (expected instructions, "
+                      "memory or http_concurrency)",
                       file, k);
     }
     lua_pop(L, 1);
@@ -204,6 +211,7 @@ int pl_tenant_config_load(const char *dir, pl_tenant_config *cfg, uint64_t *hash
   memset(cfg, 0, sizeof *cfg);
   cfg->instructions = PL_DEFAULT_INSTRUCTIONS;
   cfg->memory = PL_DEFAULT_MEMORY;
+  cfg->http_concurrency = 16;
   char path[1100], key[256];
   snprintf(path, sizeof path, "%s/tenant.lua", dir);
   const char *slash = strrchr(dir, '/');

@@ -16,6 +16,7 @@ typedef struct pl_tenant_config {
   char *name, *locale, *timezone, *error_reply;
   int64_t instructions;
   size_t memory;
+  int http_concurrency; /* bot.http.request calls in flight at once */
   json_t *channels;
 } pl_tenant_config;
 

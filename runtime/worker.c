@@ -18,7 +18,6 @@
 
 #define NBUCKETS 4096
 #define TICK_MS 50
-#define HTTP_PER_TENANT 16
 #define BACKOFF_CAP_MS 60000
 
 typedef struct bucket {
@@ -265,7 +264,8 @@ static void http_done(void *ud, const pl_http_client_resp *resp) {
 
 static void start_http(pl_worker *w, pl_job *job) {
   tstate *ts = ((convq *)job->owner)->ts;
-  if (ts->http_active >= HTTP_PER_TENANT) { /* the tenant's cap: wait for a slot */
+  if (ts->http_active >=
+      ts->t->code->cfg.http_concurrency) { /* the tenant's cap: wait for a slot */
     job->next = NULL;
     if (ts->http_wait_tail)
       ts->http_wait_tail->next = job;
