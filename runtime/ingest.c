@@ -4,6 +4,7 @@
  * (invariant 3); a tenant whose queue is full gets 429 + Retry-After, so the channel
  * redelivers instead of parley holding more than it can (backpressure). */
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +56,11 @@ static void accept_done(pl_commit_job *job) {
     pl_http_respond_error(a->p, 503, "storage unavailable",
                           "the event was not stored; send it again later", "Retry-After: 5\r\n");
   } else if (a->duplicate) {
-    atomic_fetch_add(&s->stats.duplicates, 1);
+    atomic_fetch_add(&a->t->stats.duplicates, 1);
     static const char dup[] = "{\"ok\":true,\"duplicate\":true}";
     pl_http_respond(a->p, 200, "application/json", dup, sizeof dup - 1, NULL);
   } else {
-    atomic_fetch_add(&s->stats.accepted, 1);
+    atomic_fetch_add(&a->t->stats.accepted, 1);
     static const char ok[] = "{\"ok\":true}";
     pl_http_respond(a->p, 200, "application/json", ok, sizeof ok - 1, NULL);
     pl_worker_post_event(a->t->worker, a->t, json_incref(a->event), a->seq);
@@ -183,48 +184,78 @@ static void webhook(pl_server *s, const pl_http_request *req, pl_http_pending *p
   pl_committer_submit(s->committer, &a->job);
 }
 
+static void metric_family(FILE *f, pl_server *s, const char *name, const char *type,
+                          const char *help, size_t offset) {
+  fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+  for (size_t i = 0; i < s->rt->ntenants; i++) {
+    pl_tenant *t = s->rt->tenants[i];
+    const _Atomic uint64_t *v = (const _Atomic uint64_t *)((const char *)&t->stats + offset);
+    fprintf(f, "%s{tenant=\"%s\"} %llu\n", name, t->key, (unsigned long long)*v);
+  }
+}
+
 static void metrics(pl_server *s, pl_http_pending *p) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  pl_server_stats *st = &s->stats;
-  fprintf(f, "# TYPE parley_events_accepted_total counter\nparley_events_accepted_total %llu\n",
-          (unsigned long long)st->accepted);
-  fprintf(f, "# TYPE parley_events_duplicate_total counter\nparley_events_duplicate_total %llu\n",
-          (unsigned long long)st->duplicates);
-  fprintf(f, "# TYPE parley_requests_rejected_total counter\nparley_requests_rejected_total %llu\n",
-          (unsigned long long)st->rejected);
-  fprintf(f, "# TYPE parley_events_handled_total counter\nparley_events_handled_total %llu\n",
-          (unsigned long long)st->handled);
-  fprintf(f, "# TYPE parley_handler_errors_total counter\nparley_handler_errors_total %llu\n",
-          (unsigned long long)st->handler_errors);
-  fprintf(f, "# TYPE parley_messages_sent_total counter\nparley_messages_sent_total %llu\n",
-          (unsigned long long)st->sent);
-  fprintf(f, "# TYPE parley_send_retries_total counter\nparley_send_retries_total %llu\n",
-          (unsigned long long)st->send_retries);
-  fprintf(f, "# TYPE parley_messages_dead_total counter\nparley_messages_dead_total %llu\n",
-          (unsigned long long)st->dead);
-  fprintf(f, "# TYPE parley_event_seconds histogram\n");
-  uint64_t cum = 0;
-  for (int i = 0; i < 24; i++) {
-    cum += st->lat_hist[i];
-    fprintf(f, "parley_event_seconds_bucket{le=\"%g\"} %llu\n", (double)(16ULL << i) / 1e6,
-            (unsigned long long)cum);
-  }
-  fprintf(f, "parley_event_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-  fprintf(f, "parley_event_seconds_count %llu\n", (unsigned long long)cum);
-  pl_committer_stats cs;
-  pl_committer_stats_get(s->committer, &cs);
-  fprintf(f, "# TYPE parley_commits_total counter\nparley_commits_total %llu\n",
-          (unsigned long long)cs.commits);
-  fprintf(f, "# TYPE parley_commit_jobs_total counter\nparley_commit_jobs_total %llu\n",
-          (unsigned long long)cs.jobs);
-  fprintf(f, "# TYPE parley_commit_batch_max gauge\nparley_commit_batch_max %llu\n",
-          (unsigned long long)cs.max_batch);
-  fprintf(f, "# TYPE parley_tenant_queue gauge\n");
+#define FAMILY(name, type, help, field)                                                            \
+  metric_family(f, s, name, type, help, offsetof(pl_tenant_stats, field))
+  FAMILY("parley_events_accepted_total", "counter", "Events durably accepted.", accepted);
+  FAMILY("parley_events_duplicate_total", "counter", "Redelivered events ignored.", duplicates);
+  FAMILY("parley_events_handled_total", "counter", "Events handled and committed.", handled);
+  FAMILY("parley_handler_errors_total", "counter", "Handlers that failed.", handler_errors);
+  FAMILY("parley_messages_sent_total", "counter", "Messages the channel accepted.", sent);
+  FAMILY("parley_send_retries_total", "counter", "Sends to retry later.", send_retries);
+  FAMILY("parley_messages_dead_total", "counter", "Messages refused for good.", dead);
+#undef FAMILY
+  fprintf(f, "# HELP parley_outbox_depth Messages committed, not yet delivered.\n"
+             "# TYPE parley_outbox_depth gauge\n");
+  for (size_t i = 0; i < s->rt->ntenants; i++)
+    fprintf(f, "parley_outbox_depth{tenant=\"%s\"} %lld\n", s->rt->tenants[i]->key,
+            (long long)s->rt->tenants[i]->stats.outbox_depth);
+  fprintf(f, "# HELP parley_tenant_queue Events accepted, not yet handled.\n"
+             "# TYPE parley_tenant_queue gauge\n");
   for (size_t i = 0; i < s->rt->ntenants; i++)
     fprintf(f, "parley_tenant_queue{tenant=\"%s\"} %ld\n", s->rt->tenants[i]->key,
             (long)s->rt->tenants[i]->queued);
+  fprintf(f, "# HELP parley_event_seconds From accept to commit.\n"
+             "# TYPE parley_event_seconds histogram\n");
+  for (size_t t = 0; t < s->rt->ntenants; t++) {
+    pl_tenant *tn = s->rt->tenants[t];
+    uint64_t cum = 0;
+    for (int i = 0; i < 24; i++) {
+      cum += tn->stats.lat_hist[i];
+      fprintf(f, "parley_event_seconds_bucket{tenant=\"%s\",le=\"%g\"} %llu\n", tn->key,
+              (double)(16ULL << i) / 1e6, (unsigned long long)cum);
+    }
+    fprintf(f, "parley_event_seconds_bucket{tenant=\"%s\",le=\"+Inf\"} %llu\n", tn->key,
+            (unsigned long long)cum);
+    fprintf(f, "parley_event_seconds_count{tenant=\"%s\"} %llu\n", tn->key,
+            (unsigned long long)cum);
+  }
+  fprintf(f,
+          "# HELP parley_requests_rejected_total Malformed or refused webhook requests.\n"
+          "# TYPE parley_requests_rejected_total counter\nparley_requests_rejected_total %llu\n",
+          (unsigned long long)s->stats.rejected);
+  pl_committer_stats cs;
+  pl_committer_stats_get(s->committer, &cs);
+  fprintf(f,
+          "# HELP parley_commits_total Write transactions (one fsync each).\n"
+          "# TYPE parley_commits_total counter\nparley_commits_total %llu\n",
+          (unsigned long long)cs.commits);
+  fprintf(f, "# HELP parley_commit_batch_size Jobs per commit.\n"
+             "# TYPE parley_commit_batch_size histogram\n");
+  static const int le[8] = {1, 3, 7, 15, 31, 63, 127, 0};
+  uint64_t cum = 0;
+  for (int i = 0; i < 8; i++) {
+    cum += cs.batch_hist[i];
+    if (le[i])
+      fprintf(f, "parley_commit_batch_size_bucket{le=\"%d\"} %llu\n", le[i],
+              (unsigned long long)cum);
+  }
+  fprintf(f, "parley_commit_batch_size_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+  fprintf(f, "parley_commit_batch_size_sum %llu\nparley_commit_batch_size_count %llu\n",
+          (unsigned long long)cs.jobs, (unsigned long long)cs.commits);
   fclose(f);
   pl_http_respond(p, 200, "text/plain; version=0.0.4", buf, len, NULL);
   free(buf);

@@ -42,9 +42,7 @@ typedef struct pl_worker pl_worker;
 typedef struct pl_server pl_server;
 
 typedef struct pl_server_stats {
-  _Atomic uint64_t accepted, duplicates, rejected, handled, handler_errors, sent, send_retries,
-      send_failures, dead;
-  _Atomic uint64_t lat_hist[24]; /* handler+commit latency, bucket i: < 2^i * 16 µs */
+  _Atomic uint64_t rejected; /* bad requests, before any tenant is known */
 } pl_server_stats;
 
 struct pl_server {

@@ -28,6 +28,13 @@ typedef struct pl_code {
   bool retired; /* replaced by a newer version: freed when refs drops to 0 */
 } pl_code;
 
+/* Counters for /metrics, written by the acceptor and the tenant's worker. */
+typedef struct pl_tenant_stats {
+  _Atomic uint64_t accepted, duplicates, handled, handler_errors, sent, send_retries, dead;
+  _Atomic int64_t outbox_depth;
+  _Atomic uint64_t lat_hist[24]; /* accept to commit; bucket i: < 16 µs * 2^i */
+} pl_tenant_stats;
+
 typedef struct pl_tenant {
   char *key; /* folder name: the tenant's stable identity in storage */
   char *dir;
@@ -41,6 +48,7 @@ typedef struct pl_tenant {
   char *http_secret; /* generic http channel (main loop's copy) */
   char *http_callback;
   _Atomic long queued; /* accepted, not yet committed events (backpressure) */
+  pl_tenant_stats stats;
 } pl_tenant;
 
 typedef struct pl_code_env {

@@ -311,14 +311,14 @@ static void job_commit_done(pl_commit_job *cj) {
   pl_server *s = w->s;
   pl_job_committed(job, cj->rc, &cj->err);
   if (cj->rc == 0 || cj->rc == PL_ESTALE) {
-    atomic_fetch_add(&s->stats.handled, 1);
-    if (job->src) atomic_fetch_add(&s->stats.handler_errors, 1);
+    atomic_fetch_add(&ts->t->stats.handled, 1);
+    if (job->src) atomic_fetch_add(&ts->t->stats.handler_errors, 1);
     if (job->accepted_ns) {
       int64_t us = (pl_clock_mono_ns() - job->accepted_ns) / 1000;
       int b = 0;
       while (b < 23 && us >= (16LL << b))
         b++;
-      atomic_fetch_add(&s->stats.lat_hist[b], 1);
+      atomic_fetch_add(&ts->t->stats.lat_hist[b], 1);
     }
     if (cj->rc == 0 && job->c.outbox) { /* straight to the sender, no need to read back */
       size_t i;
@@ -477,6 +477,7 @@ static convq *add_item(pl_worker *w, tstate *ts, uint64_t seq, json_t *entry) {
     return NULL;
   }
   json_object_set_new(ts->known, sk, json_true());
+  atomic_fetch_add(&ts->t->stats.outbox_depth, 1);
   convq *q = find_q(w, ts, json_string_value(json_object_get(entry, "conv")), true);
   out_item *it = calloc(1, sizeof *it);
   it->seq = seq;
@@ -532,6 +533,7 @@ static void wait_for_time(pl_worker *w, convq *q) {
 }
 
 static void free_item(tstate *ts, out_item *it) {
+  atomic_fetch_sub(&ts->t->stats.outbox_depth, 1);
   char sk[24];
   snprintf(sk, sizeof sk, "%llu", (unsigned long long)it->seq);
   json_object_del(ts->known, sk);
@@ -625,7 +627,7 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
     return;
   }
   if (resp->status >= 200 && resp->status < 300) {
-    atomic_fetch_add(&s->stats.sent, 1);
+    atomic_fetch_add(&q->ts->t->stats.sent, 1);
     q->ohead = it->next;
     if (!q->ohead) q->otail = NULL;
     q->sending = false;
@@ -642,7 +644,7 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
     snprintf(reason, sizeof reason, "HTTP %d: %.200s", resp->status, resp->body);
     json_object_set_new(it->entry, "error", json_string(reason));
     json_object_set_new(it->entry, "attempts", json_integer(it->attempts));
-    atomic_fetch_add(&s->stats.dead, 1);
+    atomic_fetch_add(&q->ts->t->stats.dead, 1);
     pl_log_printf(&s->rt->log, q->ts->t->key,
                   "message %llu to %s refused for good (%s): moved "
                   "to the dead letters (parley outbox --dead)",
@@ -651,7 +653,7 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
     record_delivery(w, q, it, true);
     return;
   }
-  atomic_fetch_add(&s->stats.send_retries, 1);
+  atomic_fetch_add(&q->ts->t->stats.send_retries, 1);
   int64_t delay;
   if (resp->retry_after_s >= 0) {
     delay = (int64_t)(resp->retry_after_s * 1000);

@@ -171,8 +171,8 @@ def metric(base, name):
     resps, _ = raw_request(base, http_bytes("GET", "/metrics"))
     if not resps or resps[0][0] != 200:
         return None
-    m = re.search(rf"^{name} (\d+)", resps[0][2].decode(), re.M)
-    return int(m.group(1)) if m else None
+    found = re.findall(rf"^{name}(?:{{[^}}]*}})? (\d+)$", resps[0][2].decode(), re.M)
+    return sum(int(v) for v in found) if found else None
 
 
 class Slowloris(threading.Thread):

@@ -166,8 +166,9 @@ def send_events(base, tenant, chats, texts=None):
 
 def metric(base, name):
     status, text = request(base, "GET", "/metrics")
-    m = re.search(rf"^{name} (\d+)", text or "", re.M) if status == 200 else None
-    return int(m.group(1)) if m else None
+    """The metric summed over its label sets (per tenant), or None if absent."""
+    found = re.findall(rf"^{name}(?:{{[^}}]*}})? (\d+)$", text or "", re.M) if status == 200 else []
+    return sum(int(v) for v in found) if found else None
 
 
 def by_chat(got, tenant):
