@@ -63,7 +63,10 @@ static void accept_done(pl_commit_job *job) {
     atomic_fetch_add(&a->t->stats.accepted, 1);
     static const char ok[] = "{\"ok\":true}";
     pl_http_respond(a->p, 200, "application/json", ok, sizeof ok - 1, NULL);
-    pl_worker_post_event(a->t->worker, a->t, json_incref(a->event), a->seq);
+    if (a->t->worker)
+      pl_worker_post_event(a->t->worker, a->t, json_incref(a->event), a->seq);
+    else
+      atomic_fetch_sub(&a->t->queued, 1); /* stopped meanwhile: it waits in the inbox */
   }
   if (job->rc || a->duplicate) atomic_fetch_sub(&a->t->queued, 1);
   json_decref(a->event);

@@ -107,7 +107,12 @@ void pl_runtime_remove_tenant(pl_runtime *rt, pl_tenant *t) {
     if (rt->tenants[i] != t) continue;
     memmove(rt->tenants + i, rt->tenants + i + 1, (rt->ntenants - i - 1) * sizeof *rt->tenants);
     rt->ntenants--;
-    tenant_free(t);
+    /* The code (the Lua state, the bulk) goes now; the small struct stays until close, as
+     * late completions (an accept committing, a queued task) may still point at it. */
+    pl_code_free(t->code);
+    t->code = NULL;
+    t->next_removed = rt->removed;
+    rt->removed = t;
     return;
   }
 }

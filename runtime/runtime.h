@@ -26,6 +26,7 @@ typedef struct pl_runtime {
   char *lib_dir;
   pl_tenant **tenants;
   size_t ntenants, cap;
+  pl_tenant *removed; /* stopped tenants, freed at close */
   pl_deliver_fn deliver;
   void *deliver_ud;
   uint64_t events, failures; /* counters for reports */

@@ -368,6 +368,12 @@ static tstate *state_of(pl_tenant *t) {
 static void on_post_event(void *ud) {
   post_event *pe = ud;
   tstate *ts = state_of(pe->t);
+  if (!ts || ts->dropping) { /* the tenant stopped: the event waits in the inbox */
+    atomic_fetch_sub(&pe->t->queued, 1);
+    json_decref(pe->event);
+    free(pe);
+    return;
+  }
   pl_event ev;
   pl_event_from_record(pe->event, &ev);
   pl_job *job = pl_job_new(pe->w->s->rt, pe->t, &ev);

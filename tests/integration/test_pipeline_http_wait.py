@@ -184,9 +184,11 @@ def wait_for(pred, timeout, step=0.05):
     return pred()
 
 
-def metric(base, name):
+def metric(base, name, tenant):
+    """The value of `name{tenant="TENANT"}` in /metrics, or None."""
     status, text = request(base, "GET", "/metrics")
-    m = re.search(rf"^{name} (\d+)", text or "", re.M) if status == 200 else None
+    m = (re.search(rf'^{name}{{tenant="{tenant}"}} (\d+)$', text or "", re.M)
+         if status == 200 else None)
     return int(m.group(1)) if m else None
 
 
@@ -318,8 +320,10 @@ def test(parley, checks, tmp):
                  f"capped: 2 requests sent at once, the next 2 only after {DELAY:.0f} s",
                  f"{phase2}")
 
-    errors = metric(base, "parley_handler_errors_total")
-    checks.check(errors == 0, "/metrics: parley_handler_errors_total is 0", f"got {errors}")
+    errors = {t: metric(base, "parley_handler_errors_total", t)
+              for t in ("waiter", "other", "capped")}
+    checks.check(all(v == 0 for v in errors.values()),
+                 "/metrics: parley_handler_errors_total is 0 for every tenant", f"got {errors}")
     serve.signal(15)
     rc = serve.wait(20)
     checks.check(rc == 0, "SIGTERM -> exit 0", serve.describe())
