@@ -36,6 +36,11 @@ void pl_runtime_close(pl_runtime *rt) {
   for (size_t i = 0; i < rt->ntenants; i++)
     tenant_free(rt->tenants[i]);
   free(rt->tenants);
+  while (rt->removed) {
+    pl_tenant *t = rt->removed;
+    rt->removed = t->next_removed;
+    tenant_free(t);
+  }
   if (rt->sync_http) pl_http_client_close(rt->sync_http);
   if (rt->sync_loop) {
     uv_run(rt->sync_loop, UV_RUN_DEFAULT); /* lets the client finish closing */
