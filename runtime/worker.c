@@ -345,12 +345,11 @@ static void job_commit_done(pl_commit_job *cj) {
   free(ct);
   ts->active_jobs--;
   q->busy = false;
+  send_next(w, q); /* this event's replies go out while the next event runs */
   if (q->head)
     run_next(w, q);
-  else {
-    send_next(w, q);
+  else
     maybe_free_q(w, q);
-  }
 }
 
 typedef struct post_event {
