@@ -101,8 +101,8 @@ char *pl_channel_http_render(const char *tenant, const json_t *entry) {
                 "message_id", json_object_get(entry, "key"), "text", json_object_get(msg, "text"));
   if (json_object_get(msg, "buttons"))
     json_object_set(out, "buttons", json_object_get(msg, "buttons"));
-  if (json_object_get(entry, "operator"))
-    json_object_set(out, "operator", json_object_get(entry, "operator"));
+  if (json_object_get(msg, "operator"))
+    json_object_set(out, "operator", json_object_get(msg, "operator"));
   char *s = json_dumps(out, JSON_COMPACT);
   json_decref(out);
   return s;
