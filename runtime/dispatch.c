@@ -189,10 +189,14 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
     if ((rc = put_json(tx, PL_T_HISTORY, &hk, m))) goto fail;
   }
   if (c->inbox_seq) {
+    /* Claim the accepted event: if its inbox entry is gone it was handled already (the
+     * same event queued twice), and this run must change nothing. */
     pl_key ik;
     pl_key_init(&ik, tid);
     pl_key_u64(&ik, c->inbox_seq);
-    if ((rc = pl_store_del(tx, PL_T_INBOX, ik.b, ik.len)) && rc != PL_ENOTFOUND) goto fail;
+    rc = pl_store_del(tx, PL_T_INBOX, ik.b, ik.len);
+    if (rc == PL_ENOTFOUND) return PL_ESTALE;
+    if (rc) goto fail;
   }
   if (c->use_outbox) {
     json_decref(c->outbox); /* a replayed apply (the map grew) builds them again */

@@ -142,6 +142,11 @@ static void webhook(pl_server *s, const pl_http_request *req, pl_http_pending *p
     pl_http_respond_error(p, 404, "unknown tenant", detail, NULL);
     return;
   }
+  if (!atomic_load(&t->ready)) {
+    pl_http_respond_error(p, 503, "starting", "this tenant is recovering its queue; send it again",
+                          "Retry-After: 1\r\n");
+    return;
+  }
   if (strcmp(channel, "http") || !t->http_secret) {
     snprintf(detail, sizeof detail, "tenant \"%s\" has no \"%s\" channel in its tenant.lua", tkey,
              channel);
@@ -295,6 +300,11 @@ static void admin(pl_server *s, const pl_http_request *req, pl_http_pending *p) 
   pl_tenant *t = pl_runtime_find_tenant(s->rt, tkey);
   if (!t || !t->worker) {
     pl_http_respond_error(p, 404, "unknown tenant", tkey, NULL);
+    return;
+  }
+  if (!atomic_load(&t->ready)) {
+    pl_http_respond_error(p, 503, "starting", "this tenant is recovering its queue; send it again",
+                          "Retry-After: 1\r\n");
     return;
   }
   json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : json_object();

@@ -25,6 +25,10 @@ typedef struct watched {
 typedef struct serve {
   pl_runtime *rt;
   pl_server *server;
+  uv_timer_t ready_timer; /* waits for every tenant's recovery before listening */
+  int64_t t0;
+  const char *host;
+  int exit_code;
   uv_loop_t *loop;
   char *root;
   uv_timer_t debounce, poll;
@@ -185,6 +189,10 @@ static void close_cb(uv_handle_t *h) {
 
 static void close_handles(void *ud) {
   serve *s = ud;
+  if (!uv_is_closing((uv_handle_t *)&s->ready_timer)) {
+    uv_timer_stop(&s->ready_timer);
+    uv_close((uv_handle_t *)&s->ready_timer, NULL);
+  }
   pl_log_printf(&s->rt->log, NULL, "stopped: every accepted event handled and committed");
   uv_timer_stop(&s->debounce);
   uv_timer_stop(&s->poll);
@@ -197,6 +205,25 @@ static void close_handles(void *ud) {
   uv_close((uv_handle_t *)&s->root_ev, close_cb);
   while (s->nw)
     drop_watch(s, s->nw - 1);
+}
+
+static void on_ready_check(uv_timer_t *h) {
+  serve *s = h->data;
+  if (!pl_server_ready(s->server)) return;
+  uv_timer_stop(h);
+  uv_close((uv_handle_t *)h, NULL);
+  pl_err err;
+  if (pl_server_listen(s->server, &err)) {
+    pl_log_printf(&s->rt->log, NULL, "%s", err.msg);
+    s->exit_code = PL_EXIT_FAIL;
+    pl_server_stop(s->server, close_handles, s);
+    return;
+  }
+  if (s->server->http)
+    pl_log_printf(&s->rt->log, NULL, "listening on http://%s:%d", s->host,
+                  pl_http_server_port(s->server->http));
+  pl_log_printf(&s->rt->log, NULL, "serving %zu tenants with %d workers (started in %.1f ms)",
+                s->rt->ntenants, s->server->nworkers, (double)(pl_clock_mono_ns() - s->t0) / 1e6);
 }
 
 static void on_stop(uv_signal_t *h, int signum) {
@@ -307,16 +334,16 @@ int pl_cmd_serve(int argc, char **argv) {
   uv_fs_event_start(&s.root_ev, on_fs, tenants, 0);
   uv_timer_start(&s.poll, on_poll, 2000, 2000);
   rescan(&s);
-  if (s.server->http)
-    pl_log_printf(&s.rt->log, NULL, "listening on http://%s:%d", host,
-                  pl_http_server_port(s.server->http));
-  pl_log_printf(&s.rt->log, NULL, "serving %zu tenants with %d workers (started in %.1f ms)",
-                s.rt->ntenants, s.server->nworkers, (double)(pl_clock_mono_ns() - t0) / 1e6);
+  s.t0 = t0;
+  s.host = host;
+  uv_timer_init(s.loop, &s.ready_timer);
+  s.ready_timer.data = &s;
+  uv_timer_start(&s.ready_timer, on_ready_check, 0, 2);
   uv_run(s.loop, UV_RUN_DEFAULT);
   uv_loop_close(s.loop);
   pl_server_free(s.server);
   free(s.w);
   pl_runtime_close(s.rt);
   free(s.root);
-  return PL_EXIT_OK;
+  return s.exit_code;
 }

@@ -39,18 +39,21 @@ int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_s
   uv_timer_init(loop, &s->sweep_timer);
   s->sweep_timer.data = s;
   uv_timer_start(&s->sweep_timer, on_sweep, 60000, 60000);
-  if (s->opts.listen_port >= 0) {
-    pl_http_server_opts ho = {.max_body = s->opts.max_body};
-    rc = pl_http_server_start(&s->http, loop, s->opts.listen_host, s->opts.listen_port, &ho,
-                              pl_server_handle_http, s, err);
-    if (rc) {
-      pl_server_stop(s, NULL, NULL);
-      return rc;
-    }
-  }
-
   *out = s;
   return 0;
+}
+
+int pl_server_listen(pl_server *s, pl_err *err) {
+  if (s->opts.listen_port < 0 || s->http) return 0;
+  pl_http_server_opts ho = {.max_body = s->opts.max_body};
+  return pl_http_server_start(&s->http, s->loop, s->opts.listen_host, s->opts.listen_port, &ho,
+                              pl_server_handle_http, s, err);
+}
+
+bool pl_server_ready(const pl_server *s) {
+  for (size_t i = 0; i < s->rt->ntenants; i++)
+    if (s->rt->tenants[i]->worker && !atomic_load(&s->rt->tenants[i]->ready)) return false;
+  return true;
 }
 
 /* Copies what the acceptor needs from a tenant's config (main loop only). */
@@ -91,6 +94,7 @@ static void acceptor_config(pl_tenant *t, const pl_code *code) {
 void pl_server_adopt(pl_server *s, pl_tenant *t) {
   acceptor_config(t, t->code);
   pl_worker *w = s->workers[t->id % (uint32_t)s->nworkers];
+  atomic_store(&t->ready, false);
   t->worker = w;
   pl_mailbox_post(pl_worker_mailbox(w), pl_worker_adopt, t);
 }

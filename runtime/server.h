@@ -66,6 +66,11 @@ struct pl_server {
 
 int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_server_opts *opts,
                     pl_err *err);
+/* Starts the HTTP listener (if opts.listen_port >= 0). Call it once pl_server_ready():
+ * before, a webhook could be accepted while its tenant's worker is still recovering. */
+int pl_server_listen(pl_server *s, pl_err *err);
+/* Every adopted tenant has finished recovery. */
+bool pl_server_ready(const pl_server *s);
 /* Hands a loaded tenant (pl_runtime_add_tenant) to its worker: recovery of its accepted
  * events, outbox and timers starts there. */
 void pl_server_adopt(pl_server *s, pl_tenant *t);

@@ -49,6 +49,7 @@ typedef struct pl_tenant {
   char *http_callback;
   _Atomic long queued; /* accepted, not yet committed events (backpressure) */
   pl_tenant_stats stats;
+  _Atomic bool ready; /* its worker finished recovery: webhooks may be accepted */
   struct pl_tenant *next_removed;
 } pl_tenant;
 

@@ -812,6 +812,9 @@ void pl_worker_adopt(void *ud) {
   pl_timers_refresh(w->s->rt, t);
   load_outbox(w, ts, 0, 0);
   schedule_timers(w);
+  /* Only now may webhooks be accepted: an event committed before the inbox scan above
+   * would otherwise be both recovered and handed over by its acceptor. */
+  atomic_store(&t->ready, true);
 }
 
 typedef struct swap_task {
