@@ -19,7 +19,18 @@ static const char outbox_usage[] =
 
 typedef struct listing {
   int count;
+  json_t *names; /* tenant id (decimal) -> folder name */
 } listing;
+
+static int collect_name(void *ud, pl_bytes key, pl_bytes val) {
+  if (val.len != 4) return 0;
+  uint32_t id;
+  memcpy(&id, val.data, 4);
+  char k[16];
+  snprintf(k, sizeof k, "%u", (unsigned)id);
+  json_object_set_new(ud, k, json_stringn((const char *)key.data + 7, key.len - 7));
+  return 0;
+}
 
 static int print_item(void *ud, pl_bytes key, pl_bytes val) {
   listing *l = ud;
@@ -28,7 +39,10 @@ static int print_item(void *ud, pl_bytes key, pl_bytes val) {
   json_t *e = json_loadb(val.data, val.len, 0, NULL);
   const char *text = json_string_value(json_object_get(json_object_get(e, "msg"), "text"));
   const char *err = json_string_value(json_object_get(e, "error"));
-  printf("tenant %u #%llu %s attempts=%lld%s%s: %.80s\n", (unsigned)tenant,
+  char idk[16];
+  snprintf(idk, sizeof idk, "%u", (unsigned)tenant);
+  const char *name = json_string_value(json_object_get(l->names, idk));
+  printf("%s #%llu %s attempts=%lld%s%s: %.80s\n", name ? name : idk,
          (unsigned long long)pl_key_read_u64(k + 4), json_string_value(json_object_get(e, "conv")),
          (long long)json_integer_value(json_object_get(e, "attempts")), err ? " error=" : "",
          err ? err : "", text ? text : "");
@@ -124,8 +138,10 @@ int pl_cmd_outbox(int argc, char **argv) {
       json_decref(r.items[i].entry);
     free(r.items);
   } else if (!rc) {
-    listing l = {0};
+    listing l = {0, json_object()};
+    pl_store_scan(tx, PL_T_META, "tenant:", 7, NULL, 0, collect_name, l.names);
     pl_store_scan(tx, dead ? PL_T_DEAD : PL_T_OUTBOX, "", 0, NULL, 0, print_item, &l);
+    json_decref(l.names);
     pl_store_read_end(tx);
     printf("%d %s\n", l.count, dead ? "dead letter(s)" : "message(s) waiting");
   }

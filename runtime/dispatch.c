@@ -437,15 +437,20 @@ void pl_job_seal(pl_job *job) {
   if (job->owner_after && !strcmp(job->owner_after, owner_before ? owner_before : "bot") &&
       !run->handoff && job->ev.kind != PL_EV_HANDOFF && job->ev.kind != PL_EV_HANDBACK)
     job->owner_after = NULL; /* an operator message in a conversation it already owns */
+  json_t *sys = NULL;        /* the change of owner, in the history */
   if (job->owner_after) {
     json_object_set_new(rec, "owner", json_string(job->owner_after));
-    json_array_append_new(c->history,
-                          json_pack("{s:s,s:s,s:I,s:s}", "dir", "sys", "kind",
-                                    !strcmp(job->owner_after, "bot") ? "handback" : "handoff", "at",
-                                    (json_int_t)job->now, "text",
-                                    run->handoff   ? run->handoff
-                                    : job->ev.text ? job->ev.text
-                                                   : ""));
+    sys = json_pack("{s:s,s:s,s:I,s:s}", "dir", "sys", "kind",
+                    !strcmp(job->owner_after, "bot") ? "handback" : "handoff", "at",
+                    (json_int_t)job->now, "text",
+                    run->handoff   ? run->handoff
+                    : job->ev.text ? job->ev.text
+                                   : "");
+    /* An operator's action comes before what it sends; the bot's handoff after its reply. */
+    if (!run->handoff) {
+      json_array_append_new(c->history, sys);
+      sys = NULL;
+    }
     pl_log_printf(&rt->log, t->key, "%s: conversation now owned by the %s%s%s", job->conv,
                   job->owner_after, run->handoff ? ": " : "", run->handoff ? run->handoff : "");
   }
@@ -472,6 +477,7 @@ void pl_job_seal(pl_job *job) {
     json_object_set_new(out, "at", json_integer(job->now));
     json_array_append_new(c->history, out);
   }
+  if (sys) json_array_append_new(c->history, sys);
   json_object_set_new(rec, "hseq",
                       json_integer(c->hseq0 + (json_int_t)json_array_size(c->history)));
   c->record = rec;
