@@ -150,9 +150,25 @@ static const json_t *http_cfg(const pl_tenant *t) {
   return json_object_get(t->code->cfg.channels, "http");
 }
 
-static double cfg_number(const pl_tenant *t, const char *key) {
-  const json_t *v = json_object_get(http_cfg(t), key);
-  return json_is_number(v) ? json_number_value(v) : 0;
+/* Pacing defaults per channel, used when tenant.lua sets none (0 = unlimited): the
+ * messengers' published limits; the generic http channel fronts the integrator's own
+ * system, which sets its own. */
+static const struct {
+  const char *channel;
+  double per_second, chat_per_second;
+} pacing_defaults[] = {
+    {"telegram", 30, 1}, {"whatsapp", 80, 1.0 / 6}, {"messenger", 300, 0}, {"instagram", 300, 0},
+    {"http", 0, 0},
+};
+
+static double pacing(const pl_tenant *t, const char *channel, bool chat) {
+  const json_t *v = json_object_get(json_object_get(t->code->cfg.channels, channel),
+                                    chat ? "chat_rate_per_second" : "rate_per_second");
+  if (json_is_number(v)) return json_number_value(v);
+  for (size_t i = 0; i < sizeof pacing_defaults / sizeof *pacing_defaults; i++)
+    if (!strcmp(pacing_defaults[i].channel, channel))
+      return chat ? pacing_defaults[i].chat_per_second : pacing_defaults[i].per_second;
+  return 0;
 }
 
 /* ---- events ---- */
@@ -682,9 +698,10 @@ static void send_next(pl_worker *w, convq *q) {
     wait_for_time(w, q);
     return;
   }
-  ts->account.rate = cfg_number(t, "rate_per_second");
+  const char *channel = json_string_value(json_object_get(it->entry, "channel"));
+  ts->account.rate = pacing(t, channel ? channel : "http", false);
   ts->account.burst = ts->account.rate > 1 ? ts->account.rate : 1;
-  q->chat_bucket.rate = cfg_number(t, "chat_rate_per_second");
+  q->chat_bucket.rate = pacing(t, channel ? channel : "http", true);
   q->chat_bucket.burst = 1;
   if (!q->chat_bucket.last_ms) {
     q->chat_bucket.last_ms = now;
