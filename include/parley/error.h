@@ -5,7 +5,7 @@
 #define PARLEY_ERROR_H
 
 enum {
-  PL_PENDING = 1,    /* not an error: the work waits for the loop and finishes later */
+  PL_PENDING = 1, /* not an error: the work waits for the loop and finishes later */
   PL_OK = 0,
   PL_EINVAL = -1,    /* bad argument, config or input */
   PL_ENOMEM = -2,    /* allocation failed */
