@@ -48,16 +48,21 @@ int pl_cmd_check(int argc, char **argv) {
   if (errors) return PL_EXIT_FAIL;
   pl_clock clock = {0};
   pl_log log = {pl_log_stderr, NULL};
-  pl_code_env env = {pl_runtime_default_lib_dir(), &clock, &log};
+  pl_channel_registry reg;
+  pl_channel_registry_init(&reg);
+  pl_code_env env = {
+      .channels = &reg, .lib_dir = pl_runtime_default_lib_dir(), .clock = &clock, .log = &log};
   const char *slash = strrchr(dir, '/');
   pl_code *code;
   pl_err err;
   if (pl_code_load(&code, dir, slash ? slash + 1 : dir, &env, &err)) {
     fprintf(stderr, "%s\n", err.msg);
+    pl_channel_registry_free(&reg);
     return PL_EXIT_FAIL;
   }
   printf("ok %s (version %.12s)\n", dir, code->version);
   pl_code_free(code);
+  pl_channel_registry_free(&reg);
   return PL_EXIT_OK;
 }
 

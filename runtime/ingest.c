@@ -11,78 +11,111 @@
 
 #include "server.h"
 
+/* One webhook's events on their way into the inbox. A request may carry several events
+ * (Meta batches them); each is deduplicated on its own, and the request is answered once
+ * all are committed. Every event counts in t->queued from acceptance until handled. */
 typedef struct accept_job {
   pl_commit_job job;
   pl_server *s;
   pl_tenant *t;
-  json_t *event;
+  json_t *events; /* canonical events, each with "channel" and "accepted_at" */
+  uint64_t *seqs; /* inbox sequence per event, 0 for a duplicate */
   pl_http_pending *p;
-  uint64_t seq;
-  bool duplicate;
+  int status; /* what the plugin asked to answer after the commit (default 200) */
 } accept_job;
 
 static int accept_apply(pl_txn *tx, void *ud, pl_err *err) {
   accept_job *a = ud;
-  const char *channel = json_string_value(json_object_get(a->event, "channel"));
-  const char *id = json_string_value(json_object_get(a->event, "event_id"));
-  pl_key dk;
-  pl_key_init(&dk, a->t->id);
-  pl_key_str0(&dk, channel);
-  pl_key_bytes(&dk, id, strlen(id));
-  pl_bytes v;
-  a->duplicate = pl_store_get(tx, PL_T_DEDUPE, dk.b, dk.len, &v) == 0;
-  if (a->duplicate) return 0;
-  int64_t now = json_integer_value(json_object_get(a->event, "accepted_at"));
-  unsigned char at[8];
-  for (int i = 7; i >= 0; i--)
-    at[i] = (unsigned char)((uint64_t)now >> (8 * (7 - i)));
-  int rc = pl_store_put(tx, PL_T_DEDUPE, dk.b, dk.len, at, 8);
-  if (!rc) rc = pl_store_next_seq(tx, "inbox_seq", &a->seq);
-  if (rc) return rc == PL_EFULL ? rc : pl_err_set(err, rc, "cannot record the event");
-  pl_key ik;
-  pl_key_init(&ik, a->t->id);
-  pl_key_u64(&ik, a->seq);
-  char *text = json_dumps(a->event, JSON_COMPACT);
-  rc = pl_store_put(tx, PL_T_INBOX, ik.b, ik.len, text, strlen(text));
-  free(text);
-  return rc;
+  size_t i;
+  json_t *ev;
+  json_array_foreach(a->events, i, ev) {
+    a->seqs[i] = 0;
+    const char *channel = json_string_value(json_object_get(ev, "channel"));
+    const char *id = json_string_value(json_object_get(ev, "event_id"));
+    pl_key dk;
+    pl_key_init(&dk, a->t->id);
+    pl_key_str0(&dk, channel);
+    pl_key_bytes(&dk, id, strlen(id));
+    pl_bytes v;
+    if (pl_store_get(tx, PL_T_DEDUPE, dk.b, dk.len, &v) == 0) continue; /* seen: no effect */
+    int64_t now = json_integer_value(json_object_get(ev, "accepted_at"));
+    unsigned char at[8];
+    for (int b = 7; b >= 0; b--)
+      at[b] = (unsigned char)((uint64_t)now >> (8 * (7 - b)));
+    int rc = pl_store_put(tx, PL_T_DEDUPE, dk.b, dk.len, at, 8);
+    if (!rc) rc = pl_store_next_seq(tx, "inbox_seq", &a->seqs[i]);
+    if (rc) return rc == PL_EFULL ? rc : pl_err_set(err, rc, "cannot record the event");
+    pl_key ik;
+    pl_key_init(&ik, a->t->id);
+    pl_key_u64(&ik, a->seqs[i]);
+    char *text = json_dumps(ev, JSON_COMPACT);
+    rc = pl_store_put(tx, PL_T_INBOX, ik.b, ik.len, text, strlen(text));
+    free(text);
+    if (rc) return rc;
+  }
+  return 0;
 }
 
 static void accept_done(pl_commit_job *job) {
   accept_job *a = (accept_job *)job;
   pl_server *s = a->s;
+  size_t n = json_array_size(a->events), fresh = 0;
   if (job->rc) {
     pl_log_printf(&s->rt->log, a->t->key, "could not accept an event: %s", job->err.msg);
     pl_http_respond_error(a->p, 503, "storage unavailable",
                           "the event was not stored; send it again later", "Retry-After: 5\r\n");
-  } else if (a->duplicate) {
-    atomic_fetch_add(&a->t->stats.duplicates, 1);
-    static const char dup[] = "{\"ok\":true,\"duplicate\":true}";
-    pl_http_respond(a->p, 200, "application/json", dup, sizeof dup - 1, NULL);
+    atomic_fetch_sub(&a->t->queued, (long)n);
   } else {
-    atomic_fetch_add(&a->t->stats.accepted, 1);
-    static const char ok[] = "{\"ok\":true}";
-    pl_http_respond(a->p, 200, "application/json", ok, sizeof ok - 1, NULL);
-    if (a->t->worker)
-      pl_worker_post_event(a->t->worker, a->t, json_incref(a->event), a->seq);
-    else
-      atomic_fetch_sub(&a->t->queued, 1); /* stopped meanwhile: it waits in the inbox */
+    size_t i;
+    json_t *ev;
+    json_array_foreach(a->events, i, ev) {
+      if (!a->seqs[i]) {
+        atomic_fetch_add(&a->t->stats.duplicates, 1);
+        atomic_fetch_sub(&a->t->queued, 1);
+      } else {
+        fresh++;
+        atomic_fetch_add(&a->t->stats.accepted, 1);
+        if (a->t->worker)
+          pl_worker_post_event(a->t->worker, a->t, json_incref(ev), a->seqs[i]);
+        else
+          atomic_fetch_sub(&a->t->queued, 1); /* stopped meanwhile: it waits in the inbox */
+      }
+    }
+    static const char ok[] = "{\"ok\":true}", dup[] = "{\"ok\":true,\"duplicate\":true}";
+    bool all_dup = n && !fresh;
+    pl_http_respond(a->p, a->status, "application/json", all_dup ? dup : ok,
+                    all_dup ? sizeof dup - 1 : sizeof ok - 1, NULL);
   }
-  if (job->rc || a->duplicate) atomic_fetch_sub(&a->t->queued, 1);
-  json_decref(a->event);
+  json_decref(a->events);
+  free(a->seqs);
   free(a);
 }
 
-/* Durable accept: the event (takes the reference) goes to the inbox; p is answered after
- * the commit. The caller counted it in t->queued. */
-static void submit_accept(pl_server *s, pl_tenant *t, json_t *event, pl_http_pending *p) {
-  json_object_set_new(event, "accepted_at", json_integer(pl_clock_now_ms(&s->rt->clock)));
+/* Durable accept of `events` (takes the reference); p is answered after the commit.
+ * Refuses with 429 when the tenant's queue is full. */
+static void submit_accept(pl_server *s, pl_tenant *t, json_t *events, pl_http_pending *p,
+                          int status) {
+  size_t n = json_array_size(events);
+  if ((size_t)atomic_fetch_add(&t->queued, (long)n) + n > s->opts.queue_limit) {
+    atomic_fetch_sub(&t->queued, (long)n);
+    json_decref(events);
+    pl_http_respond_error(p, 429, "tenant busy",
+                          "this tenant's queue is full; the event was not accepted, send it again",
+                          "Retry-After: 1\r\n");
+    return;
+  }
+  int64_t now = pl_clock_now_ms(&s->rt->clock);
+  size_t i;
+  json_t *ev;
+  json_array_foreach(events, i, ev) json_object_set_new(ev, "accepted_at", json_integer(now));
   accept_job *a = calloc(1, sizeof *a);
   *a = (accept_job){.job = {.apply = accept_apply, .done = accept_done, .reply_to = &s->mb},
                     .s = s,
                     .t = t,
-                    .event = event,
-                    .p = p};
+                    .events = events,
+                    .seqs = calloc(n ? n : 1, sizeof(uint64_t)),
+                    .p = p,
+                    .status = status ? status : 200};
   a->job.ud = a;
   pl_committer_submit(s->committer, &a->job);
 }
@@ -124,12 +157,25 @@ static bool secret_ok(const char *want, const char *got) {
   return strlen(got) == n && CRYPTO_memcmp(want, got, n) == 0;
 }
 
+/* Checks what a plugin made of a webhook: an array of canonical events, each with the
+ * fields the runtime relies on. */
+static const char *events_invalid(const json_t *events) {
+  if (!json_is_array(events)) return "\"events\" is not an array";
+  size_t i;
+  json_t *ev;
+  json_array_foreach(events, i, ev) {
+    const char *kind = json_string_value(json_object_get(ev, "kind"));
+    if (!json_string_value(json_object_get(ev, "event_id")) ||
+        !json_string_value(json_object_get(ev, "chat_id")) ||
+        !json_string_value(json_object_get(ev, "text")) || !kind ||
+        (strcmp(kind, "text") && strcmp(kind, "button")))
+      return "an event lacks event_id, chat_id, text or a kind of text|button";
+  }
+  return NULL;
+}
+
 static void webhook(pl_server *s, const pl_http_request *req, pl_http_pending *p, const char *tkey,
                     const char *channel) {
-  if (strcmp(req->method, "POST")) {
-    pl_http_respond_error(p, 405, "method not allowed", "webhooks take POST", "Allow: POST\r\n");
-    return;
-  }
   if (s->stopping) {
     pl_http_respond_error(p, 503, "stopping", "parley is shutting down; send it again later",
                           "Retry-After: 5\r\n");
@@ -142,54 +188,49 @@ static void webhook(pl_server *s, const pl_http_request *req, pl_http_pending *p
     pl_http_respond_error(p, 404, "unknown tenant", detail, NULL);
     return;
   }
-  if (!atomic_load(&t->ready)) {
-    pl_http_respond_error(p, 503, "starting", "this tenant is recovering its queue; send it again",
-                          "Retry-After: 1\r\n");
-    return;
-  }
-  if (strcmp(channel, "http") || !t->http_secret) {
+  pl_channel_inst *ci = pl_channel_set_find(&t->accept_channels, channel);
+  if (!ci) {
     snprintf(detail, sizeof detail, "tenant \"%s\" has no \"%s\" channel in its tenant.lua", tkey,
              channel);
     pl_http_respond_error(p, 404, "unknown channel", detail, NULL);
     return;
   }
-  if (!secret_ok(t->http_secret, pl_http_header_get(req, "x-parley-secret"))) {
-    atomic_fetch_add(&s->stats.rejected, 1);
-    pl_http_respond_error(p, 401, "wrong secret",
-                          "send the tenant's secret in the X-Parley-Secret header", NULL);
-    return;
-  }
-  const char *ct = pl_http_header_get(req, "content-type");
-  if (!ct || strncasecmp(ct, "application/json", 16)) {
-    atomic_fetch_add(&s->stats.rejected, 1);
-    pl_http_respond_error(p, 415, "unsupported content type",
-                          "send the event as Content-Type: application/json", NULL);
-    return;
-  }
-  json_t *event;
-  pl_err err;
-  if (pl_channel_http_parse(req->body, req->body_len, &event, &err)) {
-    atomic_fetch_add(&s->stats.rejected, 1);
-    pl_http_respond_error(p, 400, "invalid event", err.msg, NULL);
-    return;
-  }
-  if ((size_t)atomic_fetch_add(&t->queued, 1) >= s->opts.queue_limit) {
-    atomic_fetch_sub(&t->queued, 1);
-    json_decref(event);
-    pl_http_respond_error(p, 429, "tenant busy",
-                          "this tenant's queue is full; the event was not accepted, send it again",
+  if (!atomic_load(&t->ready)) {
+    pl_http_respond_error(p, 503, "starting", "this tenant is recovering its queue; send it again",
                           "Retry-After: 1\r\n");
     return;
   }
-  json_object_set_new(event, "accepted_at", json_integer(pl_clock_now_ms(&s->rt->clock)));
-  accept_job *a = calloc(1, sizeof *a);
-  *a = (accept_job){.job = {.apply = accept_apply, .done = accept_done, .reply_to = &s->mb},
-                    .s = s,
-                    .t = t,
-                    .event = event,
-                    .p = p};
-  a->job.ud = a;
-  pl_committer_submit(s->committer, &a->job);
+  pl_channel_request creq = {.method = req->method,
+                             .path = req->path,
+                             .query = req->query,
+                             .headers = (const pl_channel_header *)req->headers,
+                             .nheaders = req->nheaders,
+                             .body = req->body,
+                             .body_len = req->body_len};
+  char *answer = ci->api->webhook(ci->inst, &creq);
+  json_t *res = answer ? json_loads(answer, 0, NULL) : NULL;
+  free(answer);
+  json_t *events = json_object_get(res, "events");
+  int status = (int)json_integer_value(json_object_get(res, "status"));
+  const char *bad = !res     ? "the channel plugin returned no JSON"
+                    : events ? events_invalid(events)
+                             : NULL;
+  if (bad) {
+    pl_log_printf(&s->rt->log, t->key, "channel %s: %s (a bug in the plugin)", channel, bad);
+    pl_http_respond_error(p, 500, "channel plugin error", bad, NULL);
+  } else if (!events) { /* the plugin answers by itself: a refusal or a handshake */
+    if (status >= 400) atomic_fetch_add(&s->stats.rejected, 1);
+    const char *body = json_string_value(json_object_get(res, "body"));
+    const char *ctype = json_string_value(json_object_get(res, "content_type"));
+    pl_http_respond(p, status ? status : 200, ctype ? ctype : "text/plain", body ? body : "",
+                    body ? strlen(body) : 0, status == 405 ? "Allow: POST\r\n" : NULL);
+  } else {
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) json_object_set_new(ev, "channel", json_string(channel));
+    submit_accept(s, t, json_incref(events), p, status);
+  }
+  json_decref(res);
 }
 
 static void metric_family(FILE *f, pl_server *s, const char *name, const char *type,
@@ -323,8 +364,7 @@ static void admin(pl_server *s, const pl_http_request *req, pl_http_pending *p) 
                             "user_name", op ? op : "operator");
   if (text || reason) json_object_set_new(event, "text", json_string(text ? text : reason));
   json_decref(body);
-  atomic_fetch_add(&t->queued, 1);
-  submit_accept(s, t, event, p);
+  submit_accept(s, t, json_pack("[o]", event), p, 200);
 }
 
 void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending *p) {

@@ -9,8 +9,7 @@
 
 static void tenant_free(pl_tenant *t) {
   pl_code_free(t->code);
-  free(t->http_secret);
-  free(t->http_callback);
+  pl_channel_set_close(&t->accept_channels);
   free(t->key);
   free(t->dir);
   free(t);
@@ -26,6 +25,7 @@ int pl_runtime_open(pl_runtime **out, const char *data_dir, const pl_store_opts 
     return rc;
   }
   rt->lib_dir = strdup(pl_runtime_default_lib_dir());
+  pl_channel_registry_init(&rt->channels);
   rt->log.write = pl_log_stderr;
   *out = rt;
   return 0;
@@ -48,6 +48,7 @@ void pl_runtime_close(pl_runtime *rt) {
     free(rt->sync_loop);
   }
   pl_store_close(rt->store);
+  pl_channel_registry_free(&rt->channels);
   free(rt->lib_dir);
   free(rt);
 }
@@ -88,7 +89,8 @@ int pl_runtime_add_tenant(pl_runtime *rt, const char *dir, pl_tenant **out, pl_e
   t->key = strdup(key);
   t->next_due_ms = INT64_MAX;
   t->signature = pl_watch_signature(d);
-  pl_code_env env = {rt->lib_dir, &rt->clock, &rt->log};
+  pl_code_env env = {
+      .channels = &rt->channels, .lib_dir = rt->lib_dir, .clock = &rt->clock, .log = &rt->log};
   int rc = pl_store_tenant_id(rt->store, t->key, &t->id, err);
   if (!rc) rc = pl_code_load(&t->code, d, t->key, &env, err);
   if (rc) {
@@ -123,7 +125,8 @@ void pl_runtime_remove_tenant(pl_runtime *rt, pl_tenant *t) {
 }
 
 int pl_runtime_reload_tenant(pl_runtime *rt, pl_tenant *t, pl_err *err) {
-  pl_code_env env = {rt->lib_dir, &rt->clock, &rt->log};
+  pl_code_env env = {
+      .channels = &rt->channels, .lib_dir = rt->lib_dir, .clock = &rt->clock, .log = &rt->log};
   pl_code *fresh;
   uint64_t sig = pl_watch_signature(t->dir);
   int rc = pl_code_load(&fresh, t->dir, t->key, &env, err);

@@ -29,8 +29,9 @@ typedef struct pl_runtime {
   pl_tenant *removed; /* stopped tenants, freed at close */
   pl_deliver_fn deliver;
   void *deliver_ud;
-  uint64_t events, failures; /* counters for reports */
-  uv_loop_t *sync_loop;      /* pl_dispatch's private loop for HTTP waits (lazy) */
+  uint64_t events, failures;    /* counters for reports */
+  pl_channel_registry channels; /* loaded channel plugins */
+  uv_loop_t *sync_loop;         /* pl_dispatch's private loop for HTTP waits (lazy) */
   pl_http_client *sync_http;
 } pl_runtime;
 

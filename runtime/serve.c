@@ -140,7 +140,10 @@ static void rescan(serve *s) {
       uint64_t sig = pl_watch_signature(t->dir);
       if (sig == t->signature) continue;
       t->signature = sig; /* a broken version is not retried until the files change again */
-      pl_code_env env = {s->rt->lib_dir, &s->rt->clock, &s->rt->log};
+      pl_code_env env = {.channels = &s->rt->channels,
+                         .lib_dir = s->rt->lib_dir,
+                         .clock = &s->rt->clock,
+                         .log = &s->rt->log};
       pl_code *fresh;
       if (pl_code_load(&fresh, t->dir, t->key, &env, &err) == 0) {
         pl_log_printf(&s->rt->log, t->key, "reloaded (version %.12s)", fresh->version);

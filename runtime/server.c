@@ -1,6 +1,7 @@
 /* Server lifecycle (see server.h): starts the committer, the workers and the HTTP
  * acceptor; hands tenants to workers; stops in order — acceptor first (no new events),
  * then workers (in-flight events finish and commit), then the committer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -81,18 +82,23 @@ static void on_sweep(uv_timer_t *h) {
   pl_committer_submit(s->committer, &s->sweep_job);
 }
 
-static void acceptor_config(pl_tenant *t, const pl_code *code) {
-  free(t->http_secret);
-  free(t->http_callback);
-  const json_t *http = json_object_get(code->cfg.channels, "http");
-  const char *secret = json_string_value(json_object_get(http, "secret"));
-  const char *cb = json_string_value(json_object_get(http, "callback"));
-  t->http_secret = secret ? strdup(secret) : NULL;
-  t->http_callback = cb ? strdup(cb) : NULL;
+/* The acceptor opens its own instances of the tenant's channels (main loop), so webhook
+ * parsing never shares an instance with the worker's sends. */
+static void acceptor_config(pl_server *s, pl_tenant *t, const pl_code *code) {
+  pl_channel_set fresh;
+  pl_err err;
+  char file[1100];
+  snprintf(file, sizeof file, "%s/tenant.lua", t->dir);
+  if (pl_channel_set_open(&s->rt->channels, code->cfg.channels, file, &fresh, &err)) {
+    pl_log_printf(&s->rt->log, t->key, "%s", err.msg); /* the worker's set opened: rare */
+    return;
+  }
+  pl_channel_set_close(&t->accept_channels);
+  t->accept_channels = fresh;
 }
 
 void pl_server_adopt(pl_server *s, pl_tenant *t) {
-  acceptor_config(t, t->code);
+  acceptor_config(s, t, t->code);
   pl_worker *w = s->workers[t->id % (uint32_t)s->nworkers];
   atomic_store(&t->ready, false);
   t->worker = w;
@@ -100,15 +106,13 @@ void pl_server_adopt(pl_server *s, pl_tenant *t) {
 }
 
 void pl_server_swap_code(pl_server *s, pl_tenant *t, pl_code *code) {
-  (void)s;
-  acceptor_config(t, code);
+  acceptor_config(s, t, code);
   pl_worker_swap_code(t->worker, t, code);
 }
 
 void pl_server_drop(pl_server *s, pl_tenant *t) {
   (void)s;
-  free(t->http_secret);
-  t->http_secret = NULL;
+  pl_channel_set_close(&t->accept_channels);
   pl_worker_drop(t->worker, t);
   t->worker = NULL;
 }

@@ -103,11 +103,7 @@ void pl_worker_drop(pl_worker *w, pl_tenant *t);
 /* ingest.c: the webhook route. */
 void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending *p);
 
-/* channel_http.c: the generic http channel. */
-/* Validates an inbound JSON body into the canonical event record stored in the inbox. */
-int pl_channel_http_parse(const char *body, size_t len, json_t **event, pl_err *err);
-/* Renders an outbox entry as the JSON body POSTed to the callback. */
-char *pl_channel_http_render(const char *tenant, const json_t *entry);
+/* inbox_event.c */
 /* Canonical event record (inbox JSON) -> pl_event pointing into it. */
 void pl_event_from_record(const json_t *rec, pl_event *ev);
 

@@ -121,39 +121,34 @@ static bool zone_ok(const char *tz) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The generic http channel: a shared secret (from an environment variable, resolved now)
- * and an optional callback URL for replies. */
-static int check_http_channel(json_t *channels, const char *file, pl_err *err) {
-  json_t *http = json_object_get(channels, "http");
-  if (!http) return 0;
-  if (!json_is_object(http))
-    return pl_err_set(err, PL_EINVAL, "%s: channels.http: expected a table", file);
-  const char *env = json_string_value(json_object_get(http, "secret_env"));
-  if (env) {
-    const char *v = getenv(env);
-    if (!v || !*v)
-      return pl_err_set(err, PL_EINVAL,
-                        "%s: channels.http.secret_env: the environment variable "
-                        "%s is not set; export it before starting parley",
-                        file, env);
-    json_object_set_new(http, "secret", json_string(v));
+/* Secrets stay out of tenant.lua: a channel setting `X_env = "VAR"` is replaced by
+ * `X = <value of VAR>` here, for every channel; the plugin validates the rest. */
+static int resolve_env_settings(json_t *channels, const char *file, pl_err *err) {
+  const char *name;
+  json_t *cfg;
+  json_object_foreach(channels, name, cfg) {
+    if (!json_is_object(cfg))
+      return pl_err_set(err, PL_EINVAL, "%s: channels.%s: expected a table of settings", file,
+                        name);
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(cfg, tmp, key, v) {
+      size_t kl = strlen(key);
+      if (kl <= 4 || strcmp(key + kl - 4, "_env") || !json_is_string(v)) continue;
+      const char *val = getenv(json_string_value(v));
+      char plain[128];
+      snprintf(plain, sizeof plain, "%.*s", (int)(kl - 4), key);
+      if (!val || !*val) {
+        if (json_object_get(cfg, plain)) continue; /* a literal value is given as well */
+        return pl_err_set(err, PL_EINVAL,
+                          "%s: channels.%s.%s: the environment variable %s is "
+                          "not set; export it before starting parley",
+                          file, name, key, json_string_value(v));
+      }
+      json_object_set_new(cfg, plain, json_string(val));
+    }
   }
-  const char *secret = json_string_value(json_object_get(http, "secret"));
-  if (!secret || strlen(secret) < 8)
-    return pl_err_set(err, PL_EINVAL,
-                      "%s: channels.http: set secret_env (the name of an "
-                      "environment variable holding the shared secret, 8+ characters) or secret",
-                      file);
-  const char *cb_env = json_string_value(json_object_get(http, "callback_env"));
-  if (cb_env && getenv(cb_env) && *getenv(cb_env))
-    json_object_set_new(http, "callback", json_string(getenv(cb_env)));
-  const char *cb = json_string_value(json_object_get(http, "callback"));
-  if (json_object_get(http, "callback") &&
-      (!cb || (strncmp(cb, "http://", 7) && strncmp(cb, "https://", 8))))
-    return pl_err_set(err, PL_EINVAL,
-                      "%s: channels.http.callback: expected an http:// or "
-                      "https:// URL",
-                      file);
   return 0;
 }
 
@@ -201,7 +196,7 @@ static int validate_config(lua_State *L, int t, pl_tenant_config *cfg, const cha
     char path[600];
     snprintf(path, sizeof path, "%s: channels", file);
     rc = pl_lua_to_json(L, -1, path, &cfg->channels, err);
-    if (!rc) rc = check_http_channel(cfg->channels, file, err);
+    if (!rc) rc = resolve_env_settings(cfg->channels, file, err);
   }
   lua_pop(L, 1);
   return rc;
@@ -281,6 +276,11 @@ int pl_code_load(pl_code **out, const char *dir, const char *key, const pl_code_
   if (rc) goto fail;
   rc = pl_sandbox_run(c->sb, 0, 0, err);
   if (rc) goto fail;
+  if (env->channels) {
+    snprintf(path, sizeof path, "%s/tenant.lua", dir);
+    rc = pl_channel_set_open(env->channels, c->cfg.channels, path, &c->channels, err);
+    if (rc) goto fail;
+  }
   snprintf(c->version, sizeof c->version, "%016llx", (unsigned long long)c->sb->hash);
   pl_api_set_version(c->sb, c->version);
   lua_gc(c->sb->L, LUA_GCCOLLECT);
@@ -293,6 +293,7 @@ fail:
 
 void pl_code_free(pl_code *c) {
   if (!c) return;
+  pl_channel_set_close(&c->channels);
   pl_sandbox_close(c->sb);
   pl_tenant_config_free(&c->cfg);
   free(c);

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "channels.h"
 #include "sandbox.h"
 
 typedef struct pl_tenant_config {
@@ -24,8 +25,9 @@ typedef struct pl_code {
   pl_sandbox *sb;
   pl_tenant_config cfg;
   char version[17];
-  int refs;     /* jobs still running on this version (worker thread only) */
-  bool retired; /* replaced by a newer version: freed when refs drops to 0 */
+  pl_channel_set channels; /* this version's channel instances (used by the worker) */
+  int refs;                /* jobs still running on this version (worker thread only) */
+  bool retired;            /* replaced by a newer version: freed when refs drops to 0 */
 } pl_code;
 
 /* Counters for /metrics, written by the acceptor and the tenant's worker. */
@@ -43,17 +45,17 @@ typedef struct pl_tenant {
   uint64_t signature;  /* of the folder's files when code was loaded */
   int64_t next_due_ms; /* earliest pending timer, INT64_MAX if none */
   /* server mode */
-  void *worker;      /* the worker this tenant is pinned to */
-  void *wstate;      /* that worker's private state for it */
-  char *http_secret; /* generic http channel (main loop's copy) */
-  char *http_callback;
-  _Atomic long queued; /* accepted, not yet committed events (backpressure) */
+  void *worker;                   /* the worker this tenant is pinned to */
+  void *wstate;                   /* that worker's private state for it */
+  pl_channel_set accept_channels; /* the acceptor's own instances (main loop) */
+  _Atomic long queued;            /* accepted, not yet committed events (backpressure) */
   pl_tenant_stats stats;
   _Atomic bool ready; /* its worker finished recovery: webhooks may be accepted */
   struct pl_tenant *next_removed;
 } pl_tenant;
 
 typedef struct pl_code_env {
+  pl_channel_registry *channels; /* NULL: channels are not opened (parley check) */
   const char *lib_dir;
   const pl_clock *clock;
   const pl_log *log;

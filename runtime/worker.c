@@ -28,6 +28,8 @@ typedef struct bucket {
 typedef struct out_item {
   uint64_t seq;
   json_t *entry;
+  json_t *reqs; /* the channel's rendering: HTTP requests to send in order */
+  int req_i;    /* the next of them */
   int attempts;
   int64_t next_at;
   struct out_item *next;
@@ -144,10 +146,6 @@ static bool bucket_take(bucket *b, int64_t now, int64_t *wait_ms) {
   }
   *wait_ms = (int64_t)ceil((1 - b->tokens) / b->rate * 1000);
   return false;
-}
-
-static const json_t *http_cfg(const pl_tenant *t) {
-  return json_object_get(t->code->cfg.channels, "http");
 }
 
 /* Pacing defaults per channel, used when tenant.lua sets none (0 = unlimited): the
@@ -559,6 +557,7 @@ static void free_item(tstate *ts, out_item *it) {
   snprintf(sk, sizeof sk, "%llu", (unsigned long long)it->seq);
   json_object_del(ts->known, sk);
   json_decref(it->entry);
+  json_decref(it->reqs);
   free(it);
 }
 
@@ -634,6 +633,24 @@ typedef struct send_ctx {
   out_item *it;
 } send_ctx;
 
+static void send_dead(pl_worker *w, convq *q, out_item *it, const char *reason) {
+  json_object_set_new(it->entry, "error", json_string(reason));
+  json_object_set_new(it->entry, "attempts", json_integer(it->attempts));
+  atomic_fetch_add(&q->ts->t->stats.dead, 1);
+  pl_log_printf(&w->s->rt->log, q->ts->t->key,
+                "message %llu to %s refused for good (%s): moved to the dead letters "
+                "(parley outbox --dead)",
+                (unsigned long long)it->seq, json_string_value(json_object_get(it->entry, "conv")),
+                reason);
+  q->sending = true; /* the conversation waits for the dead letter to be recorded */
+  record_delivery(w, q, it, true);
+}
+
+static pl_channel_inst *channel_of(const pl_tenant *t, const out_item *it) {
+  const char *name = json_string_value(json_object_get(it->entry, "channel"));
+  return name ? pl_channel_set_find(&t->code->channels, name) : NULL;
+}
+
 static void send_done(void *ud, const pl_http_client_resp *resp) {
   send_ctx *sc = ud;
   pl_worker *w = sc->w;
@@ -643,49 +660,84 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
   pl_server *s = w->s;
   int64_t now = pl_clock_now_ms(&s->rt->clock);
   it->attempts++;
-  if (w->stopping && resp->status == 0) { /* cancelled: stays in the outbox */
-    q->sending = false;
-    return;
-  }
-  if (resp->status >= 200 && resp->status < 300) {
+  q->sending = false;
+  if (w->stopping && resp->status == 0) return; /* cancelled: stays in the outbox */
+  /* The plugin says what the answer means (CHANNELS.md §7.5). Looked up again: the code
+   * may have been reloaded while the request was in flight. */
+  pl_channel_inst *ci = channel_of(q->ts->t, it);
+  char *headers = resp->headers ? json_dumps(resp->headers, JSON_COMPACT) : NULL;
+  char *verdict =
+      ci ? ci->api->classify(ci->inst, resp->status, headers, resp->body, resp->body_len) : NULL;
+  free(headers);
+  json_t *v = verdict ? json_loads(verdict, 0, NULL) : NULL;
+  free(verdict);
+  const char *cls = json_string_value(json_object_get(v, "class"));
+  const char *why = json_string_value(json_object_get(v, "reason"));
+  char reason[400];
+  snprintf(reason, sizeof reason, "%s: %s", cls ? cls : "unclassified",
+           why ? why : (resp->error ? resp->error : ""));
+  if (cls && !strcmp(cls, "ok")) {
+    json_decref(v);
+    if ((size_t)++it->req_i < json_array_size(it->reqs)) { /* the next part of the message */
+      send_next(w, q);
+      return;
+    }
     atomic_fetch_add(&q->ts->t->stats.sent, 1);
     q->ohead = it->next;
     if (!q->ohead) q->otail = NULL;
-    q->sending = false;
     it->next = NULL;
     record_delivery(w, q, it, false);
     send_next(w, q);
     maybe_free_q(w, q);
     return;
   }
-  bool permanent =
-      resp->status >= 400 && resp->status < 500 && resp->status != 429 && resp->status != 408;
-  if (permanent) {
-    char reason[300];
-    snprintf(reason, sizeof reason, "HTTP %d: %.200s", resp->status, resp->body);
-    json_object_set_new(it->entry, "error", json_string(reason));
-    json_object_set_new(it->entry, "attempts", json_integer(it->attempts));
-    atomic_fetch_add(&q->ts->t->stats.dead, 1);
-    pl_log_printf(&s->rt->log, q->ts->t->key,
-                  "message %llu to %s refused for good (%s): moved "
-                  "to the dead letters (parley outbox --dead)",
-                  (unsigned long long)it->seq,
-                  json_string_value(json_object_get(it->entry, "conv")), reason);
-    record_delivery(w, q, it, true);
-    return;
-  }
-  atomic_fetch_add(&q->ts->t->stats.send_retries, 1);
-  int64_t delay;
-  if (resp->retry_after_s >= 0) {
-    delay = (int64_t)(resp->retry_after_s * 1000);
-  } else {
+  int64_t delay = -1;
+  if (cls && !strcmp(cls, "retry_after")) {
+    delay = (int64_t)(json_number_value(json_object_get(v, "retry_after")) * 1000);
+  } else if (cls && !strcmp(cls, "rate_exhausted")) {
+    delay = 60000; /* the channel's quota is spent: pause this conversation a minute */
+    pl_log_printf(&s->rt->log, q->ts->t->key, "channel rate limit exhausted (%s)", reason);
+  } else if (!cls || !strcmp(cls, "retry_backoff")) {
     double base = 500.0 * pow(2, it->attempts - 1);
     if (base > BACKOFF_CAP_MS) base = BACKOFF_CAP_MS;
     delay = (int64_t)(base * (0.5 + (double)rand() / RAND_MAX)); /* jitter: 0.5x-1.5x */
   }
+  json_decref(v);
+  if (delay < 0) { /* unreachable, invalid, auth, needs_template: retrying cannot help */
+    send_dead(w, q, it, reason);
+    return;
+  }
+  atomic_fetch_add(&q->ts->t->stats.send_retries, 1);
   it->next_at = now + delay;
-  q->sending = false;
   wait_for_time(w, q);
+}
+
+/* Renders an outbox entry through its channel plugin, once. */
+static const char *render_item(pl_tenant *t, out_item *it) {
+  pl_channel_inst *ci = channel_of(t, it);
+  if (!ci) return "the tenant has no such channel any more";
+  json_t *m = json_deep_copy(json_object_get(it->entry, "msg"));
+  json_object_set(m, "chat_id", json_object_get(it->entry, "chat_id"));
+  json_object_set(m, "key", json_object_get(it->entry, "key"));
+  json_object_set_new(m, "tenant", json_string(t->key));
+  char *text = json_dumps(m, JSON_COMPACT);
+  json_decref(m);
+  char *out = ci->api->render(ci->inst, text);
+  free(text);
+  json_t *r = out ? json_loads(out, 0, NULL) : NULL;
+  free(out);
+  static __thread char why[300];
+  const char *err = json_string_value(json_object_get(r, "error"));
+  json_t *reqs = json_object_get(r, "requests");
+  if (err || !json_is_array(reqs) || !json_array_size(reqs)) {
+    snprintf(why, sizeof why, "invalid: %s", err ? err : "the channel rendered no request");
+    json_decref(r);
+    return why;
+  }
+  it->reqs = json_incref(reqs);
+  it->req_i = 0;
+  json_decref(r);
+  return NULL;
 }
 
 static void send_next(pl_worker *w, convq *q) {
@@ -712,31 +764,41 @@ static void send_next(pl_worker *w, convq *q) {
     ts->account.tokens = ts->account.burst;
   }
   bucket saved = q->chat_bucket;
-  if (!bucket_take(&q->chat_bucket, now, &wait) || !bucket_take(&ts->account, now, &wait)) {
+  if (it->req_i == 0 &&
+      (!bucket_take(&q->chat_bucket, now, &wait) || !bucket_take(&ts->account, now, &wait))) {
     if (q->chat_bucket.tokens < saved.tokens) q->chat_bucket = saved; /* not spent after all */
     it->next_at = now + wait;
     wait_for_time(w, q);
     return;
   }
-  const char *url = json_string_value(json_object_get(http_cfg(t), "callback"));
-  const char *secret = json_string_value(json_object_get(http_cfg(t), "secret"));
-  if (!url) {
-    json_object_set_new(it->entry, "error", json_string("the http channel has no callback URL"));
-    record_delivery(w, q, it, true);
-    q->sending = true;
-    return;
+  if (!it->reqs) {
+    const char *why = render_item(t, it);
+    if (why) {
+      send_dead(w, q, it, why);
+      return;
+    }
   }
-  char *body = pl_channel_http_render(t->key, it->entry);
-  char idem[160], sec[300];
-  snprintf(idem, sizeof idem, "Idempotency-Key: %s",
-           json_string_value(json_object_get(it->entry, "key")));
-  snprintf(sec, sizeof sec, "X-Parley-Secret: %s", secret ? secret : "");
-  const char *hdrs[] = {"Content-Type: application/json", idem, sec, NULL};
-  pl_http_client_req req = {.method = "POST",
-                            .url = url,
+  json_t *rq = json_array_get(it->reqs, (size_t)it->req_i);
+  const char *hdrs[33];
+  char *lines[32];
+  size_t nh = 0;
+  const char *hn;
+  json_t *hv;
+  json_object_foreach(json_object_get(rq, "headers"), hn, hv) {
+    if (nh == 32 || !json_is_string(hv)) continue;
+    size_t len = strlen(hn) + json_string_length(hv) + 3;
+    lines[nh] = malloc(len);
+    snprintf(lines[nh], len, "%s: %s", hn, json_string_value(hv));
+    hdrs[nh] = lines[nh];
+    nh++;
+  }
+  hdrs[nh] = NULL;
+  const char *body = json_string_value(json_object_get(rq, "body"));
+  pl_http_client_req req = {.method = json_string_value(json_object_get(rq, "method")),
+                            .url = json_string_value(json_object_get(rq, "url")),
                             .headers = hdrs,
                             .body = body,
-                            .body_len = strlen(body),
+                            .body_len = body ? strlen(body) : 0,
                             .timeout_ms = 10000};
   send_ctx *sc = malloc(sizeof *sc);
   *sc = (send_ctx){w, q, it};
@@ -746,7 +808,8 @@ static void send_next(pl_worker *w, convq *q) {
     pl_http_client_resp resp = {.error = err.msg, .body = "", .retry_after_s = -1};
     send_done(sc, &resp);
   }
-  free(body);
+  for (size_t k = 0; k < nh; k++)
+    free(lines[k]);
 }
 
 static void on_tick(uv_timer_t *h) {
@@ -869,6 +932,7 @@ static void free_tenant_state(pl_worker *w, tstate *ts) {
       for (out_item *it = q->ohead; it;) {
         out_item *n = it->next;
         json_decref(it->entry);
+        json_decref(it->reqs);
         free(it);
         it = n;
       }

@@ -7,11 +7,19 @@ It prints one line per check ("ok   ..." or "FAIL ..." with details), a final
 This module keeps the rules every test must follow in one place:
 - the whole script is bounded (SIGALRM after SCRIPT_BUDGET seconds),
 - every subprocess has a hard timeout and is the parley binary itself,
-- every process started here is killed by its PID when the script ends,
+- every process started here is killed by its PID when the script ends, and every
+  HTTP server (Sink, SlowService) is shut down,
 - all files live in one temporary directory, removed at the end
   (set PARLEY_KEEP_TMP=1 to keep it for a post-mortem).
+
+It also holds what the tests of `parley serve` share: start_serve / serve_checked (port
+0, the port read from the log), request / post_event / metric for its HTTP side, Sink (a recording
+stand-in for a channel's API, the tenants' callback), SlowService (an HTTP service a bot
+waits on), wait_for, and copy_fixture's placeholder substitution.
 """
 
+import http.client
+import json
 import os
 import re
 import shlex
@@ -23,12 +31,16 @@ import tempfile
 import threading
 import time
 import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SCRIPT_BUDGET = 55  # seconds; ctest's own limit is higher, this one fails with a message
+START_TIMEOUT = 15  # seconds for serve's first log line (sanitizer builds start slowly)
+LISTENING = r"listening on http://([\d.]+):(\d+)"  # serve's log line once it takes webhooks
 
 _started = []  # every Popen this script started; stopped by PID in _stop_all
+_servers = []  # every HTTP server this script started; shut down in _stop_all
 
 
 class ScriptTimeout(Exception):
@@ -207,6 +219,11 @@ class Process:
         self.signal(signal.SIGKILL)
         return self.wait(10)
 
+    def stop(self, timeout=20):
+        """SIGTERM, then wait(timeout): the exit code, or None if it had to be killed."""
+        self.signal(signal.SIGTERM)
+        return self.wait(timeout)
+
     def wait(self, timeout):
         """Exit code, or None if it had to be killed after `timeout` s."""
         try:
@@ -228,14 +245,299 @@ class Process:
                 f"stderr:\n{_tail(chr(10).join(self.lines('err')), tail)}")
 
 
-def copy_fixture(name, dest):
-    """Copy tests/fixtures/NAME to DEST (created) and return DEST as a Path."""
+def copy_fixture(name, dest, **placeholders):
+    """Copy tests/fixtures/NAME to DEST (created) and return DEST as a Path. Each KEY=VALUE
+    replaces @KEY@ by VALUE in the copy's .lua files (a KEY found in none is an error)."""
     dest = Path(dest)
     shutil.copytree(FIXTURES / name, dest)
+    unused = set(placeholders)
+    for lua in sorted(dest.rglob("*.lua")):
+        text = lua.read_text()
+        for key, value in placeholders.items():
+            if f"@{key}@" in text:
+                text = text.replace(f"@{key}@", str(value))
+                unused.discard(key)
+        lua.write_text(text)
+    if unused:
+        raise ValueError(f"fixture {name} has no placeholder @{'@, @'.join(sorted(unused))}@")
     return dest
 
 
+def wait_for(pred, timeout, step=0.05):
+    """Polls pred() every `step` s: True as soon as it is true, else after `timeout` s its
+    last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+# ---- parley serve over HTTP ---------------------------------------------------------------
+
+def start_serve(parley, tenants, data, cwd, workers=2, extra=()):
+    """Start `parley serve` on 127.0.0.1 port 0 (plus the options in `extra`) and read the
+    port from its 'listening on http://HOST:PORT' line: (Process, (host, port)), or
+    (Process, None) if that line did not come within START_TIMEOUT s."""
+    serve = Process([parley, "serve", "--tenants", tenants, "--data", data,
+                     "--listen", "127.0.0.1:0", "--workers", workers, *extra], cwd=cwd)
+    found = serve.wait_line("err", LISTENING, START_TIMEOUT)
+    return serve, (found[1].group(1), int(found[1].group(2))) if found else None
+
+
+def serve_checked(checks, what, parley, tenants, data, cwd, **options):
+    """start_serve (`options`: workers, extra) as a check "WHAT logs 'listening on
+    http://HOST:PORT'": (Process, (host, port)), or (Process, None) if it failed."""
+    serve, base = start_serve(parley, tenants, data, cwd, **options)
+    checks.check(base is not None, f"{what} logs 'listening on http://HOST:PORT'",
+                 serve.describe())
+    return serve, base
+
+
+def request(base, method, path, body=None, headers=None, timeout=10):
+    """One HTTP request to base = (host, port) on a fresh connection: (status, headers as a
+    dict with lower-case names, body text), or (None, {}, the error) if it failed."""
+    conn = http.client.HTTPConnection(*base, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return (resp.status, {k.lower(): v for k, v in resp.getheaders()},
+                resp.read().decode("utf-8", "replace"))
+    except (OSError, http.client.HTTPException) as e:
+        return None, {}, f"{type(e).__name__}: {e}"
+    finally:
+        conn.close()
+
+
+def post_event(base, tenant, event, secret, channel="http", timeout=10):
+    """POST `event` (a dict, sent as JSON) to /hook/TENANT/CHANNEL with the X-Parley-Secret
+    header, as a channel does: request()'s (status, headers, body text)."""
+    return request(base, "POST", f"/hook/{tenant}/{channel}", json.dumps(event),
+                   {"Content-Type": "application/json", "X-Parley-Secret": secret}, timeout)
+
+
+def metric(base, name, tenant=None):
+    """The value of `name` in /metrics: its series {tenant="TENANT"} if `tenant` is given,
+    else the sum over all its label sets; None if absent or /metrics did not answer 200."""
+    status, _, text = request(base, "GET", "/metrics")
+    labels = (rf'\{{tenant="{re.escape(tenant)}"\}}' if tenant is not None
+              else r"(?:\{[^}]*\})?")
+    found = re.findall(rf"^{re.escape(name)}{labels} (\d+)$", text, re.M) if status == 200 else []
+    return sum(int(v) for v in found) if found else None
+
+
+def parse_json(text):
+    """The JSON document in `text` (str or bytes), or None if it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def json_error(text):
+    """parley's error body {"error": ..., "detail": ...} (both non-empty strings) parsed, or
+    None if `text` is not one."""
+    doc = parse_json(text)
+    if isinstance(doc, dict) and isinstance(doc.get("error"), str) and doc["error"] \
+            and isinstance(doc.get("detail"), str) and doc["detail"]:
+        return doc
+    return None
+
+
+# ---- the test's own HTTP servers ----------------------------------------------------------
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A server of the test's own: its threads never hold up close or exit, and its listen
+    backlog is large (the default 5 drops SYNs under a burst: 1 s retransmit stalls)."""
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 512
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and answers with `answer`."""
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, payload, headers=None):
+        """Sends status, `headers`, and the JSON bytes `payload`; False if the client had
+        gone (e.g. parley gave up waiting)."""
+        try:
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return True
+        except OSError:
+            return False
+
+
+def serve_http(handler, port=0):
+    """Serves `handler` (a QuietHandler class) on 127.0.0.1:PORT (0: a free port) from a
+    daemon thread; returns the server."""
+    server = QuietHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    _servers.append(server)
+    return server
+
+
+def close_http(server):
+    """Shuts down a server of serve_http: it stops listening (connections are refused)."""
+    if server in _servers:
+        _servers.remove(server)
+        server.shutdown()
+        server.server_close()
+
+
+def answer_ok(receipt):
+    """Sink's default answer: 200 at once."""
+    return 200, {}, 0
+
+
+class Sink:
+    """A stand-in for a channel's API, i.e. a tenant's callback: records every POST and
+    answers it as `answer(receipt)` says: (status, extra headers, seconds to stay silent
+    first); the body is {"ok":true}, or a JSON error from status 400 on.
+
+    A receipt is a dict: t (time.monotonic() on arrival), path, key (Idempotency-Key),
+    attempt (receipts of that key so far, this one included), body (the parsed JSON, or the
+    raw text if it is not JSON), tenant, chat (chat_id) and text ("" if none) of a JSON
+    object (else None, None and the raw text), status (what was answered; 0 if the sink
+    stayed silent first, as the sender may have given up by then) and silence.
+    close() stops listening (connections are refused); open() listens again on the same
+    port."""
+
+    def __init__(self, answer=answer_ok):
+        self.answer = answer
+        self.lock = threading.Lock()
+        self.got = []
+        self.attempts = {}  # Idempotency-Key -> receipts so far
+        self.server = None
+        self.port = 0
+        self.open()
+
+    def url(self, path="/sink"):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def open(self):
+        sink = self
+
+        class Handler(QuietHandler):
+            def do_POST(self):
+                t = time.monotonic()
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                raw_text = raw.decode("utf-8", "replace")
+                body = parse_json(raw)
+                key = self.headers.get("Idempotency-Key")
+                if isinstance(body, dict):
+                    tenant, chat, text = body.get("tenant"), body.get("chat_id"), \
+                        body.get("text") or ""
+                else:
+                    tenant, chat, text = None, None, raw_text
+                with sink.lock:
+                    attempt = sink.attempts[key] = sink.attempts.get(key, 0) + 1
+                receipt = {"t": t, "path": self.path, "key": key, "attempt": attempt,
+                           "body": raw_text if body is None else body,
+                           "tenant": tenant, "chat": chat, "text": text}
+                status, headers, silence = sink.answer(dict(receipt))
+                with sink.lock:
+                    sink.got.append({**receipt, "status": 0 if silence else status,
+                                     "silence": silence})
+                if silence:
+                    time.sleep(silence)
+                self.answer(status, b'{"ok":true}' if status < 400
+                            else b'{"error":"refused by the test sink"}', headers)
+
+        self.server = serve_http(Handler, self.port)
+        self.port = self.server.server_address[1]
+
+    def close(self):
+        """Stops listening: new connections are refused (until open())."""
+        if self.server is not None:
+            close_http(self.server)
+            self.server = None
+
+    def snapshot(self):
+        """The receipts so far (copies), in order of arrival."""
+        with self.lock:
+            return [dict(g) for g in self.got]
+
+    def find(self, tenant=None, chat=None, pattern=None, text=None):
+        """The receipts so far whose tenant, chat and text are as given (pattern: a regex
+        searched in the text; None: any)."""
+        regex = re.compile(pattern) if pattern is not None else None
+        return [g for g in self.snapshot()
+                if (tenant is None or g["tenant"] == tenant) and (chat is None or g["chat"] == chat)
+                and (text is None or g["text"] == text)
+                and (regex is None or regex.search(g["text"]))]
+
+    def wait_count(self, n, timeout):
+        """True once at least `n` POSTs arrived; False after `timeout` s."""
+        return wait_for(lambda: len(self.snapshot()) >= n, timeout)
+
+
+class SlowService:
+    """An HTTP service a bot calls (bot.http.request) at `url`: answers each GET with
+    {"slow":true} after delay(n) s, n being the request's number (1, 2, ...); records the
+    arrivals (time, path) and the peak of requests in flight at once (resettable)."""
+
+    def __init__(self, delay):
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.arrivals = []
+        self.active = 0
+        self.peak = 0
+        svc = self
+
+        class Handler(QuietHandler):
+            def do_GET(self):
+                with svc.cond:
+                    svc.arrivals.append((time.monotonic(), self.path))
+                    n = len(svc.arrivals)
+                    svc.active += 1
+                    svc.peak = max(svc.peak, svc.active)
+                    svc.cond.notify_all()
+                time.sleep(delay(n))
+                with svc.cond:
+                    svc.active -= 1
+                self.answer(200, b'{"slow":true}')
+
+        self.server = serve_http(Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slow"
+
+    def wait_active(self, n, timeout):
+        """True once at least n requests are in flight; False after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while self.active < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+    def reset_peak(self):
+        with self.lock:
+            self.peak = self.active
+
+    def snapshot(self):
+        """(the arrivals so far, the peak in flight since the last reset_peak)."""
+        with self.lock:
+            return list(self.arrivals), self.peak
+
+    def close(self):
+        close_http(self.server)
+
+
 def _stop_all():
+    for server in list(_servers):
+        close_http(server)
     for proc in _started:
         if proc.poll() is None:
             try:

@@ -18,7 +18,6 @@ import harness  # noqa: E402  (tests/integration/harness.py)
 
 BROKEN_LINE = 5    # the syntax error in fixtures/syntax_error/bot.lua
 REMIND_LINE = 5    # the ctx:remind_in("soon", ...) call in fixtures/bad_duration/bot.lua
-START_TIMEOUT = 15
 
 
 def has(text, pattern):
@@ -128,7 +127,7 @@ def test(parley, checks, tmp):
     checks.check(r.rc == 0 and "armed late" in r.lines,
                  "chat: a timer is armed in the good tenant before serve starts", r.describe())
     serve = harness.Process([P, "serve", "--tenants", tenants, "--data", data], cwd=tmp)
-    serving = serve.wait_line("err", r"\bserving\b", START_TIMEOUT)
+    serving = serve.wait_line("err", r"\bserving\b", harness.START_TIMEOUT)
     checks.check(serving is not None, "serve with one broken tenant still logs 'serving'",
                  serve.describe())
     if serving:
@@ -140,8 +139,7 @@ def test(parley, checks, tmp):
                  serve.describe())
     serve.wait_line("out", r"^good .*late=", 10)
     alive = serve.alive()
-    serve.signal(15)
-    rc = serve.wait(15)
+    rc = serve.stop(15)
     checks.check(alive, "serve keeps running with a broken tenant beside a good one",
                  serve.describe())
     checks.check(rc == 0, "serve with a broken tenant: SIGTERM -> exit 0", serve.describe())

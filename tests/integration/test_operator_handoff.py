@@ -18,14 +18,11 @@ PARLEY_ADMIN_TOKEN answers the admin routes 403 (and `parley operator` exits 1).
 Usage: python3 test_operator_handoff.py PATH/TO/parley
 """
 
-import http.client
 import json
 import os
 import re
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402  (tests/integration/harness.py)
@@ -35,73 +32,7 @@ TOKEN = "admin-token-for-tests-7"
 TENANT, CHAT, OPERATOR = "desk", "c1", "ana"
 REPLY_TIMEOUT = 5
 QUIET = 1.5                    # seconds with no reply that count as "no reply"
-START_TIMEOUT = 15
 BUDGET = 60
-LISTENING = r"listening on http://([\d.]+):(\d+)"
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 512   # the default 5 drops SYNs under a burst (1 s stalls)
-
-
-class Sink:
-    """The tenant's callback: records every POST (time, chat, text, operator), answers 200."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.got = []
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = {"text": raw.decode("utf-8", "replace")}
-                with sink.lock:
-                    sink.got.append({"t": time.monotonic(), "body": body,
-                                     "chat": body.get("chat_id"), "text": body.get("text")})
-                payload = b'{"ok":true}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sink"
-
-    def snapshot(self):
-        with self.lock:
-            return [dict(g) for g in self.got]
-
-    def wait_count(self, n, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.snapshot()) >= n:
-                return True
-            time.sleep(0.05)
-        return len(self.snapshot()) >= n
-
-
-def request(base, method, path, body=None, headers=None, timeout=10):
-    conn = http.client.HTTPConnection(*base, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.read().decode("utf-8", "replace")
-    except (OSError, http.client.HTTPException) as e:
-        return None, f"{type(e).__name__}: {e}"
-    finally:
-        conn.close()
 
 
 def set_token(value):
@@ -112,24 +43,15 @@ def set_token(value):
         os.environ["PARLEY_ADMIN_TOKEN"] = value
 
 
-def start_serve(parley, tenants, data, cwd):
-    serve = harness.Process([parley, "serve", "--tenants", tenants, "--data", data,
-                             "--listen", "127.0.0.1:0", "--workers", "2"], cwd=cwd)
-    found = serve.wait_line("err", LISTENING, START_TIMEOUT)
-    return serve, (found[1].group(1), int(found[1].group(2))) if found else None
-
-
 def test(parley, checks, tmp):
-    sink = Sink()
+    sink = harness.Sink()
     tenants = tmp / "tenants"
-    tenant = harness.copy_fixture("operator_bot", tenants / TENANT)
-    cfg = tenant / "tenant.lua"
-    cfg.write_text(cfg.read_text().replace("@CALLBACK@", sink.url))
+    tenant = harness.copy_fixture("operator_bot", tenants / TENANT, CALLBACK=sink.url())
     data = tmp / "data"
     set_token(TOKEN)
-    serve, base = start_serve(parley, tenants, data, tmp)
-    if not checks.check(base is not None, "serve (PARLEY_ADMIN_TOKEN set) logs 'listening on "
-                        "http://HOST:PORT'", serve.describe()):
+    serve, base = harness.serve_checked(checks, "serve (PARLEY_ADMIN_TOKEN set)", parley,
+                                        tenants, data, tmp)
+    if base is None:
         return
     url = f"http://{base[0]}:{base[1]}"
     seq = [0]
@@ -138,8 +60,7 @@ def test(parley, checks, tmp):
         seq[0] += 1
         event = {"id": f"desk-{seq[0]}", "chat_id": CHAT,
                  "user": {"id": "u1", "name": "Uma"}, "text": text}
-        st, body = request(base, "POST", f"/hook/{TENANT}/http", json.dumps(event),
-                           {"Content-Type": "application/json", "X-Parley-Secret": SECRET})
+        st, _, body = harness.post_event(base, TENANT, event, SECRET)
         checks.check(st == 200, f"user says {text!r}: accepted (200)", f"{st} {body}")
 
     def operator(*action, at=url):
@@ -200,9 +121,7 @@ def test(parley, checks, tmp):
     checks.check(texts == want, "the sink got exactly these messages, in order",
                  f"got {texts}\nwant {want}")
 
-    serve.signal(15)
-    rc = serve.wait(20)
-    checks.check(rc == 0, "SIGTERM -> exit 0", serve.describe())
+    checks.check(serve.stop() == 0, "SIGTERM -> exit 0", serve.describe())
 
     hist = harness.run([parley, "history", tenant, "--data", data], timeout=20, cwd=tmp)
     checks.check(hist.rc == 0, "parley history exits 0", hist.describe())
@@ -230,18 +149,16 @@ def test(parley, checks, tmp):
 
     # ---- a server without PARLEY_ADMIN_TOKEN: the admin API is disabled ----
     set_token(None)
-    serve2, base2 = start_serve(parley, tenants, data, tmp)
+    serve2, base2 = harness.start_serve(parley, tenants, data, tmp)
     if not checks.check(base2 is not None, "serve without PARLEY_ADMIN_TOKEN starts",
                         serve2.describe()):
         return
-    st, body = request(base2, "POST", f"/admin/{TENANT}/conversations/http/{CHAT}/send",
-                       json.dumps({"text": "sneaky", "operator": "x"}),
-                       {"Content-Type": "application/json",
-                        "Authorization": f"Bearer {TOKEN}"})
-    try:
-        err = json.loads(body)
-    except ValueError:
-        err = None
+    st, _, body = harness.request(base2, "POST",
+                                  f"/admin/{TENANT}/conversations/http/{CHAT}/send",
+                                  json.dumps({"text": "sneaky", "operator": "x"}),
+                                  {"Content-Type": "application/json",
+                                   "Authorization": f"Bearer {TOKEN}"})
+    err = harness.parse_json(body)
     checks.check(st == 403 and isinstance(err, dict) and "error" in err,
                  "admin API without PARLEY_ADMIN_TOKEN on the server -> 403 with a JSON error",
                  f"{st} {body}")
@@ -255,10 +172,7 @@ def test(parley, checks, tmp):
     checks.check(len(sink.snapshot()) == n and "sneaky" not in [g["text"] for g in
                                                                 sink.snapshot()],
                  "nothing reached the user", f"{[g['text'] for g in sink.snapshot()]}")
-    serve2.signal(15)
-    rc = serve2.wait(20)
-    checks.check(rc == 0, "SIGTERM -> exit 0 (second serve)", serve2.describe())
-    sink.server.shutdown()
+    checks.check(serve2.stop() == 0, "SIGTERM -> exit 0 (second serve)", serve2.describe())
 
 
 if __name__ == "__main__":

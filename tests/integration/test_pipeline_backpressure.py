@@ -19,13 +19,9 @@ full long enough for several rounds of 429s).
 Usage: python3 test_pipeline_backpressure.py PATH/TO/parley
 """
 
-import http.client
-import json
 import re
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402  (tests/integration/harness.py)
@@ -35,105 +31,7 @@ QUEUE_LIMIT = 5
 N_EVENTS = 20
 SLOW_FIRST, SLOW_DELAY, LATER_DELAY = 3, 3.0, 0.5
 TENANT, CHAT = "bp", "q"
-START_TIMEOUT = 15
 BUDGET = 60
-LISTENING = r"listening on http://([\d.]+):(\d+)"
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 512   # the default 5 drops SYNs under a burst (1 s stalls)
-
-
-def serve_in_thread(handler):
-    server = QuietServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
-    return server
-
-
-class SlowService:
-    """Answers GETs after SLOW_DELAY s (the first SLOW_FIRST requests), then LATER_DELAY s."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.count = 0
-        svc = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                with svc.lock:
-                    svc.count += 1
-                    n = svc.count
-                time.sleep(SLOW_DELAY if n <= SLOW_FIRST else LATER_DELAY)
-                payload = b'{"slow":true}'
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = serve_in_thread(Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slow"
-
-
-class Sink:
-    """The tenant's callback: records every POST (time, key, chat, text), answers 200."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.got = []
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                t = time.monotonic()
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = {"text": raw.decode("utf-8", "replace")}
-                with sink.lock:
-                    sink.got.append({"t": t, "key": self.headers.get("Idempotency-Key"),
-                                     "tenant": body.get("tenant"), "chat": body.get("chat_id"),
-                                     "text": body.get("text", "")})
-                payload = b'{"ok":true}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = serve_in_thread(Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sink"
-
-    def snapshot(self):
-        with self.lock:
-            return [dict(g) for g in self.got]
-
-
-def request(base, method, path, body=None, headers=None, timeout=10):
-    """(status, headers as a dict with lower-case names, body text); status None on error."""
-    conn = http.client.HTTPConnection(*base, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return (resp.status, {k.lower(): v for k, v in resp.getheaders()},
-                resp.read().decode("utf-8", "replace"))
-    except (OSError, http.client.HTTPException) as e:
-        return None, {}, f"{type(e).__name__}: {e}"
-    finally:
-        conn.close()
 
 
 def eid(k):
@@ -142,16 +40,7 @@ def eid(k):
 
 def post_event(base, k):
     event = {"id": eid(k), "chat_id": CHAT, "user": {"id": "u1"}, "text": f"slow e{k:02d}"}
-    return request(base, "POST", f"/hook/{TENANT}/http", json.dumps(event),
-                   {"Content-Type": "application/json", "X-Parley-Secret": SECRET})
-
-
-def metric(base, name, tenant):
-    """The value of `name{tenant="TENANT"}` in /metrics, or None."""
-    status, _, text = request(base, "GET", "/metrics")
-    m = (re.search(rf'^{name}{{tenant="{tenant}"}} (\d+)$', text or "", re.M)
-         if status == 200 else None)
-    return int(m.group(1)) if m else None
+    return harness.post_event(base, TENANT, event, SECRET)
 
 
 def refusal_problem(status, headers, body):
@@ -161,42 +50,25 @@ def refusal_problem(status, headers, body):
     ra = headers.get("retry-after", "")
     if not ra.isdigit() or int(ra) < 1:
         return f"Retry-After {ra!r}"
-    try:
-        err = json.loads(body)
-    except ValueError:
+    if harness.parse_json(body) is None:
         return f"body is not JSON: {body!r}"
-    if not isinstance(err, dict) or not isinstance(err.get("error"), str) \
-            or not isinstance(err.get("detail"), str):
+    if harness.json_error(body) is None:
         return f"body lacks error/detail: {body!r}"
     return None
 
 
-def wait_for(pred, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
-
-
 def test(parley, checks, tmp):
-    slow, sink = SlowService(), Sink()
+    # the slow service: SLOW_DELAY s for the first SLOW_FIRST requests, then LATER_DELAY s
+    slow = harness.SlowService(lambda n: SLOW_DELAY if n <= SLOW_FIRST else LATER_DELAY)
+    sink = harness.Sink()
     tenants = tmp / "tenants"
-    tenant = harness.copy_fixture("http_wait_bot", tenants / TENANT)
-    cfg = tenant / "tenant.lua"
-    cfg.write_text(cfg.read_text().replace("@CALLBACK@", sink.url).replace("@LIMITS@", ""))
-    bot = tenant / "bot.lua"
-    bot.write_text(bot.read_text().replace("@SLOW@", slow.url))
+    harness.copy_fixture("http_wait_bot", tenants / TENANT, CALLBACK=sink.url(), LIMITS="",
+                         SLOW=slow.url)
     data = tmp / "data"
-    serve = harness.Process([parley, "serve", "--tenants", tenants, "--data", data,
-                             "--listen", "127.0.0.1:0", "--workers", "2",
-                             "--queue-limit", str(QUEUE_LIMIT)], cwd=tmp)
-    found = serve.wait_line("err", LISTENING, START_TIMEOUT)
-    if not checks.check(found, f"serve --queue-limit {QUEUE_LIMIT} logs 'listening on "
-                        "http://HOST:PORT'", serve.describe()):
+    serve, base = harness.serve_checked(checks, f"serve --queue-limit {QUEUE_LIMIT}", parley,
+                                        tenants, data, tmp, extra=["--queue-limit", QUEUE_LIMIT])
+    if base is None:
         return
-    base = (found[1].group(1), int(found[1].group(2)))
 
     # ---- the burst ----
     t0 = time.monotonic()
@@ -221,7 +93,7 @@ def test(parley, checks, tmp):
     if refused:
         st, hd, body = burst[refused[0] - 1]
         checks.info(f"a refusal: {st} Retry-After: {hd.get('retry-after')} {body}")
-    queue = metric(base, "parley_tenant_queue", TENANT)
+    queue = harness.metric(base, "parley_tenant_queue", TENANT)
     checks.check(queue == QUEUE_LIMIT, f"/metrics: parley_tenant_queue{{tenant=\"{TENANT}\"}} "
                  f"is {QUEUE_LIMIT} while the queue is full", f"got {queue}")
 
@@ -267,7 +139,7 @@ def test(parley, checks, tmp):
 
     # ---- each accepted event handled exactly once, in order ----
     want = [f"{CHAT} slow e{k:02d} status=200 #{n}" for n, k in enumerate(order, 1)]
-    done = wait_for(lambda: len(sink.snapshot()) >= N_EVENTS, 30)
+    done = sink.wait_count(N_EVENTS, 30)
     time.sleep(0.5)  # a double delivery would show by now
     got = sink.snapshot()
     checks.info(f"all {len(got)} replies at the sink {time.monotonic() - t0:.1f} s after the "
@@ -290,7 +162,7 @@ def test(parley, checks, tmp):
                  "every reply has its own Idempotency-Key", f"{keys}")
 
     # ---- /metrics and a duplicate ----
-    values = {name: metric(base, name, TENANT) for name in
+    values = {name: harness.metric(base, name, TENANT) for name in
               ("parley_events_accepted_total", "parley_events_handled_total",
                "parley_tenant_queue", "parley_events_duplicate_total")}
     checks.check(values["parley_events_accepted_total"] == N_EVENTS
@@ -301,24 +173,17 @@ def test(parley, checks, tmp):
                  f"/metrics: parley_tenant_queue{{tenant=\"{TENANT}\"}} is back to 0",
                  f"{values}")
     st, _, body = post_event(base, 7)
-    try:
-        dup = json.loads(body)
-    except ValueError:
-        dup = None
+    dup = harness.parse_json(body)
     checks.check(st == 200 and dup == {"ok": True, "duplicate": True},
                  f"{eid(7)} sent once more -> 200 {{\"ok\":true,\"duplicate\":true}}",
                  f"{st} {body}")
     time.sleep(1.0)
     checks.check(len(sink.snapshot()) == N_EVENTS, "the duplicate changed nothing (no reply)",
                  f"{[g['text'] for g in sink.snapshot()[N_EVENTS:]]}")
-    d = metric(base, "parley_events_duplicate_total", TENANT)
+    d = harness.metric(base, "parley_events_duplicate_total", TENANT)
     checks.check(d == 1, "/metrics: parley_events_duplicate_total is 1", f"got {d}")
 
-    serve.signal(15)
-    rc = serve.wait(20)
-    checks.check(rc == 0, "SIGTERM -> exit 0", serve.describe())
-    slow.server.shutdown()
-    sink.server.shutdown()
+    checks.check(serve.stop() == 0, "SIGTERM -> exit 0", serve.describe())
 
 
 if __name__ == "__main__":

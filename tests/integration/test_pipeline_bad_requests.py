@@ -30,7 +30,6 @@ import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402  (tests/integration/harness.py)
@@ -39,50 +38,7 @@ TENANT = "br"
 SECRET = "pipeline-secret-1"   # fixtures/pipeline_bot/tenant.lua
 MAX_BODY = 1 << 20
 SLOWLORIS_LIMIT = 12.5         # s: the header timeout is 10 s from accept
-START_TIMEOUT = 15
 BUDGET = 60
-LISTENING = r"listening on http://([\d.]+):(\d+)"
-
-
-class SinkServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-
-
-class Sink:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.texts = []
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    text = json.loads(raw).get("text")
-                except ValueError:
-                    text = raw.decode("utf-8", "replace")
-                with sink.lock:
-                    sink.texts.append(text)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = SinkServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-
-    def snapshot(self):
-        with self.lock:
-            return list(self.texts)
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def read_responses(sock, count, timeout=10):
@@ -155,26 +111,6 @@ def hook_bytes(event, tenant=TENANT, channel="http", secret=SECRET,
     return http_bytes("POST", f"/hook/{tenant}/{channel}", body, headers, close)
 
 
-def json_error(body):
-    """The parsed {"error", "detail"} body, or None if it is not one."""
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(doc, dict) and isinstance(doc.get("error"), str) and doc["error"] \
-            and isinstance(doc.get("detail"), str) and doc["detail"]:
-        return doc
-    return None
-
-
-def metric(base, name):
-    resps, _ = raw_request(base, http_bytes("GET", "/metrics"))
-    if not resps or resps[0][0] != 200:
-        return None
-    found = re.findall(rf"^{name}(?:{{[^}}]*}})? (\d+)$", resps[0][2].decode(), re.M)
-    return sum(int(v) for v in found) if found else None
-
-
 class Slowloris(threading.Thread):
     """Sends a request's headers one byte every 0.5 s; records when the server cut it."""
 
@@ -222,20 +158,14 @@ class Slowloris(threading.Thread):
 
 
 def test(parley, checks, tmp):
-    sink = Sink()
+    sink = harness.Sink()
     tenants = tmp / "tenants"
-    tenant = harness.copy_fixture("pipeline_bot", tenants / TENANT)
-    cfg = tenant / "tenant.lua"
-    cfg.write_text(cfg.read_text().replace("@CALLBACK@", f"http://127.0.0.1:{sink.port}/sink")
-                   .replace("@LIMITS@", ""))
+    tenant = harness.copy_fixture("pipeline_bot", tenants / TENANT, CALLBACK=sink.url(),
+                                  LIMITS="")
     data = tmp / "data"
-    serve = harness.Process([parley, "serve", "--tenants", tenants, "--data", data,
-                             "--listen", "127.0.0.1:0", "--workers", "2"], cwd=tmp)
-    found = serve.wait_line("err", LISTENING, START_TIMEOUT)
-    if not checks.check(found is not None, "serve logs 'listening on http://HOST:PORT'",
-                        serve.describe()):
+    serve, base = harness.serve_checked(checks, "serve", parley, tenants, data, tmp)
+    if base is None:
         return
-    base = (found[1].group(1), int(found[1].group(2)))
 
     slow = Slowloris(base)
     slow.start()
@@ -255,13 +185,13 @@ def test(parley, checks, tmp):
         resps, closed = raw_request(base, data, count)
         got = resps[0] if resps else None
         ok = got is not None and got[0] == status
-        doc = json_error(got[2]) if got else None
+        doc = harness.json_error(got[2]) if got else None
         checks.check(ok and doc is not None,
                      f"{what} -> {status} with a JSON body {{error, detail}}",
                      f"answer: {got}" if got else f"no answer (peer closed: {closed})")
         return got
 
-    accepted0 = metric(base, "parley_events_accepted_total")
+    accepted0 = harness.metric(base, "parley_events_accepted_total")
     checks.check(accepted0 == 0, "/metrics: parley_events_accepted_total starts at 0",
                  f"got {accepted0}")
     good(1, "before the bad requests")
@@ -326,7 +256,7 @@ def test(parley, checks, tmp):
     shape = [(st, json.loads(body) if body else None) for st, _, body in resps]
     want = [200, 200, 400, 200]
     ok = ([st for st, _ in shape] == want and shape[0][1] == {"ok": True}
-          and shape[1][1] == {"ok": True, "duplicate": True} and json_error(resps[2][2])
+          and shape[1][1] == {"ok": True, "duplicate": True} and harness.json_error(resps[2][2])
           and shape[3][1].get("tenants") == 1)
     if ok:
         good_texts.append("good-5")
@@ -347,22 +277,23 @@ def test(parley, checks, tmp):
                 if slow.elapsed is not None else "slowloris did not finish")
 
     # Nothing changed by the bad ones.
-    accepted = metric(base, "parley_events_accepted_total")
+    accepted = harness.metric(base, "parley_events_accepted_total")
     checks.check(accepted == len(good_texts),
                  f"/metrics: parley_events_accepted_total counts only the {len(good_texts)} "
                  "good events", f"got {accepted}")
-    rejected = metric(base, "parley_requests_rejected_total")
+    rejected = harness.metric(base, "parley_requests_rejected_total")
     checks.info(f"parley_requests_rejected_total = {rejected}")
     want_replies = sorted(f"c1 #{n} {t}" for n, t in enumerate(good_texts, 1))
-    harness_ok = wait_for_sink(sink, len(want_replies) + 1)  # + the timer of good-5
-    replies = sorted(t for t in sink.snapshot() if " timer " not in t)  # good-5 arms one
-    checks.check(harness_ok and replies == want_replies,
+    arrived = sink.wait_count(len(want_replies) + 1, 10)  # + the timer good-5 arms
+    if arrived:
+        time.sleep(0.3)  # and nothing more arrives
+    replies = sorted(g["text"] for g in sink.snapshot() if " timer " not in g["text"])
+    checks.check(arrived and replies == want_replies,
                  "the sink got exactly the replies to the good events",
                  f"got {replies}\nwant {want_replies}")
 
-    serve.signal(15)
-    rc = serve.wait(20)
-    checks.check(rc == 0, "SIGTERM -> exit 0 (no leak report under ASan)", serve.describe())
+    checks.check(serve.stop() == 0, "SIGTERM -> exit 0 (no leak report under ASan)",
+                 serve.describe())
     sanitizer = [line for line in serve.lines("err") if "Sanitizer" in line]
     checks.check(not sanitizer, "no sanitizer report on stderr", "\n".join(sanitizer[:10]))
     sink.close()
@@ -375,16 +306,6 @@ def test(parley, checks, tmp):
                  f"inbound: {inbound}\nwant: {good_texts}\n" + hist.describe())
     checks.check("BAD-" not in hist.out, "parley history holds nothing of the bad requests",
                  hist.describe())
-
-
-def wait_for_sink(sink, n, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(sink.snapshot()) >= n:
-            time.sleep(0.3)  # and nothing more arrives
-            return True
-        time.sleep(0.05)
-    return False
 
 
 if __name__ == "__main__":

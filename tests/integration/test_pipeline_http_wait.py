@@ -19,13 +19,9 @@ Then SIGTERM -> exit 0.
 Usage: python3 test_pipeline_http_wait.py PATH/TO/parley
 """
 
-import http.client
-import json
 import re
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402  (tests/integration/harness.py)
@@ -35,186 +31,34 @@ DELAY = 5.0                    # the slow service answers after this many second
 FAST = 1.0                     # "at once": webhook sent -> reply at the sink
 SLACK = 2.0                    # scheduling slack after a multiple of DELAY
 CAP = 2                        # tenant capped's limits.http_concurrency
-START_TIMEOUT = 15
 BUDGET = 60
-LISTENING = r"listening on http://([\d.]+):(\d+)"
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 512   # the default 5 drops SYNs under a burst (1 s stalls)
-
-
-def serve_in_thread(handler):
-    server = QuietServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
-    return server
-
-
-class SlowService:
-    """Answers every GET after DELAY s; records arrivals and the peak of requests in
-    flight at once (resettable)."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
-        self.arrivals = []  # (monotonic time, path)
-        self.active = 0
-        self.peak = 0
-        svc = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                with svc.cond:
-                    svc.arrivals.append((time.monotonic(), self.path))
-                    svc.active += 1
-                    svc.peak = max(svc.peak, svc.active)
-                    svc.cond.notify_all()
-                time.sleep(DELAY)
-                with svc.cond:
-                    svc.active -= 1
-                payload = b'{"slow":true}'
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = serve_in_thread(Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slow"
-
-    def wait_active(self, n, timeout):
-        """True once at least n requests are in flight."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while self.active < n:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.cond.wait(left)
-            return True
-
-    def reset_peak(self):
-        with self.lock:
-            self.peak = self.active
-
-    def snapshot(self):
-        with self.lock:
-            return list(self.arrivals), self.peak
-
-
-class Sink:
-    """The tenants' callback: records every POST (time, tenant, chat, text), answers 200."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.got = []
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                t = time.monotonic()
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = {"text": raw.decode("utf-8", "replace")}
-                with sink.lock:
-                    sink.got.append({"t": t, "tenant": body.get("tenant"),
-                                     "chat": body.get("chat_id"), "text": body.get("text", ""),
-                                     "key": self.headers.get("Idempotency-Key")})
-                payload = b'{"ok":true}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = serve_in_thread(Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sink"
-
-    def snapshot(self):
-        with self.lock:
-            return [dict(g) for g in self.got]
-
-    def find(self, tenant, chat, pattern):
-        regex = re.compile(pattern)
-        return [g for g in self.snapshot()
-                if g["tenant"] == tenant and g["chat"] == chat and regex.search(g["text"])]
-
-
-def request(base, method, path, body=None, headers=None, timeout=10):
-    conn = http.client.HTTPConnection(*base, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.read().decode("utf-8", "replace")
-    except (OSError, http.client.HTTPException) as e:
-        return None, f"{type(e).__name__}: {e}"
-    finally:
-        conn.close()
 
 
 def post_event(base, tenant, chat, text, eid):
     """Sends one event; returns (time just before sending, status, body)."""
     event = {"id": eid, "chat_id": chat, "user": {"id": f"u-{chat}"}, "text": text}
     t = time.monotonic()
-    status, body = request(base, "POST", f"/hook/{tenant}/http", json.dumps(event),
-                           {"Content-Type": "application/json", "X-Parley-Secret": SECRET})
+    status, _, body = harness.post_event(base, tenant, event, SECRET)
     return t, status, body
 
 
-def wait_for(pred, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
-
-
-def metric(base, name, tenant):
-    """The value of `name{tenant="TENANT"}` in /metrics, or None."""
-    status, text = request(base, "GET", "/metrics")
-    m = (re.search(rf'^{name}{{tenant="{tenant}"}} (\d+)$', text or "", re.M)
-         if status == 200 else None)
-    return int(m.group(1)) if m else None
-
-
 def write_tenant(tenants, key, callback, slow_url, limits=""):
-    tenant = harness.copy_fixture("http_wait_bot", tenants / key)
-    cfg = tenant / "tenant.lua"
-    cfg.write_text(cfg.read_text().replace("@CALLBACK@", callback).replace("@LIMITS@", limits))
-    bot = tenant / "bot.lua"
-    bot.write_text(bot.read_text().replace("@SLOW@", slow_url))
+    harness.copy_fixture("http_wait_bot", tenants / key, CALLBACK=callback, LIMITS=limits,
+                         SLOW=slow_url)
 
 
 def test(parley, checks, tmp):
-    slow, sink = SlowService(), Sink()
+    slow, sink = harness.SlowService(lambda n: DELAY), harness.Sink()
     tenants = tmp / "tenants"
-    write_tenant(tenants, "waiter", sink.url, slow.url)
-    write_tenant(tenants, "other", sink.url, slow.url)
-    write_tenant(tenants, "capped", sink.url, slow.url,
+    write_tenant(tenants, "waiter", sink.url(), slow.url)
+    write_tenant(tenants, "other", sink.url(), slow.url)
+    write_tenant(tenants, "capped", sink.url(), slow.url,
                  f"limits = {{ http_concurrency = {CAP} }},")
     data = tmp / "data"
-    serve = harness.Process([parley, "serve", "--tenants", tenants, "--data", data,
-                             "--listen", "127.0.0.1:0", "--workers", "1"], cwd=tmp)
-    found = serve.wait_line("err", LISTENING, START_TIMEOUT)
-    if not checks.check(found, "serve --workers 1 logs 'listening on http://HOST:PORT'",
-                        serve.describe()):
+    serve, base = harness.serve_checked(checks, "serve --workers 1", parley, tenants, data, tmp,
+                                        workers=1)
+    if base is None:
         return
-    base = (found[1].group(1), int(found[1].group(2)))
 
     # ---- phase 1: waiter's chat A waits 5 s on HTTP; B and tenant other do not wait ----
     t_a, st_a, body_a = post_event(base, "waiter", "A", "slow", "waiter-A-1")
@@ -229,8 +73,8 @@ def test(parley, checks, tmp):
     checks.check(st_b == 200 and st_o == 200, "waiter chat B and tenant other: 'hi' accepted",
                  f"{st_b} {body_b} / {st_o} {body_o}")
 
-    wait_for(lambda: sink.find("waiter", "B", r" hi now") and sink.find("other", "X", r" hi now"),
-             FAST + 1)
+    harness.wait_for(lambda: sink.find("waiter", "B", r" hi now")
+                     and sink.find("other", "X", r" hi now"), FAST + 1)
     rb, ro = sink.find("waiter", "B", r"^B hi now #1$"), sink.find("other", "X", r"^X hi now #1$")
     lat_b = rb[0]["t"] - t_b if rb else None
     lat_o = ro[0]["t"] - t_o if ro else None
@@ -243,7 +87,7 @@ def test(parley, checks, tmp):
                  f"tenant other is answered within {FAST:.0f} s while waiter's chat A waits "
                  "(same worker)", f"replies: {ro}, latency {lat_o}\n{sink.snapshot()}")
 
-    wait_for(lambda: sink.find("waiter", "A", r" after "), DELAY + SLACK + 2)
+    harness.wait_for(lambda: sink.find("waiter", "A", r" after "), DELAY + SLACK + 2)
     ra = [g for g in sink.snapshot() if g["tenant"] == "waiter" and g["chat"] == "A"]
     texts = [g["text"] for g in ra]
     checks.check(texts == ["A slow status=200 #1", "A after now #2"],
@@ -283,7 +127,7 @@ def test(parley, checks, tmp):
         t_q, st, body = post_event(base, "capped", chat, "hi", f"capped-{chat}-1")
         sent_q[chat] = t_q
         checks.check(st == 200, f"capped: 'hi' to {chat} accepted", f"{st} {body}")
-    wait_for(lambda: all(sink.find("capped", c, r" hi now") for c in sent_q), FAST + 1)
+    harness.wait_for(lambda: all(sink.find("capped", c, r" hi now") for c in sent_q), FAST + 1)
     lats = {}
     for chat, t_q in sent_q.items():
         got = sink.find("capped", chat, rf"^{chat} hi now #1$")
@@ -297,7 +141,7 @@ def test(parley, checks, tmp):
         return [g for g in sink.snapshot() if g["tenant"] == "capped"
                 and re.match(r"^c\d slow ", g["text"])]
 
-    wait_for(lambda: len(slow_replies()) >= 4, 2 * DELAY + SLACK + 2)
+    harness.wait_for(lambda: len(slow_replies()) >= 4, 2 * DELAY + SLACK + 2)
     replies = slow_replies()
     rel = sorted(round(g["t"] - t1, 2) for g in replies)
     checks.info(f"capped: slow replies at {rel} s")
@@ -320,15 +164,11 @@ def test(parley, checks, tmp):
                  f"capped: 2 requests sent at once, the next 2 only after {DELAY:.0f} s",
                  f"{phase2}")
 
-    errors = {t: metric(base, "parley_handler_errors_total", t)
+    errors = {t: harness.metric(base, "parley_handler_errors_total", t)
               for t in ("waiter", "other", "capped")}
     checks.check(all(v == 0 for v in errors.values()),
                  "/metrics: parley_handler_errors_total is 0 for every tenant", f"got {errors}")
-    serve.signal(15)
-    rc = serve.wait(20)
-    checks.check(rc == 0, "SIGTERM -> exit 0", serve.describe())
-    slow.server.shutdown()
-    sink.server.shutdown()
+    checks.check(serve.stop() == 0, "SIGTERM -> exit 0", serve.describe())
 
 
 if __name__ == "__main__":

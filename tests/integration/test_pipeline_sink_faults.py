@@ -24,13 +24,9 @@ order, nothing left in the outbox, SIGTERM -> exit 0.
 Usage: python3 test_pipeline_sink_faults.py PATH/TO/parley
 """
 
-import http.client
-import json
 import re
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 import harness  # noqa: E402  (tests/integration/harness.py)
@@ -43,9 +39,7 @@ DOWN = 3.0                     # seconds the sink refuses connections
 RATE, CHAT_RATE = 5, 2         # tenant rl's limits
 RATE_BURST, CHAT_BURST = 5, 1  # the token buckets' depth: max(rate, 1) and 1
 JITTER = 0.2                   # s of network/scheduling slack in the rate checks
-START_TIMEOUT = 15
 BUDGET = 90
-LISTENING = r"listening on http://([\d.]+):(\d+)"
 REPLY = re.compile(r"^(\S+) #(\d+) (.*)$")
 TIMER_REPLY = re.compile(r"^(\S+) timer t(\d+) fired=(\d+)$")
 
@@ -54,99 +48,19 @@ DOWN_CHATS = {"d1": 3, "d2": 3}
 RATE_CHATS = {f"r{i}": 8 for i in range(4)}
 
 
-class SinkServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False     # do not wait for fslow's silent handler when closing
-    request_queue_size = 512   # the default 5 drops SYNs under a burst (1 s stalls)
-
-
-class Sink:
-    """Records every POST (time, key, body, the status it answered) and misbehaves by
-    chat, as the module docstring says."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.got = []       # dicts: t, key, tenant, chat, text, status
-        self.attempts = {}  # Idempotency-Key -> receipts so far
-        self.server = None
-        self.port = 0
-        self.open()
-
-    def decide(self, chat, text, attempt):
-        """(status, extra headers, seconds to stay silent first)."""
-        if chat.startswith("f500") and attempt <= 2:
-            return 500, {}, 0
-        if chat.startswith("f429") and attempt == 1:
-            return 429, {"Retry-After": "1"}, 0
-        if chat == "fslow" and " #1 " in text and attempt == 1:
-            return 200, {}, SLOW
-        if "reject-me" in text:
-            return 400, {}, 0
-        return 200, {}, 0
-
-    def open(self):
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                t = time.monotonic()
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                key = self.headers.get("Idempotency-Key")
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = {"text": raw.decode("utf-8", "replace")}
-                chat, text = body.get("chat_id", ""), body.get("text", "")
-                with sink.lock:
-                    attempt = sink.attempts[key] = sink.attempts.get(key, 0) + 1
-                status, headers, silence = sink.decide(chat, text, attempt)
-                with sink.lock:
-                    sink.got.append({"t": t, "key": key, "tenant": body.get("tenant"),
-                                     "chat": chat, "text": text,
-                                     "status": 0 if silence else status,  # 0: no answer
-                                     "silence": silence})
-                if silence:
-                    time.sleep(silence)
-                payload = b'{"error":"test"}' if status >= 400 else b'{"ok":true}'
-                try:
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass  # parley gave up waiting (fslow)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = SinkServer(("127.0.0.1", self.port), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-
-    def close(self):
-        """Stops listening: new connections are refused."""
-        self.server.shutdown()
-        self.server.server_close()
-
-    def snapshot(self):
-        with self.lock:
-            return [dict(g) for g in self.got]
-
-
-def request(base, method, path, body=None, headers=None, timeout=10):
-    conn = http.client.HTTPConnection(*base, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.read().decode("utf-8", "replace")
-    except (OSError, http.client.HTTPException) as e:
-        return None, f"{type(e).__name__}: {e}"
-    finally:
-        conn.close()
+def misbehave(g):
+    """How the sink answers receipt g (Sink's `answer`): by chat, as the module docstring
+    says."""
+    chat, text, attempt = g["chat"] or "", g["text"], g["attempt"]
+    if chat.startswith("f500") and attempt <= 2:
+        return 500, {}, 0
+    if chat.startswith("f429") and attempt == 1:
+        return 429, {"Retry-After": "1"}, 0
+    if chat == "fslow" and " #1 " in text and attempt == 1:
+        return 200, {}, SLOW
+    if "reject-me" in text:
+        return 400, {}, 0
+    return 200, {}, 0
 
 
 def send_events(base, tenant, chats, texts=None):
@@ -156,19 +70,10 @@ def send_events(base, tenant, chats, texts=None):
         for k in range(1, n + 1):
             text = (texts or {}).get((chat, k), f"m{k}")
             event = {"id": f"{tenant}-{chat}-e{k}", "chat_id": chat, "text": text}
-            status, body = request(base, "POST", f"/hook/{tenant}/http", json.dumps(event),
-                                   {"Content-Type": "application/json",
-                                    "X-Parley-Secret": SECRET})
+            status, _, body = harness.post_event(base, tenant, event, SECRET)
             if status != 200:
                 failures.append(f"{tenant} {event['id']}: {status} {body}")
     return failures
-
-
-def metric(base, name):
-    status, text = request(base, "GET", "/metrics")
-    """The metric summed over its label sets (per tenant), or None if absent."""
-    found = re.findall(rf"^{name}(?:{{[^}}]*}})? (\d+)$", text or "", re.M) if status == 200 else []
-    return sum(int(v) for v in found) if found else None
 
 
 def by_chat(got, tenant):
@@ -177,6 +82,14 @@ def by_chat(got, tenant):
         if g["tenant"] == tenant:
             out.setdefault(g["chat"], []).append(g)
     return out
+
+
+def by_key(rows):
+    """The receipts in `rows` grouped by Idempotency-Key (keys in order of first arrival)."""
+    keys = {}
+    for g in rows:
+        keys.setdefault(g["key"], []).append(g)
+    return keys
 
 
 def counter_of(g):
@@ -201,15 +114,6 @@ def delivered(got, tenant, chats, skip=()):
         if not want <= ok or len(t_ok) < timers:
             return False
     return True
-
-
-def wait_for(pred, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def order_problems(got, tenant, chats, skip=()):
@@ -244,29 +148,19 @@ def rate_violations(times, rate, burst):
     return bad
 
 
-def start_serve(parley, tenants, data, cwd):
-    serve = harness.Process([parley, "serve", "--tenants", tenants, "--data", data,
-                             "--listen", "127.0.0.1:0", "--workers", "2"], cwd=cwd)
-    found = serve.wait_line("err", LISTENING, START_TIMEOUT)
-    return serve, (found[1].group(1), int(found[1].group(2))) if found else None
-
-
 def write_tenant(tenants, key, callback, limits):
-    tenant = harness.copy_fixture("pipeline_bot", tenants / key)
-    cfg = tenant / "tenant.lua"
-    cfg.write_text(cfg.read_text().replace("@CALLBACK@", callback).replace("@LIMITS@", limits))
+    harness.copy_fixture("pipeline_bot", tenants / key, CALLBACK=callback, LIMITS=limits)
 
 
 def test(parley, checks, tmp):
-    sink = Sink()
+    sink = harness.Sink(misbehave)
     tenants = tmp / "tenants"
-    write_tenant(tenants, "fa", f"http://127.0.0.1:{sink.port}/sink/fa", "")
-    write_tenant(tenants, "rl", f"http://127.0.0.1:{sink.port}/sink/rl",
+    write_tenant(tenants, "fa", sink.url("/sink/fa"), "")
+    write_tenant(tenants, "rl", sink.url("/sink/rl"),
                  f"rate_per_second = {RATE}, chat_rate_per_second = {CHAT_RATE},")
     data = tmp / "data"
-    serve, base = start_serve(parley, tenants, data, tmp)
-    if not checks.check(base is not None, "serve logs 'listening on http://HOST:PORT'",
-                        serve.describe()):
+    serve, base = harness.serve_checked(checks, "serve", parley, tenants, data, tmp)
+    if base is None:
         return
 
     # ---- phase 1: 500, 429, a silent sink, 400, and the rate-limited tenant ----
@@ -275,8 +169,9 @@ def test(parley, checks, tmp):
     failures += send_events(base, "fa", FAULT_CHATS, texts={("f400", 2): "reject-me"})
     checks.check(not failures, "every webhook of phase 1 is answered 200", "\n".join(failures))
     skip = {("f400", 2)}
-    done = wait_for(lambda: delivered(sink.snapshot(), "fa", FAULT_CHATS, skip)
-                    and delivered(sink.snapshot(), "rl", RATE_CHATS), SLOW + 15, 0.2)
+    done = harness.wait_for(lambda: delivered(sink.snapshot(), "fa", FAULT_CHATS, skip)
+                            and delivered(sink.snapshot(), "rl", RATE_CHATS),
+                            SLOW + 15, 0.2)
     checks.check(done, "phase 1: every reply delivered despite 500s, 429s, a silent sink and "
                  f"the rate limits (within {SLOW + 15:.0f} s)", "(details below)")
     checks.info(f"phase 1 took {time.monotonic() - t0:.1f} s")
@@ -287,10 +182,7 @@ def test(parley, checks, tmp):
     # 500: retried with backoff until the 200.
     gaps, counts = [], []
     for chat in ("f500a", "f500b"):
-        keys = {}
-        for g in fa.get(chat, []):
-            keys.setdefault(g["key"], []).append(g)
-        for key, rows in keys.items():
+        for rows in by_key(fa.get(chat, [])).values():
             counts.append([g["status"] for g in rows])
             ts = [g["t"] for g in rows]
             gaps.append([round(b - a, 2) for a, b in zip(ts, ts[1:])])
@@ -305,10 +197,7 @@ def test(parley, checks, tmp):
     # 429 + Retry-After: 1: the next attempt >= 1 s later.
     waits, statuses = [], []
     for chat in ("f429a", "f429b"):
-        keys = {}
-        for g in fa.get(chat, []):
-            keys.setdefault(g["key"], []).append(g)
-        for key, rows in keys.items():
+        for rows in by_key(fa.get(chat, [])).values():
             statuses.append([g["status"] for g in rows])
             if len(rows) >= 2:
                 waits.append(round(rows[1]["t"] - rows[0]["t"], 2))
@@ -348,7 +237,7 @@ def test(parley, checks, tmp):
     after = [g for g in fa.get("f400", []) if counter_of(g) == 3 and g["status"] == 200]
     checks.check(len(after) == 1, "400: the next message of that chat is still delivered",
                  f"f400 receipts: {[(g['text'], g['status']) for g in fa.get('f400', [])]}")
-    dead = metric(base, "parley_messages_dead_total")
+    dead = harness.metric(base, "parley_messages_dead_total")
     checks.check(dead == 1, "400: /metrics parley_messages_dead_total is 1", f"got {dead}")
     refused = [line for line in serve.lines("err") if "refused for good" in line]
     checks.check(len(refused) == 1 and "fa" in refused[0],
@@ -378,17 +267,17 @@ def test(parley, checks, tmp):
                  f"{len(rl)} receipts, {len({g['key'] for g in rl})} keys")
 
     # ---- phase 2: the sink refuses connections for DOWN seconds ----
-    retries0 = metric(base, "parley_send_retries_total")
+    retries0 = harness.metric(base, "parley_send_retries_total")
     sink.close()
     t_down = time.monotonic()
     failures = send_events(base, "fa", DOWN_CHATS)
     checks.check(not failures, "webhooks are answered 200 while the sink is down",
                  "\n".join(failures))
     time.sleep(max(DOWN - (time.monotonic() - t_down), 0))
-    retries1 = metric(base, "parley_send_retries_total")
+    retries1 = harness.metric(base, "parley_send_retries_total")
     sink.open()  # same port
     t_up = time.monotonic()
-    done = wait_for(lambda: delivered(sink.snapshot(), "fa", DOWN_CHATS), 20, 0.1)
+    done = harness.wait_for(lambda: delivered(sink.snapshot(), "fa", DOWN_CHATS), 20, 0.1)
     checks.check(done, "connection refused: every reply delivered after the sink is back "
                  "(within 20 s)", f"{sink.snapshot()[-5:]}")
     if done:
@@ -415,13 +304,11 @@ def test(parley, checks, tmp):
             for t, chats in (("fa", {**FAULT_CHATS, **DOWN_CHATS}), ("rl", RATE_CHATS))
             for c, n in chats.items() if n >= TIMER_EVERY}
     checks.check(timers == want, "every timer reply delivered once", f"got {timers}\nwant {want}")
-    accepted = metric(base, "parley_events_accepted_total")
+    accepted = harness.metric(base, "parley_events_accepted_total")
     n_events = sum(FAULT_CHATS.values()) + sum(DOWN_CHATS.values()) + sum(RATE_CHATS.values())
     checks.check(accepted == n_events, f"/metrics: {n_events} events accepted", f"got {accepted}")
 
-    serve.signal(15)
-    rc = serve.wait(20)
-    checks.check(rc == 0, "SIGTERM -> exit 0", serve.describe())
+    checks.check(serve.stop() == 0, "SIGTERM -> exit 0", serve.describe())
     sink.close()
 
     pending = harness.run([parley, "outbox", "--data", data], timeout=20, cwd=tmp)

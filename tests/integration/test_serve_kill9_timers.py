@@ -26,7 +26,6 @@ TIMERS = 40
 LAST_DUE = 4.5         # seconds after arming (see fixture timer_bot, /arm)
 MARGIN = 2.0           # let the last serve run this long after the last timer is due
 SERVING = r"\bserving\b"
-START_TIMEOUT = 15     # seconds to wait for the `serving` log line (sanitizer builds are slow)
 
 
 def chat(parley, tenant, data, lines, cwd, timeout=20):
@@ -36,7 +35,7 @@ def chat(parley, tenant, data, lines, cwd, timeout=20):
 
 def start_serve(parley, checks, tenants, data, cwd, label):
     serve = harness.Process([parley, "serve", "--tenants", tenants, "--data", data], cwd=cwd)
-    found = serve.wait_line("err", SERVING, START_TIMEOUT)
+    found = serve.wait_line("err", SERVING, harness.START_TIMEOUT)
     checks.check(found is not None, f"{label}: serve logs its 'serving' line", serve.describe())
     return serve
 
@@ -84,8 +83,7 @@ def test(parley, checks, tmp):
 
     serve = start_serve(parley, checks, tenants, data, tmp, "final serve run")
     time.sleep(max(last_due + MARGIN - time.monotonic(), 1.0))
-    serve.signal(15)
-    rc = serve.wait(15)
+    rc = serve.stop(15)
     outputs.append("\n".join(serve.lines("out")))
     checks.check(rc == 0, "final serve run: SIGTERM -> exit 0", serve.describe())
 

@@ -52,7 +52,7 @@ def test(parley, checks, tmp):
     checks.check(r.rc == 0 and "armed" in r.out, "chat arms a 4 s timer in alpha", r.describe())
 
     serve = harness.Process([parley, "serve", "--tenants", str(tenants), "--data", data], cwd=tmp)
-    checks.check(serve.wait_line("err", r"serving 1 tenants", 15) is not None,
+    checks.check(serve.wait_line("err", r"serving 1 tenants", harness.START_TIMEOUT) is not None,
                  "serve starts with one tenant", serve.describe())
 
     write_bot(alpha, BOT_V1 % "v2")
@@ -91,8 +91,7 @@ def test(parley, checks, tmp):
     checks.check(serve.wait_line("err", r"beta: stopped \(folder removed\)", 10) is not None,
                  "a removed tenant folder stops", serve.describe())
 
-    serve.signal(signal.SIGTERM)
-    rc = serve.wait(15)
+    rc = serve.stop(15)
     checks.check(rc == 0, "SIGTERM stops serve with exit 0", serve.describe())
 
 

@@ -1,0 +1,77 @@
+/* The channel plugin ABI, version 1: what a messaging channel (Telegram, WhatsApp, a web
+ * chat, your own system) implements so that parley can receive its events and send it
+ * messages. A plugin is a shared module exporting `parley_channel_v1`; tenant.lua names
+ * the channel (`channels = { telegram = {...} }`) and parley loads
+ * <plugin dir>/libparley-channel-<name>.so. docs/plugins.md walks through writing one.
+ *
+ * Everything crossing the ABI is JSON text (UTF-8, NUL-terminated): plugins need no
+ * parley headers beyond this one and no parley structs, and a field added later does not
+ * break an older plugin. Strings a plugin returns are allocated with malloc and freed by
+ * parley with free().
+ *
+ * Threads: one instance serves one tenant's channel; parley calls an instance from one
+ * thread at a time (webhooks on the acceptor, sends on the tenant's worker) but may call
+ * different instances concurrently. No call may block: plugins do no I/O themselves —
+ * they describe HTTP requests and parley performs them. */
+#ifndef PARLEY_CHANNEL_H
+#define PARLEY_CHANNEL_H
+#include <stddef.h>
+
+#define PL_CHANNEL_ABI 1
+
+typedef struct pl_channel_header {
+  const char *name; /* lower-case */
+  const char *value;
+} pl_channel_header;
+
+/* An inbound HTTP request to POST|GET /hook/<tenant>/<channel>, exactly as received. */
+typedef struct pl_channel_request {
+  const char *method;
+  const char *path;
+  const char *query; /* or NULL */
+  const pl_channel_header *headers;
+  size_t nheaders;
+  const char *body; /* raw bytes: signatures are computed over them */
+  size_t body_len;
+} pl_channel_request;
+
+typedef struct pl_channel_api {
+  int abi;          /* PL_CHANNEL_ABI */
+  const char *name; /* "telegram": the key in tenant.lua's channels table */
+
+  /* One instance per tenant: config is the JSON of the tenant's channels.<name> table
+   * (secrets already resolved from their *_env variables). On error returns NULL and a
+   * malloc'd message in *error naming the bad key ("channels.telegram.token: ..."). */
+  void *(*open)(const char *config, char **error);
+  void (*close)(void *instance);
+
+  /* An inbound request. Returns malloc'd JSON:
+   *   {"status": 200, "content_type": "...", "body": "...",   -- answer now, or
+   *    "events": [ <canonical event>, ... ]}                   -- accept these first
+   * With "events", parley stores them durably and answers `status` (default 200) only
+   * after the commit. Refusals set status 401/403/400 and no events. A canonical event:
+   *   {"event_id": "...", "chat_id": "...", "user_id": "...", "user_name": "...",
+   *    "user_lang": "..", "kind": "text"|"button", "text": "..."}
+   * ("/start PAYLOAD" is text; a button press has kind "button" and the id in text.) */
+  char *(*webhook)(void *instance, const pl_channel_request *req);
+
+  /* Renders one canonical message for a chat into the HTTP requests that send it:
+   *   message: {"chat_id": "...", "text": "...", "buttons": [[{"label","id"}]], ...}
+   * Returns malloc'd JSON {"requests": [{"method","url","headers":{...},"body"}]} or
+   * {"error": "..."} for a message the channel cannot take (a bug in the script). */
+  char *(*render)(void *instance, const char *message);
+
+  /* Classifies the answer to one rendered request. Returns malloc'd JSON
+   *   {"class": "ok"|"retry_after"|"retry_backoff"|"unreachable"|"invalid"|"auth"|
+   *             "rate_exhausted"|"needs_template", "retry_after": seconds,
+   *    "reason": "..."}
+   * (CHANNELS.md §7.5). status 0 means no answer arrived (timeout, refused). */
+  char *(*classify)(void *instance, int status, const char *headers, const char *body,
+                    size_t body_len);
+} pl_channel_api;
+
+/* The one symbol a plugin exports. */
+typedef const pl_channel_api *(*pl_channel_entry_fn)(void);
+#define PL_CHANNEL_ENTRY "parley_channel_v1"
+
+#endif

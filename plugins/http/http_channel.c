@@ -1,0 +1,211 @@
+/* The generic `http` channel as a plugin (docs/http-channel.md): events come in as JSON
+ * with a shared secret header, messages go out as JSON POSTs to the tenant's callback.
+ * It is also the reference for plugin authors: small, and every ABI call in use. */
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parley/channel.h"
+
+typedef struct http_channel {
+  char *secret;
+  char *callback;
+} http_channel;
+
+static char *dup_error(const char *fmt, const char *a) {
+  char buf[512];
+  snprintf(buf, sizeof buf, fmt, a);
+  return strdup(buf);
+}
+
+static void *http_open(const char *config, char **error) {
+  json_t *cfg = json_loads(config, 0, NULL);
+  const char *secret = json_string_value(json_object_get(cfg, "secret"));
+  const char *cb = json_string_value(json_object_get(cfg, "callback"));
+  if (!secret || strlen(secret) < 8) {
+    *error = dup_error("channels.http: set secret_env (the name of an environment variable "
+                       "holding the shared secret, 8+ characters) or secret%s",
+                       "");
+    json_decref(cfg);
+    return NULL;
+  }
+  http_channel *c = calloc(1, sizeof *c);
+  c->secret = strdup(secret);
+  c->callback = cb ? strdup(cb) : NULL;
+  json_decref(cfg);
+  return c;
+}
+
+static void http_close(void *instance) {
+  http_channel *c = instance;
+  free(c->secret);
+  free(c->callback);
+  free(c);
+}
+
+static const char *header(const pl_channel_request *r, const char *name) {
+  for (size_t i = 0; i < r->nheaders; i++)
+    if (!strcmp(r->headers[i].name, name)) return r->headers[i].value;
+  return NULL;
+}
+
+static char *refuse(int status, const char *error, const char *detail) {
+  json_t *body = json_pack("{s:s,s:s}", "error", error, "detail", detail);
+  char *text = json_dumps(body, 0);
+  json_t *out = json_pack("{s:i,s:s,s:s}", "status", status, "content_type", "application/json",
+                          "body", text);
+  char *s = json_dumps(out, JSON_COMPACT);
+  free(text);
+  json_decref(body);
+  json_decref(out);
+  return s;
+}
+
+static int short_string(const json_t *v, size_t max) {
+  return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= max &&
+         !memchr(json_string_value(v), 0, json_string_length(v));
+}
+
+static char *http_webhook(void *instance, const pl_channel_request *req) {
+  http_channel *c = instance;
+  if (strcmp(req->method, "POST")) return refuse(405, "method not allowed", "webhooks take POST");
+  const char *got = header(req, "x-parley-secret");
+  size_t n = strlen(c->secret);
+  if (!got || strlen(got) != n || CRYPTO_memcmp(got, c->secret, n))
+    return refuse(401, "wrong secret", "send the tenant's secret in the X-Parley-Secret header");
+  const char *ct = header(req, "content-type");
+  if (!ct || strncasecmp(ct, "application/json", 16))
+    return refuse(415, "unsupported content type",
+                  "send the event as Content-Type: application/json");
+  json_error_t je;
+  json_t *in = json_loadb(req->body, req->body_len, 0, &je);
+  char detail[300];
+  if (!in) {
+    snprintf(detail, sizeof detail, "invalid JSON at line %d, column %d: %s", je.line, je.column,
+             je.text);
+    return refuse(400, "invalid event", detail);
+  }
+  json_t *id = json_object_get(in, "id"), *chat = json_object_get(in, "chat_id");
+  json_t *user = json_object_get(in, "user");
+  json_t *text = json_object_get(in, "text"), *button = json_object_get(in, "button");
+  json_t *start = json_object_get(in, "start");
+  int kinds = !!text + !!button + !!start;
+  const char *bad = NULL;
+  if (!json_is_object(in))
+    bad = "the body must be a JSON object";
+  else if (!short_string(id, 128))
+    bad = "\"id\" must be a string of 1-128 bytes";
+  else if (!short_string(chat, 128))
+    bad = "\"chat_id\" must be a string of 1-128 bytes";
+  else if (user && !json_is_object(user))
+    bad = "\"user\" must be an object";
+  else if (user && json_object_get(user, "id") && !short_string(json_object_get(user, "id"), 128))
+    bad = "\"user.id\" must be a string of 1-128 bytes";
+  else if (kinds != 1)
+    bad = "exactly one of \"text\", \"button\" or \"start\" is required";
+  else if (text && !short_string(text, 16384))
+    bad = "\"text\" must be a string of 1-16384 bytes";
+  else if (button && !short_string(button, 64))
+    bad = "\"button\" must be a button id of 1-64 bytes";
+  else if (start && !(json_is_string(start) && json_string_length(start) <= 64))
+    bad = "\"start\" must be a payload string of 0-64 bytes";
+  if (bad) {
+    json_decref(in);
+    snprintf(detail, sizeof detail, "%s (see docs/http-channel.md)", bad);
+    return refuse(400, "invalid event", detail);
+  }
+  json_t *uid = user && json_object_get(user, "id") ? json_object_get(user, "id") : chat;
+  json_t *ev = json_pack("{s:O,s:O,s:O}", "event_id", id, "chat_id", chat, "user_id", uid);
+  json_t *name = user ? json_object_get(user, "name") : NULL;
+  json_t *lang = user ? json_object_get(user, "language") : NULL;
+  if (json_is_string(name)) json_object_set(ev, "user_name", name);
+  if (json_is_string(lang)) json_object_set(ev, "user_lang", lang);
+  if (button) {
+    json_object_set_new(ev, "kind", json_string("button"));
+    json_object_set(ev, "text", button);
+  } else {
+    json_object_set_new(ev, "kind", json_string("text"));
+    if (text) {
+      json_object_set(ev, "text", text);
+    } else {
+      char cmd[80];
+      snprintf(cmd, sizeof cmd, "/start%s%s", json_string_length(start) ? " " : "",
+               json_string_value(start));
+      json_object_set_new(ev, "text", json_string(cmd));
+    }
+  }
+  json_decref(in);
+  json_t *out = json_pack("{s:[o]}", "events", ev);
+  char *s = json_dumps(out, JSON_COMPACT);
+  json_decref(out);
+  return s;
+}
+
+static char *http_render(void *instance, const char *message) {
+  http_channel *c = instance;
+  json_t *m = json_loads(message, 0, NULL);
+  json_t *out;
+  if (!c->callback) {
+    out = json_pack("{s:s}", "error", "the http channel has no callback URL");
+  } else {
+    json_t *body = json_pack("{s:O,s:O,s:O,s:O}", "tenant", json_object_get(m, "tenant"), "chat_id",
+                             json_object_get(m, "chat_id"), "message_id", json_object_get(m, "key"),
+                             "text", json_object_get(m, "text"));
+    if (json_object_get(m, "buttons"))
+      json_object_set(body, "buttons", json_object_get(m, "buttons"));
+    if (json_object_get(m, "operator"))
+      json_object_set(body, "operator", json_object_get(m, "operator"));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    out = json_pack("{s:[{s:s,s:s,s:{s:s,s:O,s:s},s:s}]}", "requests", "method", "POST", "url",
+                    c->callback, "headers", "Content-Type", "application/json", "Idempotency-Key",
+                    json_object_get(m, "key"), "X-Parley-Secret", c->secret, "body", text);
+    free(text);
+  }
+  json_decref(m);
+  char *s = json_dumps(out, JSON_COMPACT);
+  json_decref(out);
+  return s;
+}
+
+static char *http_classify(void *instance, int status, const char *headers, const char *body,
+                           size_t body_len) {
+  (void)instance;
+  json_t *h = headers ? json_loads(headers, 0, NULL) : NULL;
+  json_t *ra = json_object_get(h, "retry-after");
+  const char *cls;
+  if (status >= 200 && status < 300)
+    cls = "ok";
+  else if ((status == 429 || status == 503) && ra)
+    cls = "retry_after";
+  else if (status == 0 || status >= 500 || status == 429 || status == 408)
+    cls = "retry_backoff";
+  else
+    cls = "invalid";
+  char reason[300];
+  snprintf(reason, sizeof reason, "HTTP %d: %.*s", status, (int)(body_len > 200 ? 200 : body_len),
+           body ? body : "");
+  json_t *out = json_pack("{s:s,s:s}", "class", cls, "reason", reason);
+  if (ra) json_object_set_new(out, "retry_after", json_real(atof(json_string_value(ra))));
+  json_decref(h);
+  char *s = json_dumps(out, JSON_COMPACT);
+  json_decref(out);
+  return s;
+}
+
+static const pl_channel_api api = {
+    .abi = PL_CHANNEL_ABI,
+    .name = "http",
+    .open = http_open,
+    .close = http_close,
+    .webhook = http_webhook,
+    .render = http_render,
+    .classify = http_classify,
+};
+
+const pl_channel_api *parley_channel_v1(void) {
+  return &api;
+}
