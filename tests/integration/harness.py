@@ -12,10 +12,10 @@ This module keeps the rules every test must follow in one place:
 - all files live in one temporary directory, removed at the end
   (set PARLEY_KEEP_TMP=1 to keep it for a post-mortem).
 
-It also holds what the tests of `parley serve` share: start_serve / serve_checked (port
-0, the port read from the log), request / post_event / metric for its HTTP side, Sink (a recording
-stand-in for a channel's API, the tenants' callback), SlowService (an HTTP service a bot
-waits on), wait_for, and copy_fixture's placeholder substitution.
+It also holds what the tests of `parley serve` share: start_serve and serve_checked
+(port 0, the port read from its log), request, post_event and metric for its HTTP side,
+Sink (a recording stand-in for a channel's API: the tenants' callback), SlowService (an
+HTTP service a bot waits on), wait_for, and copy_fixture's placeholder substitution.
 """
 
 import http.client
