@@ -21,7 +21,8 @@ typedef struct accept_job {
   json_t *events; /* canonical events, each with "channel" and "accepted_at" */
   uint64_t *seqs; /* inbox sequence per event, 0 for a duplicate */
   pl_http_pending *p;
-  int status; /* what the plugin asked to answer after the commit (default 200) */
+  int status;    /* what the plugin asked to answer after the commit (default 200) */
+  json_t *after; /* requests to send once committed (the plugin's "send"), or NULL */
 } accept_job;
 
 static int accept_apply(pl_txn *tx, void *ud, pl_err *err) {
@@ -56,6 +57,55 @@ static int accept_apply(pl_txn *tx, void *ud, pl_err *err) {
   return 0;
 }
 
+typedef struct after_req {
+  pl_server *s;
+  char tenant[256];
+} after_req;
+
+static void after_done(void *ud, const pl_http_client_resp *resp) {
+  after_req *ar = ud;
+  if (resp->status < 200 || resp->status >= 300)
+    pl_log_printf(&ar->s->rt->log, ar->tenant, "a channel's after-commit request failed: %s",
+                  resp->error ? resp->error : resp->body);
+  free(ar);
+}
+
+/* The plugin's best-effort requests after a webhook's events were committed. */
+static void send_after(pl_server *s, pl_tenant *t, const json_t *after) {
+  size_t i;
+  json_t *rq;
+  json_array_foreach(after, i, rq) {
+    const char *hdrs[17];
+    char *lines[16];
+    size_t nh = 0;
+    const char *hn;
+    json_t *hv;
+    json_object_foreach(json_object_get(rq, "headers"), hn, hv) {
+      if (nh == 16 || !json_is_string(hv)) continue;
+      size_t len = strlen(hn) + json_string_length(hv) + 3;
+      lines[nh] = malloc(len);
+      snprintf(lines[nh], len, "%s: %s", hn, json_string_value(hv));
+      hdrs[nh] = lines[nh];
+      nh++;
+    }
+    hdrs[nh] = NULL;
+    const char *body = json_string_value(json_object_get(rq, "body"));
+    pl_http_client_req req = {.method = json_string_value(json_object_get(rq, "method")),
+                              .url = json_string_value(json_object_get(rq, "url")),
+                              .headers = hdrs,
+                              .body = body,
+                              .body_len = body ? strlen(body) : 0,
+                              .timeout_ms = 5000};
+    after_req *ar = calloc(1, sizeof *ar);
+    ar->s = s;
+    snprintf(ar->tenant, sizeof ar->tenant, "%s", t->key);
+    pl_err err;
+    if (!s->client || pl_http_client_request(s->client, &req, after_done, ar, &err)) free(ar);
+    for (size_t k = 0; k < nh; k++)
+      free(lines[k]);
+  }
+}
+
 static void accept_done(pl_commit_job *job) {
   accept_job *a = (accept_job *)job;
   pl_server *s = a->s;
@@ -81,12 +131,14 @@ static void accept_done(pl_commit_job *job) {
           atomic_fetch_sub(&a->t->queued, 1); /* stopped meanwhile: it waits in the inbox */
       }
     }
+    send_after(s, a->t, a->after);
     static const char ok[] = "{\"ok\":true}", dup[] = "{\"ok\":true,\"duplicate\":true}";
     bool all_dup = n && !fresh;
     pl_http_respond(a->p, a->status, "application/json", all_dup ? dup : ok,
                     all_dup ? sizeof dup - 1 : sizeof ok - 1, NULL);
   }
   json_decref(a->events);
+  json_decref(a->after);
   free(a->seqs);
   free(a);
 }
@@ -94,11 +146,12 @@ static void accept_done(pl_commit_job *job) {
 /* Durable accept of `events` (takes the reference); p is answered after the commit.
  * Refuses with 429 when the tenant's queue is full. */
 static void submit_accept(pl_server *s, pl_tenant *t, json_t *events, pl_http_pending *p,
-                          int status) {
+                          int status, json_t *after) {
   size_t n = json_array_size(events);
   if ((size_t)atomic_fetch_add(&t->queued, (long)n) + n > s->opts.queue_limit) {
     atomic_fetch_sub(&t->queued, (long)n);
     json_decref(events);
+    json_decref(after);
     pl_http_respond_error(p, 429, "tenant busy",
                           "this tenant's queue is full; the event was not accepted, send it again",
                           "Retry-After: 1\r\n");
@@ -115,7 +168,8 @@ static void submit_accept(pl_server *s, pl_tenant *t, json_t *events, pl_http_pe
                     .events = events,
                     .seqs = calloc(n ? n : 1, sizeof(uint64_t)),
                     .p = p,
-                    .status = status ? status : 200};
+                    .status = status ? status : 200,
+                    .after = after};
   a->job.ud = a;
   pl_committer_submit(s->committer, &a->job);
 }
@@ -228,7 +282,9 @@ static void webhook(pl_server *s, const pl_http_request *req, pl_http_pending *p
     size_t i;
     json_t *ev;
     json_array_foreach(events, i, ev) json_object_set_new(ev, "channel", json_string(channel));
-    submit_accept(s, t, json_incref(events), p, status);
+    json_t *after = json_object_get(res, "send");
+    submit_accept(s, t, json_incref(events), p, status,
+                  json_is_array(after) ? json_incref(after) : NULL);
   }
   json_decref(res);
 }
@@ -364,7 +420,7 @@ static void admin(pl_server *s, const pl_http_request *req, pl_http_pending *p) 
                             "user_name", op ? op : "operator");
   if (text || reason) json_object_set_new(event, "text", json_string(text ? text : reason));
   json_decref(body);
-  submit_accept(s, t, json_pack("[o]", event), p, 200);
+  submit_accept(s, t, json_pack("[o]", event), p, 200, NULL);
 }
 
 void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending *p) {

@@ -33,6 +33,12 @@ int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_s
     free(s);
     return rc;
   }
+  rc = pl_http_client_new(&s->client, loop, err);
+  if (rc) {
+    pl_committer_stop(s->committer);
+    free(s);
+    return rc;
+  }
   s->nworkers = s->opts.workers;
   s->workers = calloc((size_t)s->nworkers, sizeof *s->workers);
   for (int i = 0; i < s->nworkers; i++)
@@ -118,6 +124,8 @@ void pl_server_drop(pl_server *s, pl_tenant *t) {
 }
 
 static void finish_stop(pl_server *s) {
+  if (s->client) pl_http_client_close(s->client);
+  s->client = NULL;
   uv_timer_stop(&s->sweep_timer);
   uv_close((uv_handle_t *)&s->sweep_timer, NULL);
   for (int i = 0; i < s->nworkers; i++)

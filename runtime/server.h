@@ -54,6 +54,7 @@ struct pl_server {
   pl_worker **workers;
   int nworkers;
   pl_http_server *http;
+  pl_http_client *client; /* main loop: plugins' after-commit requests */
   pl_server_stats stats;
   bool stopping;
   void (*on_stopped)(void *ud);

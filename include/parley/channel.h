@@ -49,7 +49,9 @@ typedef struct pl_channel_api {
    *   {"status": 200, "content_type": "...", "body": "...",   -- answer now, or
    *    "events": [ <canonical event>, ... ]}                   -- accept these first
    * With "events", parley stores them durably and answers `status` (default 200) only
-   * after the commit. Refusals set status 401/403/400 and no events. A canonical event:
+   * after the commit; a "send": [request, ...] list (same shape as render's requests) is
+   * then sent once, best effort (e.g. Telegram's answerCallbackQuery). Refusals set
+   * status 401/403/400 and no events. A canonical event:
    *   {"event_id": "...", "chat_id": "...", "user_id": "...", "user_name": "...",
    *    "user_lang": "..", "kind": "text"|"button", "text": "..."}
    * ("/start PAYLOAD" is text; a button press has kind "button" and the id in text.) */

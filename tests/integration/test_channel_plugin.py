@@ -7,7 +7,6 @@ clear load error naming it, and the other tenants keep serving.
 Usage: python3 test_channel_plugin.py PATH/TO/parley
 """
 
-import signal
 import sys
 
 sys.dont_write_bytecode = True
@@ -37,10 +36,14 @@ def test(parley, checks, tmp):
     status, _, body = harness.request(base, "POST", "/hook/shop/echo", "c1:hello",
                                       {"Content-Type": "text/plain", "X-Echo-Id": "e1"})
     checks.check(status == 200, "the echo plugin's webhook is accepted (200)", f"{status} {body}")
-    harness.wait_for(lambda: any(r["path"] == "/echo" for r in sink.got), 10)
-    texts = [r["text"] for r in sink.got if r["path"] == "/echo"]
+    harness.wait_for(lambda: any(r["path"] == "/echo" for r in sink.snapshot()), 10)
+    texts = [r["text"] for r in sink.snapshot() if r["path"] == "/echo"]
     checks.check(texts == ["c1:echo: hello"],
                  "the reply leaves in the plugin's own format (text/plain CHAT:TEXT)", texts)
+    harness.wait_for(lambda: any(r["path"] == "/echo/ack" for r in sink.got), 10)
+    acks = [r["text"] for r in sink.got if r["path"] == "/echo/ack"]
+    checks.check(acks == ["e1"], "the plugin's after-commit request (\"send\") went out once",
+                 acks)
     status, _, body = harness.request(base, "POST", "/hook/shop/echo", "c1:hello",
                                       {"Content-Type": "text/plain", "X-Echo-Id": "e1"})
     checks.check(status == 200 and "duplicate" in body,
@@ -57,12 +60,10 @@ def test(parley, checks, tmp):
                  "a plugin's refusal of its settings names the setting", log)
     status, _, _ = harness.request(base, "POST", "/hook/ghost/nosuch", "x", {})
     checks.check(status == 404, "the unloaded tenant's hook answers 404", status)
-    serve.signal(signal.SIGTERM)
-    checks.check(serve.wait(20) == 0, "SIGTERM -> exit 0", serve.describe())
+    checks.check(serve.stop() == 0, "SIGTERM -> exit 0", serve.describe())
     r = harness.run([parley, "check", str(tenants / "ghost")], timeout=20, cwd=tmp)
     checks.check(r.rc == 1 and 'no channel plugin named "nosuch"' in r.err,
                  "parley check reports the missing plugin (exit 1)", r.describe())
-    sink.close()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
  * the event id), and each message leaves as a text/plain POST "CHAT_ID:TEXT" to the
  * configured url. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,6 @@ static void echo_close(void *instance) {
 }
 
 static char *echo_webhook(void *instance, const pl_channel_request *req) {
-  (void)instance;
   const char *id = NULL;
   for (size_t i = 0; i < req->nheaders; i++)
     if (!strcmp(req->headers[i].name, "x-echo-id")) id = req->headers[i].value;
@@ -49,6 +49,13 @@ static char *echo_webhook(void *instance, const pl_channel_request *req) {
                            (size_t)(colon - req->body), "kind", "text", "text", colon + 1,
                            req->body_len - (size_t)(colon - req->body) - 1);
     out = json_pack("{s:[o]}", "events", ev);
+    /* An acknowledgement to send once the event is stored, like Telegram's
+     * answerCallbackQuery: POST <url>/ack with the event id. */
+    echo *e = instance;
+    char url[600];
+    snprintf(url, sizeof url, "%s/ack", e->url);
+    json_object_set_new(out, "send", json_pack("[{s:s,s:s,s:{},s:s}]", "method", "POST", "url",
+                                               url, "headers", "body", id));
   }
   char *s = json_dumps(out, JSON_COMPACT);
   json_decref(out);
