@@ -57,6 +57,7 @@ struct tstate {
   bool timer_inflight, dropping;
   bucket account;
   json_t *known; /* outbox seqs held in memory: "seq" -> true */
+  struct poller *pollers;
 };
 
 struct pl_worker {
@@ -74,7 +75,8 @@ struct pl_worker {
   tstate **tenants;
   size_t ntenants, cap;
   bool stopping;
-  uint64_t requeue_epoch; /* `parley outbox --requeue` bumps it in the store */
+  struct poller *stopped_pollers; /* freed with the worker */
+  uint64_t requeue_epoch;         /* `parley outbox --requeue` bumps it in the store */
 };
 
 typedef struct commit_task {
@@ -837,6 +839,222 @@ static void on_tick(uv_timer_t *h) {
   if (w->waiting && !w->stopping) uv_timer_start(&w->tick, on_tick, TICK_MS, 0);
 }
 
+/* ---- long polling (channels with poll_request/poll_result) ---- */
+
+typedef struct poller {
+  pl_worker *w;
+  tstate *ts;
+  char *channel;
+  json_t *state;    /* as committed: what the next poll starts from */
+  uv_timer_t timer; /* waits between polls after an error */
+  bool inflight, closed;
+  struct poller *next;
+} poller;
+
+typedef struct poll_commit {
+  pl_commit_job cj;
+  poller *p;
+  json_t *events;
+  uint64_t *seqs;
+  json_t *state;
+} poll_commit;
+
+static void poll_next(poller *p);
+static void poll_timer(uv_timer_t *h) {
+  poll_next(h->data);
+}
+
+static void poll_key(const poller *p, char *buf, size_t n) {
+  snprintf(buf, n, "poll:%u:%s", (unsigned)p->ts->t->id, p->channel);
+}
+
+static int poll_apply(pl_txn *tx, void *ud, pl_err *err) {
+  poll_commit *pc = ud;
+  int rc = pl_inbox_put_events(tx, pc->p->ts->t->id, pc->events, pc->seqs, err);
+  if (rc) return rc;
+  char key[128], *text = json_dumps(pc->state, JSON_COMPACT);
+  poll_key(pc->p, key, sizeof key);
+  rc = pl_store_put(tx, PL_T_META, key, strlen(key), text, strlen(text));
+  free(text);
+  return rc;
+}
+
+static void poll_committed(pl_commit_job *cj) {
+  poll_commit *pc = (poll_commit *)cj;
+  poller *p = pc->p;
+  pl_worker *w = p->w;
+  p->inflight = false;
+  if (cj->rc) {
+    pl_log_printf(&w->s->rt->log, p->ts->t->key,
+                  "channel %s: cannot store polled updates, "
+                  "polling again later: %s",
+                  p->channel, cj->err.msg);
+    uv_timer_start(&p->timer, poll_timer, 1000, 0);
+  } else {
+    json_decref(p->state);
+    p->state = json_incref(pc->state);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(pc->events, i, ev) {
+      if (!pc->seqs[i]) continue;
+      atomic_fetch_add(&p->ts->t->stats.accepted, 1);
+      atomic_fetch_add(&p->ts->t->queued, 1);
+      pl_event e;
+      pl_event_from_record(ev, &e);
+      pl_job *job = pl_job_new(w->s->rt, p->ts->t, &e);
+      job->inbox_seq = pc->seqs[i];
+      job->use_outbox = true;
+      job->accepted_ns = pl_clock_mono_ns();
+      enqueue(w, p->ts, job);
+    }
+    if (!p->closed && !w->stopping) poll_next(p);
+  }
+  json_decref(pc->events);
+  json_decref(pc->state);
+  free(pc->seqs);
+  free(pc);
+  p->ts->active_jobs--;
+}
+
+static void poll_answered(void *ud, const pl_http_client_resp *resp) {
+  poller *p = ud;
+  pl_worker *w = p->w;
+  pl_channel_inst *ci = pl_channel_set_find(&p->ts->t->code->channels, p->channel);
+  if (w->stopping || p->closed || !ci || !ci->api->poll_result) {
+    p->inflight = false;
+    p->ts->active_jobs--;
+    return;
+  }
+  char *st = json_dumps(p->state, JSON_COMPACT);
+  char *out = ci->api->poll_result(ci->inst, st, resp->status, resp->body, resp->body_len);
+  free(st);
+  json_t *r = out ? json_loads(out, 0, NULL) : NULL;
+  free(out);
+  json_t *events = json_object_get(r, "events"), *state = json_object_get(r, "state");
+  if (!json_is_array(events) || !json_is_object(state)) {
+    double wait = json_number_value(json_object_get(r, "retry_after"));
+    const char *why = json_string_value(json_object_get(r, "error"));
+    pl_log_printf(&w->s->rt->log, p->ts->t->key, "channel %s: polling failed (%s); again in %.0f s",
+                  p->channel,
+                  why           ? why
+                  : resp->error ? resp->error
+                                : "no answer",
+                  wait > 0 ? wait : 1);
+    p->inflight = false;
+    p->ts->active_jobs--;
+    uv_timer_start(&p->timer, poll_timer, (uint64_t)((wait > 0 ? wait : 1) * 1000), 0);
+    json_decref(r);
+    return;
+  }
+  int64_t now = pl_clock_now_ms(&w->s->rt->clock);
+  size_t i;
+  json_t *ev;
+  json_array_foreach(events, i, ev) {
+    json_object_set_new(ev, "channel", json_string(p->channel));
+    json_object_set_new(ev, "accepted_at", json_integer(now));
+  }
+  poll_commit *pc = calloc(1, sizeof *pc);
+  pc->p = p;
+  pc->events = json_incref(events);
+  pc->state = json_incref(state);
+  pc->seqs = calloc(json_array_size(events) + 1, sizeof *pc->seqs);
+  pc->cj =
+      (pl_commit_job){.apply = poll_apply, .ud = pc, .reply_to = &w->mb, .done = poll_committed};
+  pl_committer_submit(w->s->committer, &pc->cj); /* active_jobs stays counted until committed */
+  json_decref(r);
+}
+
+static void poll_next(poller *p) {
+  pl_worker *w = p->w;
+  if (p->inflight || p->closed || w->stopping) return;
+  pl_channel_inst *ci = pl_channel_set_find(&p->ts->t->code->channels, p->channel);
+  if (!ci || !ci->api->poll_request) return;
+  char *st = json_dumps(p->state, JSON_COMPACT);
+  char *out = ci->api->poll_request(ci->inst, st);
+  free(st);
+  json_t *r = out ? json_loads(out, 0, NULL) : NULL;
+  free(out);
+  json_t *rq = json_object_get(r, "request");
+  if (!rq) { /* this instance does not poll (webhook mode) */
+    json_decref(r);
+    return;
+  }
+  const char *hdrs[17];
+  char *lines[16];
+  size_t nh = 0;
+  const char *hn;
+  json_t *hv;
+  json_object_foreach(json_object_get(rq, "headers"), hn, hv) {
+    if (nh == 16 || !json_is_string(hv)) continue;
+    size_t len = strlen(hn) + json_string_length(hv) + 3;
+    lines[nh] = malloc(len);
+    snprintf(lines[nh], len, "%s: %s", hn, json_string_value(hv));
+    hdrs[nh] = lines[nh];
+    nh++;
+  }
+  hdrs[nh] = NULL;
+  const char *body = json_string_value(json_object_get(rq, "body"));
+  json_int_t tmo = json_integer_value(json_object_get(rq, "timeout_ms"));
+  pl_http_client_req req = {.method = json_string_value(json_object_get(rq, "method")),
+                            .url = json_string_value(json_object_get(rq, "url")),
+                            .headers = hdrs,
+                            .body = body,
+                            .body_len = body ? strlen(body) : 0,
+                            .timeout_ms = tmo > 0 ? (long)tmo : 40000};
+  p->inflight = true;
+  p->ts->active_jobs++; /* stop waits for the batch's commit, not for the long poll */
+  pl_err err;
+  if (pl_http_client_request(w->http, &req, poll_answered, p, &err)) {
+    pl_http_client_resp resp = {.error = err.msg, .body = "", .retry_after_s = -1};
+    poll_answered(p, &resp);
+  }
+  for (size_t k = 0; k < nh; k++)
+    free(lines[k]);
+  json_decref(r);
+}
+
+/* Starts a poller for every channel of the tenant that can poll, from its saved state. */
+static void start_pollers(pl_worker *w, tstate *ts) {
+  pl_channel_set *set = &ts->t->code->channels;
+  for (size_t i = 0; i < set->n; i++) {
+    if (!set->v[i].api->poll_request || !set->v[i].api->poll_result) continue;
+    poller *p = calloc(1, sizeof *p);
+    p->w = w;
+    p->ts = ts;
+    p->channel = strdup(set->v[i].name);
+    uv_timer_init(&w->loop, &p->timer);
+    p->timer.data = p;
+    char key[128];
+    poll_key(p, key, sizeof key);
+    pl_txn *tx;
+    pl_err err;
+    if (pl_store_read_begin(w->s->rt->store, &tx, &err) == 0) {
+      pl_bytes v;
+      if (pl_store_get(tx, PL_T_META, key, strlen(key), &v) == 0)
+        p->state = json_loadb(v.data, v.len, 0, NULL);
+      pl_store_read_end(tx);
+    }
+    if (!p->state) p->state = json_object();
+    p->next = ts->pollers;
+    ts->pollers = p;
+    poll_next(p);
+  }
+}
+
+/* Stops a tenant's pollers. The structs stay on the worker's list until the worker is
+ * freed: a cancelled long poll may still call back into them. */
+static void stop_pollers(pl_worker *w, tstate *ts) {
+  while (ts->pollers) {
+    poller *p = ts->pollers;
+    ts->pollers = p->next;
+    p->closed = true;
+    uv_timer_stop(&p->timer);
+    uv_close((uv_handle_t *)&p->timer, NULL);
+    p->next = w->stopped_pollers;
+    w->stopped_pollers = p;
+  }
+}
+
 /* ---- tenants ---- */
 
 static int inbox_collect(void *ud, pl_bytes key, pl_bytes val) {
@@ -895,6 +1113,7 @@ void pl_worker_adopt(void *ud) {
   /* Only now may webhooks be accepted: an event committed before the inbox scan above
    * would otherwise be both recovered and handed over by its acceptor. */
   atomic_store(&t->ready, true);
+  start_pollers(w, ts);
 }
 
 typedef struct swap_task {
@@ -921,6 +1140,7 @@ void pl_worker_swap_code(pl_worker *w, pl_tenant *t, pl_code *code) {
 }
 
 static void free_tenant_state(pl_worker *w, tstate *ts) {
+  stop_pollers(w, ts);
   for (size_t b = 0; b < NBUCKETS; b++) {
     for (convq **pp = &w->buckets[b]; *pp;) {
       convq *q = *pp;
@@ -1021,6 +1241,8 @@ static void stop_check(void *ud) {
       abandon(job);
     }
     w->slices_tail = NULL;
+    for (size_t i = 0; i < w->ntenants; i++)
+      stop_pollers(w, w->tenants[i]);
     if (w->http) pl_http_client_close(w->http); /* cancels: http_done abandons */
     w->http = NULL;
   }
@@ -1046,6 +1268,15 @@ void pl_worker_stop(pl_worker *w) {
 
 void pl_worker_free(pl_worker *w) {
   uv_thread_join(&w->thread);
+  for (size_t i = 0; i < w->ntenants; i++)
+    stop_pollers(w, w->tenants[i]);
+  while (w->stopped_pollers) {
+    poller *p = w->stopped_pollers;
+    w->stopped_pollers = p->next;
+    json_decref(p->state);
+    free(p->channel);
+    free(p);
+  }
   while (w->ntenants)
     free_tenant_state(w, w->tenants[w->ntenants - 1]);
   free(w->tenants);

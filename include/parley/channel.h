@@ -70,6 +70,19 @@ typedef struct pl_channel_api {
    * (CHANNELS.md §7.5). status 0 means no answer arrived (timeout, refused). */
   char *(*classify)(void *instance, int status, const char *headers, const char *body,
                     size_t body_len);
+
+  /* Optional (NULL when the channel has no polling): long polling, e.g. Telegram's
+   * getUpdates. poll_request gets the state saved after the last batch ("{}" at first)
+   * and returns {"request": {method,url,headers,body,timeout_ms}}, or {"off": true} when
+   * this instance does not poll (webhook mode). poll_result gets the same state and the
+   * answer, and returns
+   *   {"events": [...], "state": {...}}                -- the next state (e.g. offset)
+   * or {"retry_after": s, "error": "..."}. parley commits the events AND the new state in
+   * one transaction before it polls again, so an update is acknowledged (offset moved)
+   * only once it is durable, and never handled twice. */
+  char *(*poll_request)(void *instance, const char *state);
+  char *(*poll_result)(void *instance, const char *state, int status, const char *body,
+                       size_t body_len);
 } pl_channel_api;
 
 /* The one symbol a plugin exports. */

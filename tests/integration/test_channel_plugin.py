@@ -40,8 +40,8 @@ def test(parley, checks, tmp):
     texts = [r["text"] for r in sink.snapshot() if r["path"] == "/echo"]
     checks.check(texts == ["c1:echo: hello"],
                  "the reply leaves in the plugin's own format (text/plain CHAT:TEXT)", texts)
-    harness.wait_for(lambda: any(r["path"] == "/echo/ack" for r in sink.got), 10)
-    acks = [r["text"] for r in sink.got if r["path"] == "/echo/ack"]
+    harness.wait_for(lambda: any(r["path"] == "/echo/ack" for r in sink.snapshot()), 10)
+    acks = [r["text"] for r in sink.snapshot() if r["path"] == "/echo/ack"]
     checks.check(acks == ["e1"], "the plugin's after-commit request (\"send\") went out once",
                  acks)
     status, _, body = harness.request(base, "POST", "/hook/shop/echo", "c1:hello",

@@ -12,6 +12,7 @@
 
 typedef struct echo {
   char *url;
+  char *poll_url; /* optional: long polling of GET <poll_url>?offset=N */
 } echo;
 
 static void *echo_open(const char *config, char **error) {
@@ -22,8 +23,10 @@ static void *echo_open(const char *config, char **error) {
     json_decref(cfg);
     return NULL;
   }
-  echo *e = malloc(sizeof *e);
+  echo *e = calloc(1, sizeof *e);
   e->url = strdup(url);
+  const char *poll = json_string_value(json_object_get(cfg, "poll_url"));
+  e->poll_url = poll ? strdup(poll) : NULL;
   json_decref(cfg);
   return e;
 }
@@ -31,6 +34,7 @@ static void *echo_open(const char *config, char **error) {
 static void echo_close(void *instance) {
   echo *e = instance;
   free(e->url);
+  free(e->poll_url);
   free(e);
 }
 
@@ -54,8 +58,9 @@ static char *echo_webhook(void *instance, const pl_channel_request *req) {
     echo *e = instance;
     char url[600];
     snprintf(url, sizeof url, "%s/ack", e->url);
-    json_object_set_new(out, "send", json_pack("[{s:s,s:s,s:{},s:s}]", "method", "POST", "url",
-                                               url, "headers", "body", id));
+    json_object_set_new(
+        out, "send",
+        json_pack("[{s:s,s:s,s:{},s:s}]", "method", "POST", "url", url, "headers", "body", id));
   }
   char *s = json_dumps(out, JSON_COMPACT);
   json_decref(out);
@@ -82,9 +87,58 @@ static char *echo_classify(void *instance, int status, const char *headers, cons
   (void)headers;
   (void)body;
   (void)body_len;
-  return strdup(status >= 200 && status < 300 ? "{\"class\":\"ok\"}"
+  return strdup(status >= 200 && status < 300  ? "{\"class\":\"ok\"}"
                 : status >= 500 || status == 0 ? "{\"class\":\"retry_backoff\"}"
                                                : "{\"class\":\"invalid\",\"reason\":\"refused\"}");
+}
+
+/* Polling: {"updates": [{"id": N, "chat": "...", "text": "..."}]}; the state keeps the
+ * next offset, so updates below it are acknowledged. */
+static char *echo_poll_request(void *instance, const char *state) {
+  echo *e = instance;
+  if (!e->poll_url) return strdup("{\"off\":true}");
+  json_t *st = json_loads(state, 0, NULL);
+  char url[700];
+  snprintf(url, sizeof url, "%s?offset=%lld", e->poll_url,
+           (long long)json_integer_value(json_object_get(st, "offset")));
+  json_decref(st);
+  json_t *out =
+      json_pack("{s:{s:s,s:s,s:i}}", "request", "method", "GET", "url", url, "timeout_ms", 5000);
+  char *s = json_dumps(out, JSON_COMPACT);
+  json_decref(out);
+  return s;
+}
+
+static char *echo_poll_result(void *instance, const char *state, int status, const char *body,
+                              size_t len) {
+  (void)instance;
+  json_t *in = status == 200 ? json_loadb(body, len, 0, NULL) : NULL;
+  json_t *updates = json_object_get(in, "updates");
+  json_t *out;
+  if (!json_is_array(updates)) {
+    out = json_pack("{s:i,s:s}", "retry_after", 1, "error", "no updates in the answer");
+  } else {
+    json_t *events = json_array();
+    json_int_t next = -1;
+    size_t i;
+    json_t *u;
+    json_array_foreach(updates, i, u) {
+      json_int_t id = json_integer_value(json_object_get(u, "id"));
+      char eid[32];
+      snprintf(eid, sizeof eid, "p%lld", (long long)id);
+      json_array_append_new(events, json_pack("{s:s,s:O,s:O,s:s,s:O}", "event_id", eid, "chat_id",
+                                              json_object_get(u, "chat"), "user_id",
+                                              json_object_get(u, "chat"), "kind", "text", "text",
+                                              json_object_get(u, "text")));
+      if (id + 1 > next) next = id + 1;
+    }
+    out = json_pack("{s:o,s:o}", "events", events, "state", json_loads(state, 0, NULL));
+    if (next >= 0) json_object_set_new(json_object_get(out, "state"), "offset", json_integer(next));
+  }
+  json_decref(in);
+  char *s = json_dumps(out, JSON_COMPACT);
+  json_decref(out);
+  return s;
 }
 
 static const pl_channel_api api = {
@@ -95,6 +149,10 @@ static const pl_channel_api api = {
     .webhook = echo_webhook,
     .render = echo_render,
     .classify = echo_classify,
+    .poll_request = echo_poll_request,
+    .poll_result = echo_poll_result,
 };
 
-const pl_channel_api *parley_channel_v1(void) { return &api; }
+const pl_channel_api *parley_channel_v1(void) {
+  return &api;
+}

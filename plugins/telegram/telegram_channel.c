@@ -1,0 +1,588 @@
+/* The Telegram Bot API channel, webhook mode (CHANNELS.md §1, docs/channels.md).
+ *
+ * Inbound: Telegram POSTs one Update per request to /hook/<tenant>/telegram (set with
+ * setWebhook, optionally with a secret_token that every request then carries in
+ * X-Telegram-Bot-Api-Secret-Token). Text messages become `text` events (commands and
+ * deep links stay text, "/cmd@botname" loses its "@botname"); inline-button presses
+ * (callback_query) become `button` events and are answered with answerCallbackQuery
+ * once committed (the webhook's "send"). Every other update type is acknowledged and
+ * ignored, so Telegram does not redeliver it for a day.
+ *
+ * Outbound: one sendMessage per part of a message (plain text, no parse_mode, so nothing
+ * needs escaping; texts over 4096 code points are split at paragraph, sentence, then
+ * word boundaries), the buttons as an inline keyboard on the last part.
+ *
+ * No I/O, no mutable state after open: the acceptor's and the worker's instances of one
+ * tenant run concurrently without locks. */
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parley/channel.h"
+
+#define TEXT_MAX 4096         /* sendMessage text, in Unicode code points after parsing */
+#define CALLBACK_DATA_MAX 64  /* callback_data, in bytes */
+#define SECRET_MAX 256        /* setWebhook secret_token */
+#define DEFAULT_API "https://api.telegram.org"
+
+typedef struct tg {
+  char *secret;      /* secret_token, or NULL: webhooks are not authenticated */
+  char *send_url;    /* <api_base>/bot<token>/sendMessage */
+  char *answer_url;  /* <api_base>/bot<token>/answerCallbackQuery */
+} tg;
+
+/* ---- open / close ---------------------------------------------------------------------- */
+
+static char *fmt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt_error(const char *fmt, ...) {
+  char buf[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return strdup(buf);
+}
+
+/* Settings this channel knows: its own, and the runtime's pacing settings. A setting
+ * `X_env` was resolved into `X` by parley before open. */
+static const char *const known_keys[] = {"token", "api_base", "secret_token", "rate_per_second",
+                                         "chat_rate_per_second", NULL};
+
+static bool known_key(const char *key) {
+  size_t n = strlen(key);
+  if (n > 4 && !strcmp(key + n - 4, "_env")) n -= 4;
+  for (const char *const *k = known_keys; *k; k++)
+    if (strlen(*k) == n && !strncmp(*k, key, n)) return true;
+  return false;
+}
+
+/* "123456789:AAE..." as @BotFather gives it. Also keeps the URL path clean. */
+static bool token_ok(const char *t) {
+  const char *p = t;
+  while (isdigit((unsigned char)*p))
+    p++;
+  if (p == t || *p != ':' || !p[1]) return false;
+  for (p++; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-') return false;
+  return p - t <= 200;
+}
+
+static bool secret_chars_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n < 1 || n > SECRET_MAX) return false;
+  for (; *s; s++)
+    if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-') return false;
+  return true;
+}
+
+static bool url_ok(const char *u) {
+  if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8)) return false;
+  const char *host = u + (u[4] == 's' ? 8 : 7);
+  if (!*host || *host == '/') return false;
+  for (; *u; u++)
+    if ((unsigned char)*u <= ' ' || *u == '?' || *u == '#') return false;
+  return true;
+}
+
+static char *join_url(const char *base, size_t base_len, const char *token, const char *method) {
+  size_t n = base_len + strlen(token) + strlen(method) + 8;
+  char *s = malloc(n);
+  snprintf(s, n, "%.*s/bot%s/%s", (int)base_len, base, token, method);
+  return s;
+}
+
+static void *tg_open(const char *config, char **error) {
+  json_t *cfg = json_loads(config, 0, NULL);
+  tg *c = NULL;
+  if (!json_is_object(cfg)) {
+    *error = strdup("channels.telegram: expected a table of settings, e.g. "
+                    "{ token_env = \"TELEGRAM_TOKEN\", secret_token_env = \"TELEGRAM_SECRET\" }");
+    goto out;
+  }
+  const char *key;
+  json_t *v;
+  json_object_foreach(cfg, key, v) {
+    if (!known_key(key)) {
+      *error = fmt_error("channels.telegram.%s: unknown setting (expected token or token_env, "
+                         "api_base, secret_token or secret_token_env, rate_per_second, "
+                         "chat_rate_per_second)",
+                         key);
+      goto out;
+    }
+  }
+  json_t *tok = json_object_get(cfg, "token");
+  if (!tok) {
+    *error = strdup("channels.telegram.token: required: set token_env to the name of an "
+                    "environment variable holding the bot token from @BotFather (or token, "
+                    "for development only)");
+    goto out;
+  }
+  if (!json_is_string(tok) || !token_ok(json_string_value(tok))) {
+    /* never echo the value: it is a secret */
+    *error = strdup("channels.telegram.token: not a bot token (expected the form "
+                    "123456789:AAE... that @BotFather gives)");
+    goto out;
+  }
+  json_t *base = json_object_get(cfg, "api_base");
+  if (base && (!json_is_string(base) || !url_ok(json_string_value(base)) ||
+               json_string_length(base) > 512)) {
+    *error = fmt_error("channels.telegram.api_base: expected an http(s) URL such as "
+                       "\"" DEFAULT_API "\" (no query), got %s%.200s%s",
+                       json_is_string(base) ? "\"" : "a ",
+                       json_is_string(base) ? json_string_value(base) : "non-string",
+                       json_is_string(base) ? "\"" : "");
+    goto out;
+  }
+  json_t *sec = json_object_get(cfg, "secret_token");
+  if (sec && (!json_is_string(sec) || !secret_chars_ok(json_string_value(sec)))) {
+    *error = strdup("channels.telegram.secret_token: expected 1-256 characters of A-Z, a-z, "
+                    "0-9, _ and - (Telegram's rule for setWebhook's secret_token)");
+    goto out;
+  }
+  static const char *const rates[] = {"rate_per_second", "chat_rate_per_second"};
+  for (int i = 0; i < 2; i++) {
+    json_t *r = json_object_get(cfg, rates[i]);
+    if (r && (!json_is_number(r) || json_number_value(r) < 0)) {
+      *error = fmt_error("channels.telegram.%s: expected a number >= 0 (0 = unlimited)",
+                         rates[i]);
+      goto out;
+    }
+  }
+  const char *b = base ? json_string_value(base) : DEFAULT_API;
+  size_t blen = strlen(b);
+  while (blen && b[blen - 1] == '/')
+    blen--;
+  c = calloc(1, sizeof *c);
+  c->secret = sec ? strdup(json_string_value(sec)) : NULL;
+  c->send_url = join_url(b, blen, json_string_value(tok), "sendMessage");
+  c->answer_url = join_url(b, blen, json_string_value(tok), "answerCallbackQuery");
+out:
+  json_decref(cfg);
+  return c;
+}
+
+static void tg_close(void *instance) {
+  tg *c = instance;
+  if (c->secret) OPENSSL_cleanse(c->secret, strlen(c->secret));
+  free(c->secret);
+  free(c->send_url);
+  free(c->answer_url);
+  free(c);
+}
+
+/* ---- webhook --------------------------------------------------------------------------- */
+
+static char *dump(json_t *out) {
+  char *s = json_dumps(out, JSON_COMPACT);
+  json_decref(out);
+  return s;
+}
+
+static const char *header(const pl_channel_request *r, const char *name) {
+  for (size_t i = 0; i < r->nheaders; i++)
+    if (!strcmp(r->headers[i].name, name)) return r->headers[i].value;
+  return NULL;
+}
+
+static char *refuse(int status, const char *error, const char *detail) {
+  char *text = dump(json_pack("{s:s,s:s}", "error", error, "detail", detail));
+  json_t *out = json_pack("{s:i,s:s,s:s}", "status", status, "content_type", "application/json",
+                          "body", text);
+  free(text);
+  return dump(out);
+}
+
+/* Telegram ids are integers (up to 52 bits): decimal text in the canonical model. */
+static bool id_text(const json_t *v, char buf[32]) {
+  if (!json_is_integer(v)) return false;
+  snprintf(buf, 32, "%lld", (long long)json_integer_value(v));
+  return true;
+}
+
+/* user_id, user_name, user_lang of the User `from` (or, without one, of the chat). */
+static void add_user(json_t *ev, const json_t *from, const char *fallback_id) {
+  char id[32];
+  json_object_set_new(ev, "user_id", json_string(id_text(json_object_get(from, "id"), id)
+                                                     ? id
+                                                     : fallback_id));
+  const char *first = json_string_value(json_object_get(from, "first_name"));
+  const char *last = json_string_value(json_object_get(from, "last_name"));
+  if (first && *first) {
+    json_object_set_new(ev, "user_name",
+                        last && *last ? json_sprintf("%s %s", first, last) : json_string(first));
+  }
+  json_t *lang = json_object_get(from, "language_code");
+  if (json_is_string(lang) && json_string_length(lang)) json_object_set(ev, "user_lang", lang);
+}
+
+/* "/cmd@botname args" -> "/cmd args" (the runtime routes on the command name). */
+static json_t *command_text(const char *text) {
+  if (text[0] != '/') return json_string(text);
+  size_t cmd = 1 + strspn(text + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                    "0123456789_");
+  if (cmd == 1 || text[cmd] != '@') return json_string(text);
+  size_t user = strspn(text + cmd + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789_");
+  const char *rest = text + cmd + 1 + user;
+  if (!user || (*rest && *rest != ' ' && *rest != '\n')) return json_string(text);
+  return json_sprintf("%.*s%s", (int)cmd, text, rest);
+}
+
+static json_t *answer_callback(const tg *c, const char *callback_id) {
+  char *body = dump(json_pack("{s:s}", "callback_query_id", callback_id));
+  json_t *rq = json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", c->answer_url,
+                         "headers", "Content-Type", "application/json", "body", body);
+  free(body);
+  return rq;
+}
+
+static char *bad_update(const char *what, long long update_id) {
+  char detail[400];
+  if (update_id >= 0)
+    snprintf(detail, sizeof detail, "update %lld: %s", update_id, what);
+  else
+    snprintf(detail, sizeof detail, "%s", what);
+  return refuse(400, "invalid update", detail);
+}
+
+static char *tg_webhook(void *instance, const pl_channel_request *req) {
+  tg *c = instance;
+  if (strcmp(req->method, "POST"))
+    return refuse(405, "method not allowed", "Telegram webhooks are POSTs");
+  if (c->secret) {
+    const char *got = header(req, "x-telegram-bot-api-secret-token");
+    size_t n = strlen(c->secret);
+    if (!got || strlen(got) != n || CRYPTO_memcmp(got, c->secret, n))
+      return refuse(401, "wrong secret token",
+                    "the X-Telegram-Bot-Api-Secret-Token header must carry the secret_token "
+                    "given to setWebhook (channels.telegram.secret_token)");
+  }
+  json_error_t je;
+  json_t *u = json_loadb(req->body, req->body_len, 0, &je);
+  if (!u) {
+    char detail[300];
+    snprintf(detail, sizeof detail, "not JSON (line %d, column %d: %s); expected one Telegram "
+             "Update object", je.line, je.column, je.text);
+    return refuse(400, "invalid update", detail);
+  }
+  json_t *uid = json_object_get(u, "update_id");
+  if (!json_is_object(u) || !json_is_integer(uid) || json_integer_value(uid) < 0) {
+    json_decref(u);
+    return bad_update("expected one Telegram Update: a JSON object with a non-negative "
+                      "integer \"update_id\"",
+                      -1);
+  }
+  long long update_id = (long long)json_integer_value(uid);
+  char event_id[40], chat[32];
+  snprintf(event_id, sizeof event_id, "u%lld", update_id);
+  json_t *events = json_array(), *send = NULL;
+  const char *bad = NULL;
+  json_t *msg = json_object_get(u, "message"), *cq = json_object_get(u, "callback_query");
+  if (msg) {
+    json_t *text = json_object_get(msg, "text");
+    json_t *from = json_object_get(msg, "from");
+    if (!json_is_object(msg))
+      bad = "\"message\" must be an object";
+    else if (!id_text(json_object_get(json_object_get(msg, "chat"), "id"), chat))
+      bad = "message.chat.id must be an integer";
+    else if (text && !json_is_string(text))
+      bad = "message.text must be a string";
+    else if (from && !json_is_object(from))
+      bad = "message.from must be an object";
+    else if (text && json_string_length(text) &&
+             !json_is_true(json_object_get(from, "is_bot"))) {
+      /* without `from` (anonymous admins post as sender_chat) the chat stands for the user */
+      json_t *sender = from ? from : json_object_get(msg, "sender_chat");
+      json_t *ev = json_pack("{s:s,s:s,s:s,s:o}", "event_id", event_id, "chat_id", chat, "kind",
+                             "text", "text", command_text(json_string_value(text)));
+      add_user(ev, sender, chat);
+      json_array_append_new(events, ev);
+    }
+    /* photos, documents, contacts, locations, service messages: acknowledged, not yet mapped */
+  } else if (cq) {
+    json_t *id = json_object_get(cq, "id"), *data = json_object_get(cq, "data");
+    json_t *from = json_object_get(cq, "from");
+    json_t *cmsg = json_object_get(cq, "message");
+    if (!json_is_object(cq))
+      bad = "\"callback_query\" must be an object";
+    else if (!json_is_string(id) || !json_string_length(id) || json_string_length(id) > 256)
+      bad = "callback_query.id must be a non-empty string";
+    else if (data && !json_is_string(data))
+      bad = "callback_query.data must be a string";
+    else if (cmsg && !json_is_object(cmsg))
+      bad = "callback_query.message must be an object";
+    else {
+      send = json_pack("[o]", answer_callback(c, json_string_value(id)));
+      /* A press on a message sent in inline mode has no chat (inline_message_id): only
+       * answered. A game button has no data: only answered. */
+      if (json_string_length(data) &&
+          id_text(json_object_get(json_object_get(cmsg, "chat"), "id"), chat)) {
+        json_t *ev = json_pack("{s:s,s:s,s:s,s:O}", "event_id", event_id, "chat_id", chat, "kind",
+                               "button", "text", data);
+        add_user(ev, from, chat);
+        json_array_append_new(events, ev);
+      }
+    }
+  }
+  /* Every other update type (edited_message, my_chat_member, channel_post, ...) is
+   * acknowledged with no event, so Telegram does not redeliver it. */
+  json_decref(u);
+  if (bad) {
+    json_decref(events);
+    json_decref(send);
+    return bad_update(bad, update_id);
+  }
+  json_t *out = json_pack("{s:o}", "events", events);
+  if (send) json_object_set_new(out, "send", send);
+  return dump(out);
+}
+
+/* ---- render ---------------------------------------------------------------------------- */
+
+static bool is_cont(unsigned char b) {
+  return (b & 0xC0) == 0x80;
+}
+
+static size_t code_points(const char *s, size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    k += !is_cont((unsigned char)s[i]);
+  return k;
+}
+
+/* Bytes taken by the first `cps` code points of s (n bytes): n if it has fewer. */
+static size_t prefix_bytes(const char *s, size_t n, size_t cps) {
+  size_t i = 0, k = 0;
+  while (i < n) {
+    if (!is_cont((unsigned char)s[i])) {
+      if (k == cps) return i;
+      k++;
+    }
+    i++;
+  }
+  return n;
+}
+
+static bool is_space(char ch) {
+  return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
+
+/* Where to cut s (n bytes, more than `limit` code points) so that the first part holds at
+ * most `limit` code points: the last paragraph break ("\n\n") in the window, if it lies in
+ * the window's second half; else the last sentence end there (".", "!", "?" or "…" before
+ * white space; "。", "！", "？"); else the last white space anywhere in the window; else
+ * exactly at the limit. Returns the length of the first part (before trimming). */
+static size_t cut_point(const char *s, size_t n, size_t limit) {
+  size_t win = prefix_bytes(s, n, limit), half = prefix_bytes(s, n, limit / 2);
+  for (size_t p = win; p >= half && p > 0; p--) /* part = s[0, p) */
+    if (p + 1 < n && s[p] == '\n' && s[p + 1] == '\n') return p;
+  for (size_t p = win; p >= half && p > 0; p--) {
+    if (p < n && is_space(s[p]) && strchr(".!?", s[p - 1])) return p;
+    if (p >= 3 && p < n && is_space(s[p]) && !memcmp(s + p - 3, "\xE2\x80\xA6", 3)) return p;
+    if (p >= 3 && (!memcmp(s + p - 3, "\xE3\x80\x82", 3) || !memcmp(s + p - 3, "\xEF\xBC\x81", 3) ||
+                   !memcmp(s + p - 3, "\xEF\xBC\x9F", 3)))
+      return p;
+  }
+  for (size_t p = win; p > 0; p--)
+    if (p < n && is_space(s[p])) return p;
+  return win;
+}
+
+/* The text as parts of at most `limit` code points, in order (an array of strings). */
+static json_t *split_text(const char *s, size_t limit) {
+  json_t *parts = json_array();
+  size_t n = strlen(s);
+  while (code_points(s, n) > limit) {
+    size_t cut = cut_point(s, n, limit), len = cut;
+    while (len && is_space(s[len - 1]))
+      len--;
+    if (!len) /* white space only up to the cut: cut at the limit instead */
+      len = cut = prefix_bytes(s, n, limit);
+    json_array_append_new(parts, json_stringn(s, len));
+    s += cut;
+    n -= cut;
+    while (n && is_space(*s))
+      s++, n--;
+  }
+  if (n) json_array_append_new(parts, json_stringn(s, n));
+  return parts;
+}
+
+/* "12345" / "-100123" -> an integer; anything else (e.g. "@channelname") stays a string. */
+static json_t *chat_id_value(const char *id) {
+  const char *p = id + (*id == '-');
+  if (*p && strspn(p, "0123456789") == strlen(p) && strlen(p) <= 18) {
+    errno = 0;
+    long long v = strtoll(id, NULL, 10);
+    if (!errno) return json_integer(v);
+  }
+  return json_string(id);
+}
+
+static char *render_error(json_t *m, const char *fmt, const char *a) {
+  char buf[400];
+  snprintf(buf, sizeof buf, fmt, a);
+  json_decref(m);
+  return dump(json_pack("{s:s}", "error", buf));
+}
+
+static char *tg_render(void *instance, const char *message) {
+  tg *c = instance;
+  json_t *m = json_loads(message, 0, NULL);
+  const char *chat = json_string_value(json_object_get(m, "chat_id"));
+  const char *text = json_string_value(json_object_get(m, "text"));
+  json_t *buttons = json_object_get(m, "buttons");
+  if (!chat || !*chat) return render_error(m, "telegram: the message has no chat_id%s", "");
+  if (!text || strspn(text, " \n\r\t") == strlen(text))
+    return render_error(m, "telegram: a message needs a non-blank text (Telegram refuses empty "
+                           "messages, even with buttons)%s",
+                        "");
+  json_t *keyboard = NULL;
+  if (buttons && !json_is_array(buttons))
+    return render_error(m, "telegram: \"buttons\" must be a list of rows%s", "");
+  size_t i, j;
+  json_t *row, *b;
+  json_array_foreach(buttons, i, row) {
+    if (!json_is_array(row)) {
+      json_decref(keyboard);
+      return render_error(m, "telegram: each row of \"buttons\" must be a list%s", "");
+    }
+    json_t *out_row = json_array();
+    json_array_foreach(row, j, b) {
+      const char *label = json_string_value(json_object_get(b, "label"));
+      json_t *id = json_object_get(b, "id");
+      const char *problem = !label || !*label                         ? "has no label"
+                            : !json_is_string(id) || !json_string_length(id) ? "has no id"
+                            : json_string_length(id) > CALLBACK_DATA_MAX
+                                ? "has an id over 64 bytes (Telegram's callback_data limit; "
+                                  "keep long data in the session behind a short id)"
+                                : NULL;
+      if (problem) {
+        char what[300];
+        snprintf(what, sizeof what, "telegram: the button \"%.64s\" %s", label ? label : "?",
+                 problem);
+        json_decref(out_row);
+        json_decref(keyboard);
+        return render_error(m, "%s", what);
+      }
+      json_array_append_new(out_row, json_pack("{s:s,s:O}", "text", label, "callback_data", id));
+    }
+    if (!json_array_size(out_row)) {
+      json_decref(out_row);
+      continue;
+    }
+    if (!keyboard) keyboard = json_array();
+    json_array_append_new(keyboard, out_row);
+  }
+  json_t *parts = split_text(text, TEXT_MAX);
+  json_t *reqs = json_array(), *part;
+  json_array_foreach(parts, i, part) {
+    json_t *body = json_pack("{s:o,s:O}", "chat_id", chat_id_value(chat), "text", part);
+    if (keyboard && i + 1 == json_array_size(parts))
+      json_object_set_new(body, "reply_markup", json_pack("{s:O}", "inline_keyboard", keyboard));
+    char *btext = dump(body);
+    json_array_append_new(reqs, json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url",
+                                          c->send_url, "headers", "Content-Type",
+                                          "application/json", "body", btext));
+    free(btext);
+  }
+  json_decref(parts);
+  json_decref(keyboard);
+  json_decref(m);
+  return dump(json_pack("{s:o}", "requests", reqs));
+}
+
+/* ---- classify -------------------------------------------------------------------------- */
+
+static bool starts_with_ci(const char *s, const char *prefix) {
+  for (; *prefix; s++, prefix++)
+    if (tolower((unsigned char)*s) != tolower((unsigned char)*prefix)) return false;
+  return true;
+}
+
+static bool contains_ci(const char *s, const char *needle) {
+  for (; *s; s++)
+    if (starts_with_ci(s, needle)) return true;
+  return false;
+}
+
+static char *tg_classify(void *instance, int status, const char *headers, const char *body,
+                         size_t body_len) {
+  (void)instance;
+  json_t *r = body && body_len ? json_loadb(body, body_len, 0, NULL) : NULL;
+  const char *desc = json_string_value(json_object_get(r, "description"));
+  json_t *ra = json_object_get(json_object_get(r, "parameters"), "retry_after");
+  json_t *migrate = json_object_get(json_object_get(r, "parameters"), "migrate_to_chat_id");
+  bool ok = json_is_true(json_object_get(r, "ok"));
+  /* The envelope's error_code when a proxy answered 200 to an error (never seen from
+   * Telegram itself, which uses the HTTP status). */
+  if (status >= 200 && status < 300 && !ok && json_is_integer(json_object_get(r, "error_code")))
+    status = (int)json_integer_value(json_object_get(r, "error_code"));
+  double retry_after = -1;
+  if (json_is_number(ra)) {
+    retry_after = json_number_value(ra);
+  } else if (headers) {
+    json_t *h = json_loads(headers, 0, NULL);
+    const char *v = json_string_value(json_object_get(h, "retry-after"));
+    if (v) retry_after = atof(v);
+    json_decref(h);
+  }
+  const char *cls;
+  char reason[400];
+  if (status >= 200 && status < 300) {
+    cls = ok ? "ok" : "retry_backoff";
+    snprintf(reason, sizeof reason, "%s", ok ? "sent" : "HTTP 2xx without a Bot API answer");
+  } else {
+    if (status == 0)
+      cls = "retry_backoff";
+    else if (status == 429)
+      cls = retry_after >= 0 ? "retry_after" : "retry_backoff";
+    else if (status == 400 && desc && contains_ci(desc, "message is not modified"))
+      cls = "ok";
+    else if (status == 401 || status == 404)
+      cls = "auth";
+    else if (status == 403)
+      cls = "unreachable";
+    else if (status >= 500 || status == 408)
+      cls = "retry_backoff";
+    else
+      cls = "invalid"; /* 400 and the rest: retrying the same request cannot help */
+    if (status == 0)
+      snprintf(reason, sizeof reason, "no answer from the Telegram API");
+    else if (desc)
+      snprintf(reason, sizeof reason, "Telegram %d: %.300s%s", status, desc,
+               json_is_integer(migrate) ? " (the group became a supergroup: "
+                                          "migrate_to_chat_id; re-key the conversation)"
+                                        : "");
+    else
+      snprintf(reason, sizeof reason, "HTTP %d: %.*s", status,
+               (int)(body_len > 200 ? 200 : body_len), body ? body : "");
+  }
+  json_t *out = json_pack("{s:s,s:s}", "class", cls, "reason", reason);
+  if (!strcmp(cls, "retry_after")) {
+    if (retry_after > 3600) retry_after = 3600;
+    json_object_set_new(out, "retry_after", json_real(retry_after));
+  }
+  json_decref(r);
+  return dump(out);
+}
+
+static const pl_channel_api api = {
+    .abi = PL_CHANNEL_ABI,
+    .name = "telegram",
+    .open = tg_open,
+    .close = tg_close,
+    .webhook = tg_webhook,
+    .render = tg_render,
+    .classify = tg_classify,
+};
+
+const pl_channel_api *parley_channel_v1(void) {
+  return &api;
+}
