@@ -235,9 +235,16 @@ fail:
 
 static json_t *inbound_message(const pl_event *ev, pl_event_kind kind, const char *text,
                                int64_t now) {
-  const char *k = kind == PL_EV_TEXT ? "message" : kind == PL_EV_BUTTON ? "button" : "timer";
-  return json_pack("{s:s,s:s,s:I,s:s}", "dir", "in", "kind", k, "at", (json_int_t)now,
-                   kind == PL_EV_TIMER ? "name" : "text", text);
+  const char *k = kind == PL_EV_TEXT     ? "message"
+                  : kind == PL_EV_BUTTON ? "button"
+                  : kind == PL_EV_DATA   ? text
+                                         : "timer";
+  json_t *m = json_pack("{s:s,s:s,s:I}", "dir", "in", "kind", k, "at", (json_int_t)now);
+  if (kind == PL_EV_DATA)
+    json_object_set(m, "data", ev->data ? (json_t *)ev->data : json_null());
+  else
+    json_object_set_new(m, kind == PL_EV_TIMER ? "name" : "text", json_string(text));
+  return m;
 }
 
 static char *dup_or_null(const char *s) {
@@ -419,7 +426,8 @@ void pl_job_seal(pl_job *job) {
                    .inbox_seq = job->inbox_seq,
                    .use_outbox = job->use_outbox};
   c->hseq0 = json_integer_value(json_object_get(job->record, "hseq"));
-  if (job->ev.kind == PL_EV_TEXT || job->ev.kind == PL_EV_BUTTON || job->ev.kind == PL_EV_TIMER)
+  if (job->ev.kind == PL_EV_TEXT || job->ev.kind == PL_EV_BUTTON || job->ev.kind == PL_EV_TIMER ||
+      job->ev.kind == PL_EV_DATA)
     json_array_append_new(c->history, inbound_message(&job->ev, run->kind, run->text, job->now));
   if (job->src) {
     rt->failures++;

@@ -19,6 +19,8 @@ typedef enum pl_event_kind {
   PL_EV_HANDBACK, /* an operator hands the conversation back to the bot */
   PL_EV_HANDOFF,  /* an operator takes the conversation over (text: reason) */
   PL_EV_OPERATOR, /* an operator sends text to the user (user_name: operator) */
+  PL_EV_DATA,     /* contact, location, media, edit, membership, status: text is the kind,
+                     data its fields */
 } pl_event_kind;
 
 typedef struct pl_event {

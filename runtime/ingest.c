@@ -41,7 +41,8 @@ int pl_inbox_put_events(pl_txn *tx, uint32_t tenant, const json_t *events, uint6
     if (pl_store_get(tx, PL_T_DEDUPE, dk.b, dk.len, &v) == 0) continue; /* seen: no effect */
     int64_t now = json_integer_value(json_object_get(ev, "accepted_at"));
     unsigned char at[8];
-    for (int b = 7; b >= 0; b--) at[b] = (unsigned char)((uint64_t)now >> (8 * (7 - b)));
+    for (int b = 7; b >= 0; b--)
+      at[b] = (unsigned char)((uint64_t)now >> (8 * (7 - b)));
     int rc = pl_store_put(tx, PL_T_DEDUPE, dk.b, dk.len, at, 8);
     if (!rc) rc = pl_store_next_seq(tx, "inbox_seq", &seqs[i]);
     if (rc) return rc == PL_EFULL ? rc : pl_err_set(err, rc, "cannot record the event");
@@ -222,12 +223,18 @@ static const char *events_invalid(const json_t *events) {
   size_t i;
   json_t *ev;
   json_array_foreach(events, i, ev) {
+    static const char *const kinds[] = {"text", "button",  "contact",   "location", "media",
+                                        "edit", "blocked", "unblocked", "status",   NULL};
     const char *kind = json_string_value(json_object_get(ev, "kind"));
+    bool known = false;
+    for (const char *const *k = kinds; kind && *k && !known; k++)
+      known = !strcmp(kind, *k);
+    bool textual = kind && (!strcmp(kind, "text") || !strcmp(kind, "button"));
     if (!json_string_value(json_object_get(ev, "event_id")) ||
-        !json_string_value(json_object_get(ev, "chat_id")) ||
-        !json_string_value(json_object_get(ev, "text")) || !kind ||
-        (strcmp(kind, "text") && strcmp(kind, "button")))
-      return "an event lacks event_id, chat_id, text or a kind of text|button";
+        !json_string_value(json_object_get(ev, "chat_id")) || !known ||
+        (textual && !json_string_value(json_object_get(ev, "text"))))
+      return "an event lacks event_id or chat_id, has an unknown kind, or a text/button event "
+             "lacks its text";
   }
   return NULL;
 }

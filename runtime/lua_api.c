@@ -61,16 +61,22 @@ static int bot_on(lua_State *L) {
   size_t n;
   const char *ev = luaL_checklstring(L, 1, &n);
   luaL_checktype(L, 2, LUA_TFUNCTION);
-  bool ok = !strcmp(ev, "message") || !strcmp(ev, "start") || !strcmp(ev, "button") ||
-            !strcmp(ev, "handback");
+  static const char *const plain[] = {"message", "start",     "button", "handback",
+                                      "contact", "location",  "media",  "edit",
+                                      "blocked", "unblocked", "status", NULL};
+  bool ok = false;
+  for (const char *const *k = plain; *k && !ok; k++)
+    ok = !strcmp(ev, *k);
   if (!strncmp(ev, "button:", 7)) ok = id_ok(ev + 7, n - 7, true);
   if (!strncmp(ev, "timer:", 6)) ok = id_ok(ev + 6, n - 6, true);
   if (!ok)
-    return luaL_error(L,
-                      "bot.on: unknown event \"%s\"; expected \"message\", \"start\", "
-                      "\"button\", \"button:<id>\", \"timer:<name>\" or \"handback\" (ids: 1-64 of "
-                      "A-Z a-z 0-9 _ - . :)",
-                      ev);
+    return luaL_error(
+        L,
+        "bot.on: unknown event \"%s\"; expected \"message\", \"start\", "
+        "\"button\", \"button:<id>\", \"timer:<name>\", \"handback\", \"contact\", \"location\", "
+        "\"media\", \"edit\", \"blocked\", \"unblocked\" or \"status\" (ids: 1-64 of "
+        "A-Z a-z 0-9 _ - . :)",
+        ev);
   set_handler(L, ev, 2);
   return 0;
 }
@@ -778,6 +784,15 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
       lua_pushstring(L, run->text);
     } else
       lua_pop(L, 1);
+  } else if (run->kind == PL_EV_DATA) {
+    /* contact, location, media, edit, blocked, unblocked, status: bot.on(<kind>) */
+    if (lua_getfield(L, h, run->text) == LUA_TFUNCTION) {
+      kind = run->text;
+      pl_json_push(L, run->ev->data);
+    } else {
+      lua_pop(L, 2);
+      return NULL; /* nobody listens: fine, it is in the history */
+    }
   } else if (run->kind == PL_EV_HANDBACK) {
     if (lua_getfield(L, h, "handback") == LUA_TFUNCTION) {
       kind = "handback";

@@ -12,7 +12,10 @@ import sys
 sys.dont_write_bytecode = True
 import harness  # noqa: E402
 
-BOT = 'bot.on("message", function(ctx, text) ctx:reply("echo: " .. text) end)\n'
+BOT = ('bot.on("message", function(ctx, text) ctx:reply("echo: " .. text) end)\n'
+       'bot.on("location", function(ctx, loc)\n'
+       '  ctx:reply(("at %.2f,%.2f (%s)"):format(loc.latitude, loc.longitude, ctx.event.kind))\n'
+       'end)\n')
 
 
 def tenant(root, name, channels):
@@ -48,6 +51,13 @@ def test(parley, checks, tmp):
                                       {"Content-Type": "text/plain", "X-Echo-Id": "e1"})
     checks.check(status == 200 and "duplicate" in body,
                  "the same event id again is a duplicate (dedupe works for any plugin)", body)
+    status, _, body = harness.request(base, "POST", "/hook/shop/echo", "c2:!location 52.52 13.40",
+                                      {"X-Echo-Id": "loc1"})
+    harness.wait_for(lambda: any(r["text"].startswith("c2:") for r in sink.got
+                                 if r["path"] == "/echo"), 10)
+    locs = [r["text"] for r in sink.got if r["path"] == "/echo" and r["text"].startswith("c2:")]
+    checks.check(status == 200 and locs == ["c2:at 52.52,13.40 (location)"],
+                 "a location event reaches bot.on(\"location\") with its fields", (status, locs))
     status, _, body = harness.request(base, "POST", "/hook/shop/echo", "no colon here",
                                       {"X-Echo-Id": "e2"})
     checks.check(status == 400 and "CHAT:TEXT" in body,

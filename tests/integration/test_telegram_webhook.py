@@ -406,6 +406,7 @@ def test(parley, checks, tmp):
     texts = [p["text"] or "" for p in parts]
     original = long_text()
     lengths = [len(t) for t in texts]
+    checks.info(f"/long: {len(original)} characters -> parts of {lengths} characters")
     checks.check(len(parts) == 4 and all(0 < n <= TEXT_MAX for n in lengths),
                  "a ~14,000-character text leaves as 4 sendMessage parts of <= 4096 characters "
                  "(code points, with multi-byte characters)",
@@ -453,6 +454,8 @@ def test(parley, checks, tmp):
         return dead.rc == 0 and "3 dead letter(s)" in dead.out
 
     harness.wait_for(three_dead, 10, 0.3)
+    for ln in dead.lines:
+        checks.info(f"outbox --dead: {ln}")
     line = {chat: next((ln for ln in dead.lines if f":{chat} " in ln), "")
             for chat in (CHAT_403, CHAT_401, CHAT_NOT_FOUND)}
     checks.check("3 dead letter(s)" in dead.out,

@@ -52,6 +52,13 @@ static char *echo_webhook(void *instance, const pl_channel_request *req) {
                            (size_t)(colon - req->body), "user_id", req->body,
                            (size_t)(colon - req->body), "kind", "text", "text", colon + 1,
                            req->body_len - (size_t)(colon - req->body) - 1);
+    /* "CHAT:!location LAT LON" is a location share, as a channel would report it. */
+    double lat, lon;
+    if (sscanf(colon + 1, "!location %lf %lf", &lat, &lon) == 2) {
+      json_object_set_new(ev, "kind", json_string("location"));
+      json_object_del(ev, "text");
+      json_object_set_new(ev, "data", json_pack("{s:f,s:f}", "latitude", lat, "longitude", lon));
+    }
     out = json_pack("{s:[o]}", "events", ev);
     /* An acknowledgement to send once the event is stored, like Telegram's
      * answerCallbackQuery: POST <url>/ack with the event id. */
