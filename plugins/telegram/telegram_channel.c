@@ -26,15 +26,15 @@
 
 #include "parley/channel.h"
 
-#define TEXT_MAX 4096         /* sendMessage text, in Unicode code points after parsing */
-#define CALLBACK_DATA_MAX 64  /* callback_data, in bytes */
-#define SECRET_MAX 256        /* setWebhook secret_token */
+#define TEXT_MAX 4096        /* sendMessage text, in Unicode code points after parsing */
+#define CALLBACK_DATA_MAX 64 /* callback_data, in bytes */
+#define SECRET_MAX 256       /* setWebhook secret_token */
 #define DEFAULT_API "https://api.telegram.org"
 
 typedef struct tg {
-  char *secret;      /* secret_token, or NULL: webhooks are not authenticated */
-  char *send_url;    /* <api_base>/bot<token>/sendMessage */
-  char *answer_url;  /* <api_base>/bot<token>/answerCallbackQuery */
+  char *secret;     /* secret_token, or NULL: webhooks are not authenticated */
+  char *send_url;   /* <api_base>/bot<token>/sendMessage */
+  char *answer_url; /* <api_base>/bot<token>/answerCallbackQuery */
 } tg;
 
 /* ---- open / close ---------------------------------------------------------------------- */
@@ -51,8 +51,8 @@ static char *fmt_error(const char *fmt, ...) {
 
 /* Settings this channel knows: its own, and the runtime's pacing settings. A setting
  * `X_env` was resolved into `X` by parley before open. */
-static const char *const known_keys[] = {"token", "api_base", "secret_token", "rate_per_second",
-                                         "chat_rate_per_second", NULL};
+static const char *const known_keys[] = {
+    "token", "api_base", "secret_token", "rate_per_second", "chat_rate_per_second", NULL};
 
 static bool known_key(const char *key) {
   size_t n = strlen(key);
@@ -149,8 +149,7 @@ static void *tg_open(const char *config, char **error) {
   for (int i = 0; i < 2; i++) {
     json_t *r = json_object_get(cfg, rates[i]);
     if (r && (!json_is_number(r) || json_number_value(r) < 0)) {
-      *error = fmt_error("channels.telegram.%s: expected a number >= 0 (0 = unlimited)",
-                         rates[i]);
+      *error = fmt_error("channels.telegram.%s: expected a number >= 0 (0 = unlimited)", rates[i]);
       goto out;
     }
   }
@@ -191,7 +190,10 @@ static const char *header(const pl_channel_request *r, const char *name) {
 }
 
 static char *refuse(int status, const char *error, const char *detail) {
-  char *text = dump(json_pack("{s:s,s:s}", "error", error, "detail", detail));
+  json_t *b = json_pack("{s:s,s:s}", "error", error, "detail", detail);
+  if (!b) /* a detail quoting the request's bytes that is not valid UTF-8 */
+    b = json_pack("{s:s,s:s}", "error", error, "detail", "the request is not valid UTF-8 JSON");
+  char *text = dump(b);
   json_t *out = json_pack("{s:i,s:s,s:s}", "status", status, "content_type", "application/json",
                           "body", text);
   free(text);
@@ -208,9 +210,8 @@ static bool id_text(const json_t *v, char buf[32]) {
 /* user_id, user_name, user_lang of the User `from` (or, without one, of the chat). */
 static void add_user(json_t *ev, const json_t *from, const char *fallback_id) {
   char id[32];
-  json_object_set_new(ev, "user_id", json_string(id_text(json_object_get(from, "id"), id)
-                                                     ? id
-                                                     : fallback_id));
+  json_object_set_new(ev, "user_id",
+                      json_string(id_text(json_object_get(from, "id"), id) ? id : fallback_id));
   const char *first = json_string_value(json_object_get(from, "first_name"));
   const char *last = json_string_value(json_object_get(from, "last_name"));
   if (first && *first) {
@@ -236,8 +237,8 @@ static json_t *command_text(const char *text) {
 
 static json_t *answer_callback(const tg *c, const char *callback_id) {
   char *body = dump(json_pack("{s:s}", "callback_query_id", callback_id));
-  json_t *rq = json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", c->answer_url,
-                         "headers", "Content-Type", "application/json", "body", body);
+  json_t *rq = json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", c->answer_url, "headers",
+                         "Content-Type", "application/json", "body", body);
   free(body);
   return rq;
 }
@@ -267,8 +268,10 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
   json_t *u = json_loadb(req->body, req->body_len, 0, &je);
   if (!u) {
     char detail[300];
-    snprintf(detail, sizeof detail, "not JSON (line %d, column %d: %s); expected one Telegram "
-             "Update object", je.line, je.column, je.text);
+    snprintf(detail, sizeof detail,
+             "not JSON (line %d, column %d: %s); expected one Telegram "
+             "Update object",
+             je.line, je.column, je.text);
     return refuse(400, "invalid update", detail);
   }
   json_t *uid = json_object_get(u, "update_id");
@@ -295,8 +298,7 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
       bad = "message.text must be a string";
     else if (from && !json_is_object(from))
       bad = "message.from must be an object";
-    else if (text && json_string_length(text) &&
-             !json_is_true(json_object_get(from, "is_bot"))) {
+    else if (text && json_string_length(text) && !json_is_true(json_object_get(from, "is_bot"))) {
       /* without `from` (anonymous admins post as sender_chat) the chat stands for the user */
       json_t *sender = from ? from : json_object_get(msg, "sender_chat");
       json_t *ev = json_pack("{s:s,s:s,s:s,s:o}", "event_id", event_id, "chat_id", chat, "kind",
@@ -440,8 +442,9 @@ static char *tg_render(void *instance, const char *message) {
   json_t *buttons = json_object_get(m, "buttons");
   if (!chat || !*chat) return render_error(m, "telegram: the message has no chat_id%s", "");
   if (!text || strspn(text, " \n\r\t") == strlen(text))
-    return render_error(m, "telegram: a message needs a non-blank text (Telegram refuses empty "
-                           "messages, even with buttons)%s",
+    return render_error(m,
+                        "telegram: a message needs a non-blank text (Telegram refuses empty "
+                        "messages, even with buttons)%s",
                         "");
   json_t *keyboard = NULL;
   if (buttons && !json_is_array(buttons))
@@ -457,7 +460,7 @@ static char *tg_render(void *instance, const char *message) {
     json_array_foreach(row, j, b) {
       const char *label = json_string_value(json_object_get(b, "label"));
       json_t *id = json_object_get(b, "id");
-      const char *problem = !label || !*label                         ? "has no label"
+      const char *problem = !label || !*label                                ? "has no label"
                             : !json_is_string(id) || !json_string_length(id) ? "has no id"
                             : json_string_length(id) > CALLBACK_DATA_MAX
                                 ? "has an id over 64 bytes (Telegram's callback_data limit; "
@@ -465,8 +468,9 @@ static char *tg_render(void *instance, const char *message) {
                                 : NULL;
       if (problem) {
         char what[300];
-        snprintf(what, sizeof what, "telegram: the button \"%.64s\" %s", label ? label : "?",
-                 problem);
+        const char *shown = label ? label : "?"; /* at most 40 characters, whole ones */
+        snprintf(what, sizeof what, "telegram: the button \"%.*s\" %s",
+                 (int)prefix_bytes(shown, strlen(shown), 40), shown, problem);
         json_decref(out_row);
         json_decref(keyboard);
         return render_error(m, "%s", what);
@@ -487,9 +491,9 @@ static char *tg_render(void *instance, const char *message) {
     if (keyboard && i + 1 == json_array_size(parts))
       json_object_set_new(body, "reply_markup", json_pack("{s:O}", "inline_keyboard", keyboard));
     char *btext = dump(body);
-    json_array_append_new(reqs, json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url",
-                                          c->send_url, "headers", "Content-Type",
-                                          "application/json", "body", btext));
+    json_array_append_new(reqs,
+                          json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", c->send_url,
+                                    "headers", "Content-Type", "application/json", "body", btext));
     free(btext);
   }
   json_decref(parts);

@@ -15,7 +15,8 @@ This module keeps the rules every test must follow in one place:
 It also holds what the tests of `parley serve` share: start_serve and serve_checked
 (port 0, the port read from its log), request, post_event and metric for its HTTP side,
 Sink (a recording stand-in for a channel's API: the tenants' callback), SlowService (an
-HTTP service a bot waits on), wait_for, and copy_fixture's placeholder substitution.
+HTTP service a bot waits on), wait_for / run_until, and copy_fixture's placeholder
+substitution.
 """
 
 import http.client
@@ -121,6 +122,20 @@ def run(args, input=None, timeout=20, cwd=None):
         timed_out = True
     return Result(args, None if timed_out else proc.returncode, out, err, timed_out,
                   time.monotonic() - start)
+
+
+def run_until(args, done, within, step=0.3, **options):
+    """run(args, **options) again every `step` s until done(result) holds, for at most
+    `within` s (then once more): the last Result."""
+    last = None
+
+    def attempt():
+        nonlocal last
+        last = run(args, **options)
+        return done(last)
+
+    wait_for(attempt, within, step)
+    return last
 
 
 class Process:

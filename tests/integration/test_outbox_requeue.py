@@ -63,14 +63,8 @@ def test(parley, checks, tmp):
                  "the next message of the chat is delivered all the same",
                  f"{[(g['text'], g['status']) for g in sink.snapshot()]}")
 
-    dead = None
-
-    def listed():
-        nonlocal dead
-        dead = outbox("--dead")
-        return dead.rc == 0 and "REFUSE" in dead.out
-
-    harness.wait_for(listed, 5, 0.3)
+    dead = harness.run_until([parley, "outbox", "--data", data, "--dead"],
+                             lambda r: r.rc == 0 and "REFUSE" in r.out, 5, timeout=20, cwd=tmp)
     lines = [line for line in dead.lines if "REFUSE" in line]
     checks.check(dead.rc == 0 and len(lines) == 1,
                  "parley outbox --dead (server running) lists the refused message",
@@ -114,14 +108,9 @@ def test(parley, checks, tmp):
     after = outbox("--dead")
     checks.check(after.rc == 0 and "REFUSE" not in after.out and "0 dead letter" in after.out,
                  "parley outbox --dead lists nothing afterwards", after.describe())
-    waiting = None
-
-    def drained():
-        nonlocal waiting
-        waiting = outbox()
-        return waiting.rc == 0 and "0 message" in waiting.out
-
-    harness.wait_for(drained, 3, 0.3)
+    waiting = harness.run_until([parley, "outbox", "--data", data],
+                                lambda r: r.rc == 0 and "0 message" in r.out, 3, timeout=20,
+                                cwd=tmp)
     checks.check(waiting.rc == 0 and "0 message" in waiting.out and "REFUSE" not in waiting.out,
                  "parley outbox lists nothing waiting", waiting.describe())
     sent = harness.metric(base, "parley_messages_sent_total", TENANT)

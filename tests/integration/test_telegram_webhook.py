@@ -446,14 +446,9 @@ def test(parley, checks, tmp):
     def outbox(*flags):
         return harness.run([parley, "outbox", "--data", data, *flags], timeout=20, cwd=tmp)
 
-    dead = None
-
-    def three_dead():
-        nonlocal dead
-        dead = outbox("--dead")
-        return dead.rc == 0 and "3 dead letter(s)" in dead.out
-
-    harness.wait_for(three_dead, 10, 0.3)
+    dead = harness.run_until([parley, "outbox", "--data", data, "--dead"],
+                             lambda r: r.rc == 0 and "3 dead letter(s)" in r.out, 10,
+                             timeout=20, cwd=tmp)
     for ln in dead.lines:
         checks.info(f"outbox --dead: {ln}")
     line = {chat: next((ln for ln in dead.lines if f":{chat} " in ln), "")
