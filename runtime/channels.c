@@ -59,8 +59,8 @@ int pl_channel_load(pl_channel_registry *r, const char *name, const pl_channel_a
   }
   pl_channel_entry_fn entry = (pl_channel_entry_fn)dlsym(h, PL_CHANNEL_ENTRY);
   const pl_channel_api *a = entry ? entry() : NULL;
-  if (!a || a->abi != PL_CHANNEL_ABI || !a->open || !a->close || !a->webhook || !a->render ||
-      !a->classify) {
+  if (!a || a->abi != PL_CHANNEL_ABI || a->size < offsetof(pl_channel_api, poll_request) ||
+      !a->open || !a->close || !a->webhook || !a->render || !a->classify) {
     dlclose(h);
     rc = pl_err_set(err, PL_EINVAL,
                     "%s is not a parley channel plugin of ABI %d (missing %s or a function)", path,
@@ -93,7 +93,12 @@ int pl_channel_set_open(pl_channel_registry *r, const json_t *channels, const ch
       pl_channel_set_close(out);
       return pl_err_set(err, PL_EINVAL, "%s: channels.%s: %s", file, name, lerr.msg);
     }
-    char *text = json_dumps(cfg, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* Settings the runtime owns (pacing) are not the plugin's business. */
+    json_t *own = json_deep_copy(cfg);
+    json_object_del(own, "rate_per_second");
+    json_object_del(own, "chat_rate_per_second");
+    char *text = json_dumps(own, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(own);
     char *why = NULL;
     void *inst = api->open(text, &why);
     free(text);

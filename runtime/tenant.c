@@ -130,6 +130,15 @@ static int resolve_env_settings(json_t *channels, const char *file, pl_err *err)
     if (!json_is_object(cfg))
       return pl_err_set(err, PL_EINVAL, "%s: channels.%s: expected a table of settings", file,
                         name);
+    static const char *const rates[] = {"rate_per_second", "chat_rate_per_second", NULL};
+    for (const char *const *r = rates; *r; r++) {
+      json_t *rv = json_object_get(cfg, *r);
+      if (rv && (!json_is_number(rv) || json_number_value(rv) < 0))
+        return pl_err_set(err, PL_EINVAL,
+                          "%s: channels.%s.%s: expected a number of messages "
+                          "per second (0 = unlimited)",
+                          file, name, *r);
+    }
     const char *key;
     json_t *v;
     void *tmp;

@@ -460,7 +460,7 @@ static void on_timers(uv_timer_t *h) {
                      .data = f.data,
                      .due_ms = f.due};
       pl_job *job = pl_job_new(rt, ts->t, &ev);
-      job->use_outbox = strcmp(channel, "console") != 0;
+      job->use_outbox = true; /* console too: printed by the sender, at least once */
       ts->timer_inflight = true;
       enqueue(w, ts, job);
     }
@@ -773,6 +773,22 @@ static void send_next(pl_worker *w, convq *q) {
     wait_for_time(w, q);
     return;
   }
+  if (channel && !strcmp(channel, "console")) {
+    /* The console has no API: serve prints its messages (stdout), then they count as
+     * delivered — after a crash, what was committed but not printed is printed again. */
+    pl_runtime *rt = w->s->rt;
+    if (rt->deliver)
+      rt->deliver(rt->deliver_ud, t, "console",
+                  json_string_value(json_object_get(it->entry, "chat_id")), NULL,
+                  json_object_get(it->entry, "msg"));
+    atomic_fetch_add(&ts->t->stats.sent, 1);
+    q->ohead = it->next;
+    if (!q->ohead) q->otail = NULL;
+    it->next = NULL;
+    record_delivery(w, q, it, false);
+    send_next(w, q);
+    return;
+  }
   if (!it->reqs) {
     const char *why = render_item(t, it);
     if (why) {
@@ -920,7 +936,7 @@ static void poll_answered(void *ud, const pl_http_client_resp *resp) {
   poller *p = ud;
   pl_worker *w = p->w;
   pl_channel_inst *ci = pl_channel_set_find(&p->ts->t->code->channels, p->channel);
-  if (w->stopping || p->closed || !ci || !ci->api->poll_result) {
+  if (w->stopping || p->closed || !ci || !PL_CHANNEL_HAS(ci->api, poll_result)) {
     p->inflight = false;
     p->ts->active_jobs--;
     return;
@@ -968,7 +984,7 @@ static void poll_next(poller *p) {
   pl_worker *w = p->w;
   if (p->inflight || p->closed || w->stopping) return;
   pl_channel_inst *ci = pl_channel_set_find(&p->ts->t->code->channels, p->channel);
-  if (!ci || !ci->api->poll_request) return;
+  if (!ci || !PL_CHANNEL_HAS(ci->api, poll_request)) return;
   char *st = json_dumps(p->state, JSON_COMPACT);
   char *out = ci->api->poll_request(ci->inst, st);
   free(st);
@@ -1017,7 +1033,8 @@ static void poll_next(poller *p) {
 static void start_pollers(pl_worker *w, tstate *ts) {
   pl_channel_set *set = &ts->t->code->channels;
   for (size_t i = 0; i < set->n; i++) {
-    if (!set->v[i].api->poll_request || !set->v[i].api->poll_result) continue;
+    if (!PL_CHANNEL_HAS(set->v[i].api, poll_request) || !PL_CHANNEL_HAS(set->v[i].api, poll_result))
+      continue;
     poller *p = calloc(1, sizeof *p);
     p->w = w;
     p->ts = ts;

@@ -15,7 +15,7 @@
  * they describe HTTP requests and parley performs them. */
 #ifndef PARLEY_CHANNEL_H
 #define PARLEY_CHANNEL_H
-#include <stddef.h>
+#include <stddef.h> /* size_t, offsetof */
 
 #define PL_CHANNEL_ABI 1
 
@@ -37,6 +37,8 @@ typedef struct pl_channel_request {
 
 typedef struct pl_channel_api {
   int abi;          /* PL_CHANNEL_ABI */
+  size_t size;      /* sizeof(pl_channel_api) as the plugin was built: functions added at
+                       the end later are used only if the plugin's struct has them */
   const char *name; /* "telegram": the key in tenant.lua's channels table */
 
   /* One instance per tenant: config is the JSON of the tenant's channels.<name> table
@@ -84,6 +86,10 @@ typedef struct pl_channel_api {
   char *(*poll_result)(void *instance, const char *state, int status, const char *body,
                        size_t body_len);
 } pl_channel_api;
+
+/* Whether api (as built) has the optional member `field`. */
+#define PL_CHANNEL_HAS(api, field)                                                                 \
+  ((api)->size >= offsetof(pl_channel_api, field) + sizeof((api)->field) && (api)->field)
 
 /* The one symbol a plugin exports. */
 typedef const pl_channel_api *(*pl_channel_entry_fn)(void);

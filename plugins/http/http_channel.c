@@ -198,6 +198,7 @@ static char *http_classify(void *instance, int status, const char *headers, cons
 
 static const pl_channel_api api = {
     .abi = PL_CHANNEL_ABI,
+    .size = sizeof(pl_channel_api),
     .name = "http",
     .open = http_open,
     .close = http_close,

@@ -32,6 +32,7 @@
 #define DEFAULT_API "https://api.telegram.org"
 
 typedef struct tg {
+  long long bot_id; /* the token's numeric part: update ids are unique per bot only */
   char *secret;     /* secret_token, or NULL: webhooks are not authenticated */
   char *send_url;   /* <api_base>/bot<token>/sendMessage */
   char *answer_url; /* <api_base>/bot<token>/answerCallbackQuery */
@@ -158,6 +159,7 @@ static void *tg_open(const char *config, char **error) {
   while (blen && b[blen - 1] == '/')
     blen--;
   c = calloc(1, sizeof *c);
+  c->bot_id = strtoll(json_string_value(tok), NULL, 10);
   c->secret = sec ? strdup(json_string_value(sec)) : NULL;
   c->send_url = join_url(b, blen, json_string_value(tok), "sendMessage");
   c->answer_url = join_url(b, blen, json_string_value(tok), "answerCallbackQuery");
@@ -282,8 +284,8 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
                       -1);
   }
   long long update_id = (long long)json_integer_value(uid);
-  char event_id[40], chat[32];
-  snprintf(event_id, sizeof event_id, "u%lld", update_id);
+  char event_id[64], chat[32];
+  snprintf(event_id, sizeof event_id, "u%lld:%lld", c->bot_id, update_id);
   json_t *events = json_array(), *send = NULL;
   const char *bad = NULL;
   json_t *msg = json_object_get(u, "message"), *cq = json_object_get(u, "callback_query");
@@ -579,6 +581,7 @@ static char *tg_classify(void *instance, int status, const char *headers, const 
 
 static const pl_channel_api api = {
     .abi = PL_CHANNEL_ABI,
+    .size = sizeof(pl_channel_api),
     .name = "telegram",
     .open = tg_open,
     .close = tg_close,

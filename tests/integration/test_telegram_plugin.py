@@ -73,7 +73,7 @@ CLASSIFY = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctyp
 
 
 class Api(ctypes.Structure):
-    _fields_ = [("abi", ctypes.c_int), ("name", ctypes.c_char_p), ("open", OPEN),
+    _fields_ = [("abi", ctypes.c_int), ("size", ctypes.c_size_t), ("name", ctypes.c_char_p), ("open", OPEN),
                 ("close", CLOSE), ("webhook", WEBHOOK), ("render", RENDER),
                 ("classify", CLASSIFY)]
 
@@ -280,7 +280,7 @@ def test(parley, checks, tmp):
         return (out or {}).get("events")
 
     out = p.webhook(inst, msg("hi"))
-    checks.check(out == {"events": [{"event_id": "u9", "chat_id": "7", "user_id": "7",
+    checks.check(out == {"events": [{"event_id": "u123456789:9", "chat_id": "7", "user_id": "7",
                                      "user_name": "Ana", "kind": "text", "text": "hi"}]},
                  "webhook: no secret_token configured -> accepted without the header", out)
     for text, want in [("/start@my_bot booth_17", "/start booth_17"), ("/menu@my_bot", "/menu"),
@@ -313,7 +313,7 @@ def test(parley, checks, tmp):
                "body": '{"callback_query_id":"cb1"}'}]
     out = p.webhook(inst, press(data="yes", message={"message_id": 3, "date": 0,
                                                      "chat": {"id": 7, "type": "private"}}))
-    checks.check(out == {"events": [{"event_id": "u10", "chat_id": "7", "user_id": "7",
+    checks.check(out == {"events": [{"event_id": "u123456789:10", "chat_id": "7", "user_id": "7",
                                      "user_name": "Ana", "kind": "button", "text": "yes"}],
                          "send": answer},
                  "webhook: a press (even on an inaccessible message, date 0) -> button event "

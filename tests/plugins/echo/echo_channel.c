@@ -150,6 +150,7 @@ static char *echo_poll_result(void *instance, const char *state, int status, con
 
 static const pl_channel_api api = {
     .abi = PL_CHANNEL_ABI,
+    .size = sizeof(pl_channel_api),
     .name = "echo",
     .open = echo_open,
     .close = echo_close,
