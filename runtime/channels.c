@@ -127,3 +127,29 @@ pl_channel_inst *pl_channel_set_find(const pl_channel_set *s, const char *name) 
     if (!strcmp(s->v[i].name, name)) return &s->v[i];
   return NULL;
 }
+
+void pl_channel_outreq_build(const json_t *rq, pl_channel_outreq *out) {
+  memset(out, 0, sizeof *out);
+  const char *hn;
+  json_t *hv;
+  json_object_foreach((json_t *)json_object_get(rq, "headers"), hn, hv) {
+    if (out->nh == 32 || !json_is_string(hv)) continue;
+    size_t len = strlen(hn) + json_string_length(hv) + 3;
+    out->lines[out->nh] = malloc(len);
+    snprintf(out->lines[out->nh], len, "%s: %s", hn, json_string_value(hv));
+    out->hdrs[out->nh] = out->lines[out->nh];
+    out->nh++;
+  }
+  out->hdrs[out->nh] = NULL;
+  out->method = json_string_value(json_object_get(rq, "method"));
+  out->url = json_string_value(json_object_get(rq, "url"));
+  out->body = json_string_value(json_object_get(rq, "body"));
+  out->body_len = out->body ? strlen(out->body) : 0;
+  out->timeout_ms = (long)json_integer_value(json_object_get(rq, "timeout_ms"));
+}
+
+void pl_channel_outreq_free(pl_channel_outreq *out) {
+  for (size_t k = 0; k < out->nh; k++)
+    free(out->lines[k]);
+  out->nh = 0;
+}

@@ -33,6 +33,19 @@ typedef struct pl_channel_set {
   size_t n;
 } pl_channel_set;
 
+/* A request a plugin described ({method, url, headers: {...}, body, timeout_ms}) in the
+ * form the HTTP client takes; owns its header lines. */
+typedef struct pl_channel_outreq {
+  const char *hdrs[33];
+  char *lines[32];
+  size_t nh;
+  const char *method, *url, *body;
+  size_t body_len;
+  long timeout_ms;
+} pl_channel_outreq;
+void pl_channel_outreq_build(const json_t *rq, pl_channel_outreq *out);
+void pl_channel_outreq_free(pl_channel_outreq *out);
+
 void pl_channel_registry_init(pl_channel_registry *r);
 void pl_channel_registry_free(pl_channel_registry *r);
 /* $PARLEY_PLUGIN_DIR, else the build tree's plugins/, else /usr/lib/parley/plugins. */

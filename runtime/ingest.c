@@ -80,34 +80,20 @@ static void send_after(pl_server *s, pl_tenant *t, const json_t *after) {
   size_t i;
   json_t *rq;
   json_array_foreach(after, i, rq) {
-    const char *hdrs[17];
-    char *lines[16];
-    size_t nh = 0;
-    const char *hn;
-    json_t *hv;
-    json_object_foreach(json_object_get(rq, "headers"), hn, hv) {
-      if (nh == 16 || !json_is_string(hv)) continue;
-      size_t len = strlen(hn) + json_string_length(hv) + 3;
-      lines[nh] = malloc(len);
-      snprintf(lines[nh], len, "%s: %s", hn, json_string_value(hv));
-      hdrs[nh] = lines[nh];
-      nh++;
-    }
-    hdrs[nh] = NULL;
-    const char *body = json_string_value(json_object_get(rq, "body"));
-    pl_http_client_req req = {.method = json_string_value(json_object_get(rq, "method")),
-                              .url = json_string_value(json_object_get(rq, "url")),
-                              .headers = hdrs,
-                              .body = body,
-                              .body_len = body ? strlen(body) : 0,
+    pl_channel_outreq o;
+    pl_channel_outreq_build(rq, &o);
+    pl_http_client_req req = {.method = o.method,
+                              .url = o.url,
+                              .headers = o.hdrs,
+                              .body = o.body,
+                              .body_len = o.body_len,
                               .timeout_ms = 5000};
     after_req *ar = calloc(1, sizeof *ar);
     ar->s = s;
     snprintf(ar->tenant, sizeof ar->tenant, "%s", t->key);
     pl_err err;
     if (!s->client || pl_http_client_request(s->client, &req, after_done, ar, &err)) free(ar);
-    for (size_t k = 0; k < nh; k++)
-      free(lines[k]);
+    pl_channel_outreq_free(&o);
   }
 }
 

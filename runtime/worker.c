@@ -796,27 +796,13 @@ static void send_next(pl_worker *w, convq *q) {
       return;
     }
   }
-  json_t *rq = json_array_get(it->reqs, (size_t)it->req_i);
-  const char *hdrs[33];
-  char *lines[32];
-  size_t nh = 0;
-  const char *hn;
-  json_t *hv;
-  json_object_foreach(json_object_get(rq, "headers"), hn, hv) {
-    if (nh == 32 || !json_is_string(hv)) continue;
-    size_t len = strlen(hn) + json_string_length(hv) + 3;
-    lines[nh] = malloc(len);
-    snprintf(lines[nh], len, "%s: %s", hn, json_string_value(hv));
-    hdrs[nh] = lines[nh];
-    nh++;
-  }
-  hdrs[nh] = NULL;
-  const char *body = json_string_value(json_object_get(rq, "body"));
-  pl_http_client_req req = {.method = json_string_value(json_object_get(rq, "method")),
-                            .url = json_string_value(json_object_get(rq, "url")),
-                            .headers = hdrs,
-                            .body = body,
-                            .body_len = body ? strlen(body) : 0,
+  pl_channel_outreq o;
+  pl_channel_outreq_build(json_array_get(it->reqs, (size_t)it->req_i), &o);
+  pl_http_client_req req = {.method = o.method,
+                            .url = o.url,
+                            .headers = o.hdrs,
+                            .body = o.body,
+                            .body_len = o.body_len,
                             .timeout_ms = 10000};
   send_ctx *sc = malloc(sizeof *sc);
   *sc = (send_ctx){w, q, it};
@@ -826,8 +812,7 @@ static void send_next(pl_worker *w, convq *q) {
     pl_http_client_resp resp = {.error = err.msg, .body = "", .retry_after_s = -1};
     send_done(sc, &resp);
   }
-  for (size_t k = 0; k < nh; k++)
-    free(lines[k]);
+  pl_channel_outreq_free(&o);
 }
 
 static void on_tick(uv_timer_t *h) {
@@ -873,7 +858,13 @@ typedef struct poll_commit {
   json_t *events;
   uint64_t *seqs;
   json_t *state;
+  json_t *after; /* the plugin's "send": requests to make once committed, or NULL */
 } poll_commit;
+
+static void after_sent(void *ud, const pl_http_client_resp *resp) {
+  (void)ud;
+  (void)resp; /* best effort, like the acceptor's after-commit requests */
+}
 
 static void poll_next(poller *p);
 static void poll_timer(uv_timer_t *h) {
@@ -923,10 +914,26 @@ static void poll_committed(pl_commit_job *cj) {
       job->accepted_ns = pl_clock_mono_ns();
       enqueue(w, p->ts, job);
     }
+    size_t k;
+    json_t *rq;
+    json_array_foreach(pc->after, k, rq) {
+      pl_channel_outreq o;
+      pl_channel_outreq_build(rq, &o);
+      pl_http_client_req req = {.method = o.method,
+                                .url = o.url,
+                                .headers = o.hdrs,
+                                .body = o.body,
+                                .body_len = o.body_len,
+                                .timeout_ms = 5000};
+      pl_err err;
+      if (w->http) pl_http_client_request(w->http, &req, after_sent, NULL, &err);
+      pl_channel_outreq_free(&o);
+    }
     if (!p->closed && !w->stopping) poll_next(p);
   }
   json_decref(pc->events);
   json_decref(pc->state);
+  json_decref(pc->after);
   free(pc->seqs);
   free(pc);
   p->ts->active_jobs--;
@@ -973,6 +980,8 @@ static void poll_answered(void *ud, const pl_http_client_resp *resp) {
   pc->p = p;
   pc->events = json_incref(events);
   pc->state = json_incref(state);
+  json_t *after = json_object_get(r, "send");
+  pc->after = json_is_array(after) ? json_incref(after) : NULL;
   pc->seqs = calloc(json_array_size(events) + 1, sizeof *pc->seqs);
   pc->cj =
       (pl_commit_job){.apply = poll_apply, .ud = pc, .reply_to = &w->mb, .done = poll_committed};
@@ -995,28 +1004,14 @@ static void poll_next(poller *p) {
     json_decref(r);
     return;
   }
-  const char *hdrs[17];
-  char *lines[16];
-  size_t nh = 0;
-  const char *hn;
-  json_t *hv;
-  json_object_foreach(json_object_get(rq, "headers"), hn, hv) {
-    if (nh == 16 || !json_is_string(hv)) continue;
-    size_t len = strlen(hn) + json_string_length(hv) + 3;
-    lines[nh] = malloc(len);
-    snprintf(lines[nh], len, "%s: %s", hn, json_string_value(hv));
-    hdrs[nh] = lines[nh];
-    nh++;
-  }
-  hdrs[nh] = NULL;
-  const char *body = json_string_value(json_object_get(rq, "body"));
-  json_int_t tmo = json_integer_value(json_object_get(rq, "timeout_ms"));
-  pl_http_client_req req = {.method = json_string_value(json_object_get(rq, "method")),
-                            .url = json_string_value(json_object_get(rq, "url")),
-                            .headers = hdrs,
-                            .body = body,
-                            .body_len = body ? strlen(body) : 0,
-                            .timeout_ms = tmo > 0 ? (long)tmo : 40000};
+  pl_channel_outreq o;
+  pl_channel_outreq_build(rq, &o);
+  pl_http_client_req req = {.method = o.method,
+                            .url = o.url,
+                            .headers = o.hdrs,
+                            .body = o.body,
+                            .body_len = o.body_len,
+                            .timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : 40000};
   p->inflight = true;
   p->ts->active_jobs++; /* stop waits for the batch's commit, not for the long poll */
   pl_err err;
@@ -1024,8 +1019,7 @@ static void poll_next(poller *p) {
     pl_http_client_resp resp = {.error = err.msg, .body = "", .retry_after_s = -1};
     poll_answered(p, &resp);
   }
-  for (size_t k = 0; k < nh; k++)
-    free(lines[k]);
+  pl_channel_outreq_free(&o);
   json_decref(r);
 }
 

@@ -78,7 +78,8 @@ typedef struct pl_channel_api {
    * and returns {"request": {method,url,headers,body,timeout_ms}}, or {"off": true} when
    * this instance does not poll (webhook mode). poll_result gets the same state and the
    * answer, and returns
-   *   {"events": [...], "state": {...}}                -- the next state (e.g. offset)
+   *   {"events": [...], "state": {...}, "send": [...]} -- the next state (e.g. offset);
+   *                                                       "send" as for webhook()
    * or {"retry_after": s, "error": "..."}. parley commits the events AND the new state in
    * one transaction before it polls again, so an update is acknowledged (offset moved)
    * only once it is durable, and never handled twice. */

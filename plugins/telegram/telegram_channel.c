@@ -32,10 +32,12 @@
 #define DEFAULT_API "https://api.telegram.org"
 
 typedef struct tg {
-  long long bot_id; /* the token's numeric part: update ids are unique per bot only */
-  char *secret;     /* secret_token, or NULL: webhooks are not authenticated */
-  char *send_url;   /* <api_base>/bot<token>/sendMessage */
-  char *answer_url; /* <api_base>/bot<token>/answerCallbackQuery */
+  long long bot_id;  /* the token's numeric part: update ids are unique per bot only */
+  char *secret;      /* secret_token, or NULL: webhooks are not authenticated */
+  char *send_url;    /* <api_base>/bot<token>/sendMessage */
+  char *answer_url;  /* <api_base>/bot<token>/answerCallbackQuery */
+  char *updates_url; /* <api_base>/bot<token>/getUpdates, when mode = "polling" */
+  int poll_timeout;  /* seconds getUpdates may hold the request */
 } tg;
 
 /* ---- open / close ---------------------------------------------------------------------- */
@@ -53,7 +55,8 @@ static char *fmt_error(const char *fmt, ...) {
 /* Settings this channel knows: its own, and the runtime's pacing settings. A setting
  * `X_env` was resolved into `X` by parley before open. */
 static const char *const known_keys[] = {
-    "token", "api_base", "secret_token", "rate_per_second", "chat_rate_per_second", NULL};
+    "token",        "api_base",        "secret_token",         "mode",
+    "poll_timeout", "rate_per_second", "chat_rate_per_second", NULL};
 
 static bool known_key(const char *key) {
   size_t n = strlen(key);
@@ -97,6 +100,8 @@ static char *join_url(const char *base, size_t base_len, const char *token, cons
   snprintf(s, n, "%.*s/bot%s/%s", (int)base_len, base, token, method);
   return s;
 }
+
+static void tg_close(void *instance);
 
 static void *tg_open(const char *config, char **error) {
   json_t *cfg = json_loads(config, 0, NULL);
@@ -163,6 +168,25 @@ static void *tg_open(const char *config, char **error) {
   c->secret = sec ? strdup(json_string_value(sec)) : NULL;
   c->send_url = join_url(b, blen, json_string_value(tok), "sendMessage");
   c->answer_url = join_url(b, blen, json_string_value(tok), "answerCallbackQuery");
+  const char *mode = json_string_value(json_object_get(cfg, "mode"));
+  if (json_object_get(cfg, "mode") &&
+      (!mode || (strcmp(mode, "webhook") && strcmp(mode, "polling")))) {
+    *error = strdup("channels.telegram.mode: \"webhook\" (default) or \"polling\" (getUpdates; "
+                    "the offset moves only after the updates are stored)");
+    tg_close(c);
+    c = NULL;
+    goto out;
+  }
+  if (mode && !strcmp(mode, "polling"))
+    c->updates_url = join_url(b, blen, json_string_value(tok), "getUpdates");
+  json_t *pt = json_object_get(cfg, "poll_timeout");
+  c->poll_timeout = pt ? (int)json_integer_value(pt) : 25;
+  if (pt && (!json_is_integer(pt) || c->poll_timeout < 0 || c->poll_timeout > 50)) {
+    *error = strdup("channels.telegram.poll_timeout: seconds of long polling, 0-50 (default 25)");
+    tg_close(c);
+    c = NULL;
+    goto out;
+  }
 out:
   json_decref(cfg);
   return c;
@@ -174,6 +198,7 @@ static void tg_close(void *instance) {
   free(c->secret);
   free(c->send_url);
   free(c->answer_url);
+  free(c->updates_url);
   free(c);
 }
 
@@ -254,39 +279,20 @@ static char *bad_update(const char *what, long long update_id) {
   return refuse(400, "invalid update", detail);
 }
 
-static char *tg_webhook(void *instance, const pl_channel_request *req) {
-  tg *c = instance;
-  if (strcmp(req->method, "POST"))
-    return refuse(405, "method not allowed", "Telegram webhooks are POSTs");
-  if (c->secret) {
-    const char *got = header(req, "x-telegram-bot-api-secret-token");
-    size_t n = strlen(c->secret);
-    if (!got || strlen(got) != n || CRYPTO_memcmp(got, c->secret, n))
-      return refuse(401, "wrong secret token",
-                    "the X-Telegram-Bot-Api-Secret-Token header must carry the secret_token "
-                    "given to setWebhook (channels.telegram.secret_token)");
-  }
-  json_error_t je;
-  json_t *u = json_loadb(req->body, req->body_len, 0, &je);
-  if (!u) {
-    char detail[300];
-    snprintf(detail, sizeof detail,
-             "not JSON (line %d, column %d: %s); expected one Telegram "
-             "Update object",
-             je.line, je.column, je.text);
-    return refuse(400, "invalid update", detail);
-  }
+/* One Update (a webhook body or a getUpdates element) to canonical events appended to
+ * `events`; a callback query also gets its answerCallbackQuery appended to `send`. Returns
+ * NULL, or what is wrong with the update; *update_id_out is -1 when it is unknown. */
+static const char *map_update(tg *c, json_t *u, json_t *events, json_t *send,
+                              long long *update_id_out) {
   json_t *uid = json_object_get(u, "update_id");
   if (!json_is_object(u) || !json_is_integer(uid) || json_integer_value(uid) < 0) {
-    json_decref(u);
-    return bad_update("expected one Telegram Update: a JSON object with a non-negative "
-                      "integer \"update_id\"",
-                      -1);
+    *update_id_out = -1;
+    return "expected one Telegram Update: a JSON object with a non-negative integer "
+           "\"update_id\"";
   }
   long long update_id = (long long)json_integer_value(uid);
   char event_id[64], chat[32];
   snprintf(event_id, sizeof event_id, "u%lld:%lld", c->bot_id, update_id);
-  json_t *events = json_array(), *send = NULL;
   const char *bad = NULL;
   json_t *msg = json_object_get(u, "message"), *cq = json_object_get(u, "callback_query");
   if (msg) {
@@ -322,7 +328,7 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
     else if (cmsg && !json_is_object(cmsg))
       bad = "callback_query.message must be an object";
     else {
-      send = json_pack("[o]", answer_callback(c, json_string_value(id)));
+      json_array_append_new(send, answer_callback(c, json_string_value(id)));
       /* A press on a message sent in inline mode has no chat (inline_message_id): only
        * answered. A game button has no data: only answered. */
       if (json_string_length(data) &&
@@ -336,6 +342,35 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
   }
   /* Every other update type (edited_message, my_chat_member, channel_post, ...) is
    * acknowledged with no event, so Telegram does not redeliver it. */
+  *update_id_out = update_id;
+  return bad;
+}
+
+static char *tg_webhook(void *instance, const pl_channel_request *req) {
+  tg *c = instance;
+  if (strcmp(req->method, "POST"))
+    return refuse(405, "method not allowed", "Telegram webhooks are POSTs");
+  if (c->secret) {
+    const char *got = header(req, "x-telegram-bot-api-secret-token");
+    size_t n = strlen(c->secret);
+    if (!got || strlen(got) != n || CRYPTO_memcmp(got, c->secret, n))
+      return refuse(401, "wrong secret token",
+                    "the X-Telegram-Bot-Api-Secret-Token header must carry the secret_token "
+                    "given to setWebhook (channels.telegram.secret_token)");
+  }
+  json_error_t je;
+  json_t *u = json_loadb(req->body, req->body_len, 0, &je);
+  if (!u) {
+    char detail[300];
+    snprintf(detail, sizeof detail,
+             "not JSON (line %d, column %d: %s); expected one Telegram "
+             "Update object",
+             je.line, je.column, je.text);
+    return refuse(400, "invalid update", detail);
+  }
+  json_t *events = json_array(), *send = json_array();
+  long long update_id;
+  const char *bad = map_update(c, u, events, send, &update_id);
   json_decref(u);
   if (bad) {
     json_decref(events);
@@ -343,7 +378,72 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
     return bad_update(bad, update_id);
   }
   json_t *out = json_pack("{s:o}", "events", events);
-  if (send) json_object_set_new(out, "send", send);
+  if (json_array_size(send))
+    json_object_set_new(out, "send", send);
+  else
+    json_decref(send);
+  return dump(out);
+}
+
+/* ---- long polling (mode = "polling") ----------------------------------------------------- */
+
+static char *tg_poll_request(void *instance, const char *state) {
+  tg *c = instance;
+  if (!c->updates_url) return strdup("{\"off\":true}");
+  json_t *st = json_loads(state, 0, NULL);
+  char url[1200];
+  snprintf(url, sizeof url, "%s?offset=%lld&timeout=%d", c->updates_url,
+           (long long)json_integer_value(json_object_get(st, "offset")), c->poll_timeout);
+  json_decref(st);
+  return dump(json_pack("{s:{s:s,s:s,s:i}}", "request", "method", "GET", "url", url, "timeout_ms",
+                        (c->poll_timeout + 10) * 1000));
+}
+
+/* getUpdates' answer: the updates become events; the offset moves past the last one —
+ * parley commits both together, so Telegram forgets an update only once it is stored. */
+static char *tg_poll_result(void *instance, const char *state, int status, const char *body,
+                            size_t len) {
+  tg *c = instance;
+  json_t *in = json_loadb(body ? body : "", len, 0, NULL);
+  json_t *result = json_object_get(in, "result");
+  const char *desc = json_string_value(json_object_get(in, "description"));
+  json_t *out;
+  if (status == 200 && json_is_true(json_object_get(in, "ok")) && json_is_array(result)) {
+    json_t *st = json_loads(state, 0, NULL);
+    json_t *events = json_array(), *send = json_array();
+    json_int_t next = json_integer_value(json_object_get(st, "offset"));
+    size_t i;
+    json_t *u;
+    json_array_foreach(result, i, u) {
+      long long id;
+      map_update(c, u, events, send, &id); /* a malformed update is skipped, not retried */
+      if (id >= 0 && id + 1 > next) next = id + 1;
+    }
+    json_object_set_new(st, "offset", json_integer(next));
+    out = json_pack("{s:o,s:o}", "events", events, "state", st);
+    if (json_array_size(send))
+      json_object_set_new(out, "send", send);
+    else
+      json_decref(send);
+  } else if (status == 409) {
+    out = json_pack("{s:i,s:s}", "retry_after", 30, "error",
+                    desc ? desc
+                         : "getUpdates conflict: another poller uses this token, or a "
+                           "webhook is set (deleteWebhook first)");
+  } else if (status == 401 || status == 404) {
+    out = json_pack("{s:i,s:s}", "retry_after", 60, "error",
+                    "the bot token was refused (check channels.telegram.token)");
+  } else if (status == 429) {
+    json_int_t ra =
+        json_integer_value(json_object_get(json_object_get(in, "parameters"), "retry_after"));
+    out = json_pack("{s:I,s:s}", "retry_after", ra > 0 ? ra : 5, "error", "flood control");
+  } else {
+    out = json_pack("{s:i,s:s}", "retry_after", 2, "error",
+                    desc     ? desc
+                    : status ? "getUpdates failed"
+                             : "no answer from Telegram");
+  }
+  json_decref(in);
   return dump(out);
 }
 
@@ -588,6 +688,8 @@ static const pl_channel_api api = {
     .webhook = tg_webhook,
     .render = tg_render,
     .classify = tg_classify,
+    .poll_request = tg_poll_request,
+    .poll_result = tg_poll_result,
 };
 
 const pl_channel_api *parley_channel_v1(void) {
