@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include "channels.h"
+#include "http_client.h"
+#include "log.h"
 
 void pl_channel_registry_init(pl_channel_registry *r) {
   memset(r, 0, sizeof *r);
@@ -152,4 +154,39 @@ void pl_channel_outreq_free(pl_channel_outreq *out) {
   for (size_t k = 0; k < out->nh; k++)
     free(out->lines[k]);
   out->nh = 0;
+}
+
+typedef struct after_req {
+  const pl_log *log;
+  char tenant[256];
+} after_req;
+
+static void after_done(void *ud, const pl_http_client_resp *resp) {
+  after_req *ar = ud;
+  if (resp->status < 200 || resp->status >= 300)
+    pl_log_printf(ar->log, ar->tenant, "a channel's after-commit request failed: %s",
+                  resp->error ? resp->error : resp->body);
+  free(ar);
+}
+
+void pl_channel_send_after(pl_http_client *client, const json_t *reqs, const pl_log *log,
+                           const char *tenant) {
+  size_t i;
+  json_t *rq;
+  json_array_foreach(reqs, i, rq) {
+    pl_channel_outreq o;
+    pl_channel_outreq_build(rq, &o);
+    pl_http_client_req req = {.method = o.method,
+                              .url = o.url,
+                              .headers = o.hdrs,
+                              .body = o.body,
+                              .body_len = o.body_len,
+                              .timeout_ms = 5000};
+    after_req *ar = calloc(1, sizeof *ar);
+    ar->log = log;
+    snprintf(ar->tenant, sizeof ar->tenant, "%s", tenant);
+    pl_err err;
+    if (!client || pl_http_client_request(client, &req, after_done, ar, &err)) free(ar);
+    pl_channel_outreq_free(&o);
+  }
 }

@@ -46,6 +46,13 @@ typedef struct pl_channel_outreq {
 void pl_channel_outreq_build(const json_t *rq, pl_channel_outreq *out);
 void pl_channel_outreq_free(pl_channel_outreq *out);
 
+/* Sends a plugin's after-commit requests ("send") once, best effort; failures are logged
+ * for `tenant`. */
+struct pl_http_client;
+struct pl_log;
+void pl_channel_send_after(struct pl_http_client *client, const json_t *reqs,
+                           const struct pl_log *log, const char *tenant);
+
 void pl_channel_registry_init(pl_channel_registry *r);
 void pl_channel_registry_free(pl_channel_registry *r);
 /* $PARLEY_PLUGIN_DIR, else the build tree's plugins/, else /usr/lib/parley/plugins. */

@@ -62,41 +62,6 @@ static int accept_apply(pl_txn *tx, void *ud, pl_err *err) {
   return pl_inbox_put_events(tx, a->t->id, a->events, a->seqs, err);
 }
 
-typedef struct after_req {
-  pl_server *s;
-  char tenant[256];
-} after_req;
-
-static void after_done(void *ud, const pl_http_client_resp *resp) {
-  after_req *ar = ud;
-  if (resp->status < 200 || resp->status >= 300)
-    pl_log_printf(&ar->s->rt->log, ar->tenant, "a channel's after-commit request failed: %s",
-                  resp->error ? resp->error : resp->body);
-  free(ar);
-}
-
-/* The plugin's best-effort requests after a webhook's events were committed. */
-static void send_after(pl_server *s, pl_tenant *t, const json_t *after) {
-  size_t i;
-  json_t *rq;
-  json_array_foreach(after, i, rq) {
-    pl_channel_outreq o;
-    pl_channel_outreq_build(rq, &o);
-    pl_http_client_req req = {.method = o.method,
-                              .url = o.url,
-                              .headers = o.hdrs,
-                              .body = o.body,
-                              .body_len = o.body_len,
-                              .timeout_ms = 5000};
-    after_req *ar = calloc(1, sizeof *ar);
-    ar->s = s;
-    snprintf(ar->tenant, sizeof ar->tenant, "%s", t->key);
-    pl_err err;
-    if (!s->client || pl_http_client_request(s->client, &req, after_done, ar, &err)) free(ar);
-    pl_channel_outreq_free(&o);
-  }
-}
-
 static void accept_done(pl_commit_job *job) {
   accept_job *a = (accept_job *)job;
   pl_server *s = a->s;
@@ -122,7 +87,7 @@ static void accept_done(pl_commit_job *job) {
           atomic_fetch_sub(&a->t->queued, 1); /* stopped meanwhile: it waits in the inbox */
       }
     }
-    send_after(s, a->t, a->after);
+    pl_channel_send_after(s->client, a->after, &s->rt->log, a->t->key);
     static const char ok[] = "{\"ok\":true}", dup[] = "{\"ok\":true,\"duplicate\":true}";
     bool all_dup = n && !fresh;
     pl_http_respond(a->p, a->status, "application/json", all_dup ? dup : ok,

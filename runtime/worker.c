@@ -861,11 +861,6 @@ typedef struct poll_commit {
   json_t *after; /* the plugin's "send": requests to make once committed, or NULL */
 } poll_commit;
 
-static void after_sent(void *ud, const pl_http_client_resp *resp) {
-  (void)ud;
-  (void)resp; /* best effort, like the acceptor's after-commit requests */
-}
-
 static void poll_next(poller *p);
 static void poll_timer(uv_timer_t *h) {
   poll_next(h->data);
@@ -914,21 +909,7 @@ static void poll_committed(pl_commit_job *cj) {
       job->accepted_ns = pl_clock_mono_ns();
       enqueue(w, p->ts, job);
     }
-    size_t k;
-    json_t *rq;
-    json_array_foreach(pc->after, k, rq) {
-      pl_channel_outreq o;
-      pl_channel_outreq_build(rq, &o);
-      pl_http_client_req req = {.method = o.method,
-                                .url = o.url,
-                                .headers = o.hdrs,
-                                .body = o.body,
-                                .body_len = o.body_len,
-                                .timeout_ms = 5000};
-      pl_err err;
-      if (w->http) pl_http_client_request(w->http, &req, after_sent, NULL, &err);
-      pl_channel_outreq_free(&o);
-    }
+    pl_channel_send_after(w->http, pc->after, &w->s->rt->log, p->ts->t->key);
     if (!p->closed && !w->stopping) poll_next(p);
   }
   json_decref(pc->events);
