@@ -279,6 +279,52 @@ static char *bad_update(const char *what, long long update_id) {
   return refuse(400, "invalid update", detail);
 }
 
+/* The canonical fields of a non-text message (CHANNELS.md §1.4), with "_kind" naming the
+ * kind: contact, location (a venue is a location with title and address) or media (the
+ * largest photo size, a document, voice, audio, video, animation or sticker). NULL for a
+ * message that is none of these. */
+static json_t *message_data(const json_t *msg) {
+  json_t *contact = json_object_get(msg, "contact");
+  if (json_is_object(contact)) {
+    json_t *d = json_pack("{s:s}", "_kind", "contact");
+    const char *keys[] = {"phone_number", "first_name", "last_name", "user_id", "vcard", NULL};
+    for (const char **k = keys; *k; k++)
+      if (json_object_get(contact, *k))
+        json_object_set(d, !strcmp(*k, "phone_number") ? "phone" : *k,
+                        json_object_get(contact, *k));
+    return d;
+  }
+  json_t *venue = json_object_get(msg, "venue"), *loc = json_object_get(msg, "location");
+  if (json_is_object(loc)) {
+    json_t *d =
+        json_pack("{s:s,s:O,s:O}", "_kind", "location", "latitude",
+                  json_object_get(loc, "latitude"), "longitude", json_object_get(loc, "longitude"));
+    if (json_is_object(venue)) {
+      json_object_set(d, "title", json_object_get(venue, "title"));
+      json_object_set(d, "address", json_object_get(venue, "address"));
+    }
+    return d;
+  }
+  static const char *const media[] = {"photo", "animation",  "document", "video", "voice",
+                                      "audio", "video_note", "sticker",  NULL};
+  for (const char *const *m = media; *m; m++) {
+    json_t *v = json_object_get(msg, *m);
+    if (!v) continue;
+    if (json_is_array(v)) v = json_array_get(v, json_array_size(v) - 1); /* the largest */
+    if (!json_is_object(v)) return NULL;
+    json_t *d = json_pack("{s:s,s:s,s:O}", "_kind", "media", "type", *m, "file_id",
+                          json_object_get(v, "file_id"));
+    const char *keys[] = {"file_name", "mime_type", "file_size", "width",
+                          "height",    "duration",  NULL};
+    for (const char **k = keys; *k; k++)
+      if (json_object_get(v, *k)) json_object_set(d, *k, json_object_get(v, *k));
+    if (json_is_string(json_object_get(msg, "caption")))
+      json_object_set(d, "caption", json_object_get(msg, "caption"));
+    return d;
+  }
+  return NULL;
+}
+
 /* One Update (a webhook body or a getUpdates element) to canonical events appended to
  * `events`; a callback query also gets its answerCallbackQuery appended to `send`. Returns
  * NULL, or what is wrong with the update; *update_id_out is -1 when it is unknown. */
@@ -313,8 +359,42 @@ static const char *map_update(tg *c, json_t *u, json_t *events, json_t *send,
                              "text", "text", command_text(json_string_value(text)));
       add_user(ev, sender, chat);
       json_array_append_new(events, ev);
+    } else if (!json_is_true(json_object_get(from, "is_bot"))) {
+      json_t *data = message_data(msg); /* contact, location, media; NULL for the rest */
+      if (data) {
+        json_t *ev = json_pack("{s:s,s:s,s:s,s:o}", "event_id", event_id, "chat_id", chat, "kind",
+                               json_string_value(json_object_get(data, "_kind")), "data", data);
+        json_object_del(data, "_kind");
+        add_user(ev, from ? from : json_object_get(msg, "sender_chat"), chat);
+        json_array_append_new(events, ev);
+      }
     }
-    /* photos, documents, contacts, locations, service messages: acknowledged, not yet mapped */
+    /* service messages (members joining, pinned, ...): acknowledged, no event */
+  } else if (json_is_object(json_object_get(u, "edited_message"))) {
+    json_t *em = json_object_get(u, "edited_message");
+    json_t *text = json_object_get(em, "text");
+    if (json_is_string(text) && id_text(json_object_get(json_object_get(em, "chat"), "id"), chat)) {
+      json_t *ev =
+          json_pack("{s:s,s:s,s:s,s:{s:O,s:O}}", "event_id", event_id, "chat_id", chat, "kind",
+                    "edit", "data", "text", text, "message_id", json_object_get(em, "message_id"));
+      add_user(ev, json_object_get(em, "from"), chat);
+      json_array_append_new(events, ev);
+    }
+  } else if (json_is_object(json_object_get(u, "my_chat_member"))) {
+    /* In a private chat this comes only when the user blocks or unblocks the bot. */
+    json_t *mcm = json_object_get(u, "my_chat_member");
+    const char *st =
+        json_string_value(json_object_get(json_object_get(mcm, "new_chat_member"), "status"));
+    const char *kind = !st                     ? NULL
+                       : !strcmp(st, "kicked") ? "blocked"
+                       : !strcmp(st, "member") ? "unblocked"
+                                               : NULL;
+    if (kind && id_text(json_object_get(json_object_get(mcm, "chat"), "id"), chat)) {
+      json_t *ev = json_pack("{s:s,s:s,s:s,s:{}}", "event_id", event_id, "chat_id", chat, "kind",
+                             kind, "data");
+      add_user(ev, json_object_get(mcm, "from"), chat);
+      json_array_append_new(events, ev);
+    }
   } else if (cq) {
     json_t *id = json_object_get(cq, "id"), *data = json_object_get(cq, "data");
     json_t *from = json_object_get(cq, "from");
@@ -340,8 +420,8 @@ static const char *map_update(tg *c, json_t *u, json_t *events, json_t *send,
       }
     }
   }
-  /* Every other update type (edited_message, my_chat_member, channel_post, ...) is
-   * acknowledged with no event, so Telegram does not redeliver it. */
+  /* Every other update type (channel_post, poll, chat_join_request, ...) is acknowledged
+   * with no event, so Telegram does not redeliver it. */
   *update_id_out = update_id;
   return bad;
 }

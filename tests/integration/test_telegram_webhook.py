@@ -337,7 +337,7 @@ def test(parley, checks, tmp):
 
     # ---- updates that carry nothing for the bot (yet) ----
     u = next_update_id
-    ignored = {
+    mapped = {
         "edited_message": {"update_id": u(), "edited_message": {
             "message_id": 42, "date": 1700000000, "edit_date": 1700000100,
             "from": user(1030), "chat": {"id": 1030, "type": "private"}, "text": "edited"}},
@@ -364,6 +364,25 @@ def test(parley, checks, tmp):
             "message_id": 48, "date": 1700000000, "from": user(1035),
             "chat": {"id": 1035, "type": "private"},
             "location": {"latitude": 40.4, "longitude": -3.7}}},
+    }
+    accepted_before = harness.metric(base, "parley_events_accepted_total", TENANT)
+    for what, update in mapped.items():
+        status, _, body = post(update)
+        checks.check(status == 200, f"{what} -> 200 (accepted)", f"{status} {body}")
+    expect = {1030: "edited: edited", 1032: "media photo look", 1033: "media document -",
+              1034: "contact +34600000000", 1035: "location 40.4,-3.7"}
+    for chat, text in expect.items():
+        fake.wait(lambda: fake.sent(chat), 10)
+        got = [c["text"] for c in fake.sent(chat)]
+        checks.check(got == [text], f"chat {chat}: the canonical event reached its handler "
+                     f"({text!r})", got)
+    checks.check(harness.metric(base, "parley_events_accepted_total", TENANT) ==
+                 accepted_before + len(mapped),
+                 "edit, blocked, photo, document, contact, location: one event each",
+                 accepted_before)
+    checks.check(not fake.sent(1031), "a block is recorded, nothing is sent to the blocked user",
+                 fake.sent(1031))
+    ignored = {
         "a channel_post": {"update_id": u(), "channel_post": {
             "message_id": 49, "date": 1700000000,
             "chat": {"id": -1001036, "type": "channel"}, "text": "news"}},
@@ -478,8 +497,7 @@ def test(parley, checks, tmp):
     checks.check(len(fake.sent(1006)) == 1, "the replayed update got no second reply",
                  fake.sent(1006))
     checks.check(not fake.sent(1020), "the refused (401) update got no reply", fake.sent(1020))
-    quiet = [c for c in fake.snapshot("sendMessage") if 1030 <= (c["chat"] or 0) <= 1036
-             or c["chat"] == -1001036]
+    quiet = [c for c in fake.snapshot("sendMessage") if c["chat"] in (1031, 1036, -1001036)]
     checks.check(not quiet, "the ignored updates got no reply", quiet)
     status, _, body = post(unauth)
     checks.check(status == 200 and "duplicate" not in body,
