@@ -218,8 +218,6 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
       json_object_set_new(entry, "_seq", json_integer((json_int_t)seq));
       json_array_append_new(c->outbox, entry);
       if (rc) goto fail;
-      c->outbox_last = seq;
-      if (!c->outbox_first || oi == 0) c->outbox_first = seq;
     }
   }
   if (!c->failed) {

@@ -26,7 +26,6 @@ typedef struct pl_commit {
   bool failed;        /* handler failed: only record + history */
   uint64_t inbox_seq; /* the accepted event this handles: removed in the same commit */
   bool use_outbox;    /* replies go to the outbox (network channels) */
-  uint64_t outbox_first, outbox_last; /* outbox sequence numbers written */
   json_t *outbox;                     /* the entries written, each with "_seq" */
 } pl_commit;
 
