@@ -211,6 +211,8 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
       json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:s,s:I,s:i}", "conv", c->conv_key, "channel",
                                 c->ev->channel, "chat_id", c->ev->chat_id, "msg", om, "key", idem,
                                 "created", (json_int_t)c->run->now_ms, "attempts", 0);
+      json_t *last_in = json_object_get(c->record, "last_inbound_at");
+      if (last_in) json_object_set(entry, "last_inbound_at", last_in);
       pl_key ok;
       pl_key_init(&ok, tid);
       pl_key_u64(&ok, seq);
@@ -475,6 +477,9 @@ void pl_job_seal(pl_job *job) {
   }
   json_object_set(rec, "user", run->user);
   json_object_set_new(rec, "updated", json_integer(job->now));
+  /* When the user last wrote: channels with a reply window (WhatsApp, Meta: 24 h) need it. */
+  if (job->ev.kind == PL_EV_TEXT || job->ev.kind == PL_EV_BUTTON || job->ev.kind == PL_EV_DATA)
+    json_object_set_new(rec, "last_inbound_at", json_integer(job->now));
   size_t i;
   json_t *r;
   json_array_foreach(run->replies, i, r) {

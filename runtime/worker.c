@@ -722,6 +722,9 @@ static const char *render_item(pl_tenant *t, out_item *it) {
   json_object_set(m, "chat_id", json_object_get(it->entry, "chat_id"));
   json_object_set(m, "key", json_object_get(it->entry, "key"));
   json_object_set_new(m, "tenant", json_string(t->key));
+  if (json_object_get(it->entry, "last_inbound_at"))
+    json_object_set(m, "last_inbound_at", json_object_get(it->entry, "last_inbound_at"));
+  json_object_set_new(m, "now", json_integer(pl_clock_now_ms(t->code->sb->clock)));
   char *text = json_dumps(m, JSON_COMPACT);
   json_decref(m);
   char *out = ci->api->render(ci->inst, text);

@@ -60,7 +60,9 @@ typedef struct pl_channel_api {
   char *(*webhook)(void *instance, const pl_channel_request *req);
 
   /* Renders one canonical message for a chat into the HTTP requests that send it:
-   *   message: {"chat_id": "...", "text": "...", "buttons": [[{"label","id"}]], ...}
+   *   message: {"chat_id": "...", "text": "...", "buttons": [[{"label","id"}]],
+   *             "key": idempotency key, "tenant", "operator"?, "now": ms,
+   *             "last_inbound_at": ms (when the user last wrote, for reply windows)}
    * Returns malloc'd JSON {"requests": [{"method","url","headers":{...},"body"}]} or
    * {"error": "..."} for a message the channel cannot take (a bug in the script). */
   char *(*render)(void *instance, const char *message);
