@@ -1007,6 +1007,19 @@ static void poll_next(poller *p) {
   json_decref(r);
 }
 
+/* Each channel's one-time start requests (setWebhook and the like). */
+static void start_channels(pl_worker *w, tstate *ts) {
+  pl_channel_set *set = &ts->t->code->channels;
+  for (size_t i = 0; i < set->n; i++) {
+    if (!PL_CHANNEL_HAS(set->v[i].api, start)) continue;
+    char *out = set->v[i].api->start(set->v[i].inst);
+    json_t *r = out ? json_loads(out, 0, NULL) : NULL;
+    free(out);
+    pl_channel_send_after(w->http, json_object_get(r, "send"), &w->s->rt->log, ts->t->key);
+    json_decref(r);
+  }
+}
+
 /* Starts a poller for every channel of the tenant that can poll, from its saved state. */
 static void start_pollers(pl_worker *w, tstate *ts) {
   pl_channel_set *set = &ts->t->code->channels;
@@ -1108,6 +1121,7 @@ void pl_worker_adopt(void *ud) {
   /* Only now may webhooks be accepted: an event committed before the inbox scan above
    * would otherwise be both recovered and handed over by its acceptor. */
   atomic_store(&t->ready, true);
+  start_channels(w, ts);
   start_pollers(w, ts);
 }
 
@@ -1116,12 +1130,15 @@ typedef struct swap_task {
   pl_code *code;
 } swap_task;
 
+static void start_channels(pl_worker *w, tstate *ts);
+
 static void on_swap(void *ud) {
   swap_task *st = ud;
   pl_code *old = st->t->code;
   st->t->code = st->code; /* events that already started keep their version */
   old->retired = true;
   if (old->refs == 0) pl_code_free(old);
+  if (state_of(st->t)) start_channels(st->t->worker, state_of(st->t));
   free(st);
 }
 

@@ -88,6 +88,11 @@ typedef struct pl_channel_api {
   char *(*poll_request)(void *instance, const char *state);
   char *(*poll_result)(void *instance, const char *state, int status, const char *body,
                        size_t body_len);
+
+  /* Optional: requests to make once when the tenant starts serving on this channel
+   * (after a reload too), e.g. Telegram's setWebhook / deleteWebhook. Returns
+   * {"send": [request, ...]} (sent once, best effort, failures logged) or {}. */
+  char *(*start)(void *instance);
 } pl_channel_api;
 
 /* Whether api (as built) has the optional member `field`. */

@@ -37,6 +37,8 @@ typedef struct tg {
   char *send_url;    /* <api_base>/bot<token>/sendMessage */
   char *answer_url;  /* <api_base>/bot<token>/answerCallbackQuery */
   char *updates_url; /* <api_base>/bot<token>/getUpdates, when mode = "polling" */
+  char *base_url;    /* <api_base>/bot<token>/ (for setWebhook / deleteWebhook) */
+  char *webhook_url; /* where Telegram should POST, registered at start (optional) */
   int poll_timeout;  /* seconds getUpdates may hold the request */
 } tg;
 
@@ -55,8 +57,8 @@ static char *fmt_error(const char *fmt, ...) {
 /* Settings this channel knows: its own, and the runtime's pacing settings. A setting
  * `X_env` was resolved into `X` by parley before open. */
 static const char *const known_keys[] = {
-    "token",        "api_base",        "secret_token",         "mode",
-    "poll_timeout", "rate_per_second", "chat_rate_per_second", NULL};
+    "token",       "api_base",        "secret_token",         "mode", "poll_timeout",
+    "webhook_url", "rate_per_second", "chat_rate_per_second", NULL};
 
 static bool known_key(const char *key) {
   size_t n = strlen(key);
@@ -116,8 +118,8 @@ static void *tg_open(const char *config, char **error) {
   json_object_foreach(cfg, key, v) {
     if (!known_key(key)) {
       *error = fmt_error("channels.telegram.%s: unknown setting (expected token or token_env, "
-                         "api_base, secret_token or secret_token_env, rate_per_second, "
-                         "chat_rate_per_second)",
+                         "api_base, secret_token or secret_token_env, mode, poll_timeout, "
+                         "webhook_url, rate_per_second, chat_rate_per_second)",
                          key);
       goto out;
     }
@@ -177,6 +179,16 @@ static void *tg_open(const char *config, char **error) {
     c = NULL;
     goto out;
   }
+  c->base_url = join_url(b, blen, json_string_value(tok), "");
+  json_t *wh = json_object_get(cfg, "webhook_url");
+  if (wh && (!json_is_string(wh) || strncmp(json_string_value(wh), "https://", 8))) {
+    *error = strdup("channels.telegram.webhook_url: the public https:// URL of "
+                    "/hook/<tenant>/telegram, registered with setWebhook at start");
+    tg_close(c);
+    c = NULL;
+    goto out;
+  }
+  c->webhook_url = wh ? strdup(json_string_value(wh)) : NULL;
   if (mode && !strcmp(mode, "polling"))
     c->updates_url = join_url(b, blen, json_string_value(tok), "getUpdates");
   json_t *pt = json_object_get(cfg, "poll_timeout");
@@ -199,6 +211,8 @@ static void tg_close(void *instance) {
   free(c->send_url);
   free(c->answer_url);
   free(c->updates_url);
+  free(c->base_url);
+  free(c->webhook_url);
   free(c);
 }
 
@@ -463,6 +477,32 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
   else
     json_decref(send);
   return dump(out);
+}
+
+/* ---- start: register the webhook, or clear it for polling ---------------------------------- */
+
+static char *tg_start(void *instance) {
+  tg *c = instance;
+  char url[1200];
+  json_t *reqs = json_array();
+  if (c->updates_url) { /* getUpdates fails while a webhook is set */
+    snprintf(url, sizeof url, "%sdeleteWebhook", c->base_url);
+    json_array_append_new(reqs, json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", url,
+                                          "headers", "Content-Type", "application/json", "body",
+                                          "{\"drop_pending_updates\":false}"));
+  } else if (c->webhook_url) {
+    json_t *body = json_pack("{s:s,s:[s,s,s,s]}", "url", c->webhook_url, "allowed_updates",
+                             "message", "edited_message", "callback_query", "my_chat_member");
+    if (c->secret) json_object_set_new(body, "secret_token", json_string(c->secret));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    snprintf(url, sizeof url, "%ssetWebhook", c->base_url);
+    json_array_append_new(reqs,
+                          json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", url,
+                                    "headers", "Content-Type", "application/json", "body", text));
+    free(text);
+  }
+  return dump(json_pack("{s:o}", "send", reqs));
 }
 
 /* ---- long polling (mode = "polling") ----------------------------------------------------- */
@@ -770,6 +810,7 @@ static const pl_channel_api api = {
     .classify = tg_classify,
     .poll_request = tg_poll_request,
     .poll_result = tg_poll_result,
+    .start = tg_start,
 };
 
 const pl_channel_api *parley_channel_v1(void) {

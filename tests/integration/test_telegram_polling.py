@@ -36,7 +36,7 @@ class FakeTelegram:
     def __init__(self):
         self.lock = threading.Lock()
         self.updates = []  # released updates, update_id = index + 1000
-        self.offsets, self.sent, self.answered = [], [], []
+        self.offsets, self.sent, self.answered, self.calls = [], [], [], []
         self.conflict = False
         self.conflict_calls = 0
         owner = self
@@ -75,6 +75,7 @@ class FakeTelegram:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(n) or b"{}")
                 with owner.lock:
+                    owner.calls.append(self.path.rsplit("/", 1)[-1])
                     if self.path.endswith("/sendMessage"):
                         owner.sent.append(body)
                     elif self.path.endswith("/answerCallbackQuery"):
@@ -115,6 +116,9 @@ def test(parley, checks, tmp):
     data = str(tmp / "data")
     serve, _ = harness.serve_checked(checks, "serve, telegram in polling mode", parley,
                                      str(tmp / "tenants"), data, tmp)
+    harness.wait_for(lambda: "deleteWebhook" in tg.calls, 5)
+    checks.check("deleteWebhook" in tg.calls, "at start, polling mode clears any webhook "
+                 "(getUpdates would fail with 409 while one is set)", tg.calls[:5])
     kills = 0
     while len(tg.updates) < UPDATES:
         tg.release(min(rng.randint(1, 4), UPDATES - len(tg.updates)), rng)

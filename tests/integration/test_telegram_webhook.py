@@ -109,6 +109,10 @@ def shape_problems(method, headers, body):
     elif method == "answerCallbackQuery":
         if set(body) != {"callback_query_id"} or not isinstance(body["callback_query_id"], str):
             problems.append(f"answerCallbackQuery body {body!r}")
+    elif method == "setWebhook":
+        if not str(body.get("url", "")).startswith("https://") \
+                or not isinstance(body.get("allowed_updates", []), list):
+            problems.append(f"setWebhook body {body!r}")
     else:
         problems.append(f"unexpected method {method}")
     return problems
@@ -244,6 +248,12 @@ def test(parley, checks, tmp):
         return
     hook = f"/hook/{TENANT}/telegram"
 
+    fake.wait(lambda: fake.snapshot("setWebhook"), 5)
+    reg = fake.snapshot("setWebhook")
+    checks.check(len(reg) == 1 and reg[0]["body"].get("url") ==
+                 "https://bots.example.test/hook/tgbot/telegram" and
+                 reg[0]["body"].get("secret_token") == SECRET,
+                 "at start, setWebhook registers webhook_url with the secret token", reg)
     def post(update, secret=SECRET, raw=None):
         headers = {"Content-Type": "application/json"}
         if secret is not None:

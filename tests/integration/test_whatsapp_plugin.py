@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""The WhatsApp channel plugin called directly through its ABI (include/parley/channel.h),
+for the cases a bot cannot produce or a fake is slow to stage:
+  - open: required settings and unknown keys are errors naming the setting (secrets never
+    echoed); graph_base / graph_version shape the send URL
+  - render: the 24-hour customer-service window (inside, just over 24 h, no
+    last_inbound_at -> {"error": "outside WhatsApp's 24-hour ..."}), reply buttons vs list
+    vs numbered text at 3 / 4 / 10 / 11 buttons, long titles -> a list with truncated
+    titles and the whole title as description, texts over 4096 split, bodies over 1024
+    with buttons (the head goes first as text)
+  - classify: CHANNELS.md §3.6 / §7.5 as implemented
+  - webhook: the signature over the raw bytes (\\u escapes kept), GET handshake with
+    URL-encoded values, several entries, failed statuses, missing fields
+The module is loaded with ctypes; a sanitizer build's module needs the ASan runtime
+first, so the script then re-executes itself with LD_PRELOAD set (as
+test_telegram_plugin.py does).
+
+Usage: python3 test_whatsapp_plugin.py PATH/TO/parley
+"""
+
+import ctypes
+import hashlib
+import hmac
+import json
+import os
+import re
+import sys
+import urllib.parse
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+import harness  # noqa: E402  (tests/integration/harness.py)
+
+CONFIG = {"token": "EAAGtok", "app_secret": "s3cret", "verify_token": "vt",
+          "phone_number_id": "106540352242922"}
+DAY = 24 * 3600 * 1000
+NOW = 1_700_000_000_000
+WINDOW = "outside WhatsApp's 24-hour customer-service window: send a template"
+
+
+def plugin_path(parley):
+    return Path(parley).resolve().parent / "plugins" / "libparley-channel-whatsapp.so"
+
+
+def ensure_sanitizer_runtime():
+    if len(sys.argv) != 2 or os.environ.get("PARLEY_WA_REEXEC"):
+        return
+    so = plugin_path(sys.argv[1])
+    try:
+        found = re.search(rb"libasan\.so\.\d+", so.read_bytes())
+    except OSError:
+        return  # reported as a failed check by test()
+    if found:
+        env = dict(os.environ, PARLEY_WA_REEXEC="1", LD_PRELOAD=found.group().decode(),
+                   ASAN_OPTIONS="detect_leaks=0")
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+
+class Header(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("value", ctypes.c_char_p)]
+
+
+class Request(ctypes.Structure):
+    _fields_ = [("method", ctypes.c_char_p), ("path", ctypes.c_char_p),
+                ("query", ctypes.c_char_p), ("headers", ctypes.POINTER(Header)),
+                ("nheaders", ctypes.c_size_t), ("body", ctypes.c_char_p),
+                ("body_len", ctypes.c_size_t)]
+
+
+OPEN = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p))
+CLOSE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+WEBHOOK = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Request))
+RENDER = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)
+CLASSIFY = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p,
+                            ctypes.c_char_p, ctypes.c_size_t)
+
+
+class Api(ctypes.Structure):
+    _fields_ = [("abi", ctypes.c_int), ("size", ctypes.c_size_t), ("name", ctypes.c_char_p),
+                ("open", OPEN), ("close", CLOSE), ("webhook", WEBHOOK), ("render", RENDER),
+                ("classify", CLASSIFY), ("poll_request", ctypes.c_void_p),
+                ("poll_result", ctypes.c_void_p)]
+
+
+class Plugin:
+    def __init__(self, path):
+        self.lib = ctypes.CDLL(str(path))
+        self.libc = ctypes.CDLL(None)
+        self.libc.free.argtypes = [ctypes.c_void_p]
+        entry = self.lib.parley_channel_v1
+        entry.restype = ctypes.POINTER(Api)
+        self.api = entry().contents
+
+    def _take(self, ptr):
+        if not ptr:
+            return None
+        text = ctypes.string_at(ptr).decode()
+        self.libc.free(ptr)
+        return json.loads(text)
+
+    def open(self, config):
+        err = ctypes.c_void_p()
+        inst = self.api.open(json.dumps(config).encode(), ctypes.byref(err))
+        if not inst:
+            msg = ctypes.string_at(err.value).decode() if err.value else None
+            if err.value:
+                self.libc.free(err.value)
+            return None, msg
+        return inst, None
+
+    def close(self, inst):
+        self.api.close(inst)
+
+    def webhook(self, inst, body=b"", headers=(), method="POST", query=None):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        hs = (Header * max(1, len(headers)))(*[Header(k.encode(), v.encode()) for k, v in headers])
+        req = Request(method.encode(), b"/hook/t/whatsapp", query.encode() if query else None,
+                      hs, len(headers), raw, len(raw))
+        return self._take(self.api.webhook(inst, ctypes.byref(req)))
+
+    def render(self, inst, message):
+        return self._take(self.api.render(inst, json.dumps(message).encode()))
+
+    def classify(self, inst, status, body=None, headers=None):
+        raw = (body if isinstance(body, bytes) else json.dumps(body).encode()) \
+            if body is not None else None
+        hdr = json.dumps(headers).encode() if headers is not None else None
+        return self._take(self.api.classify(inst, status, hdr, raw, len(raw) if raw else 0))
+
+
+def sign(raw, secret="s3cret"):
+    return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def test(parley, checks, tmp):
+    so = plugin_path(parley)
+    if not checks.check(so.is_file(), f"the plugin module is built ({so})"):
+        return
+    p = Plugin(so)
+    checks.check(p.api.abi == 1 and p.api.name == b"whatsapp" and not p.api.poll_request,
+                 "parley_channel_v1: ABI 1, name \"whatsapp\", no polling",
+                 (p.api.abi, p.api.name))
+
+    # ---- open ----
+    for what, cfg, needle in [
+            ("no token", {k: v for k, v in CONFIG.items() if k != "token"},
+             "channels.whatsapp.token: required"),
+            ("no app_secret", {k: v for k, v in CONFIG.items() if k != "app_secret"},
+             "channels.whatsapp.app_secret: required"),
+            ("no verify_token", {k: v for k, v in CONFIG.items() if k != "verify_token"},
+             "channels.whatsapp.verify_token: required"),
+            ("no phone_number_id", {k: v for k, v in CONFIG.items() if k != "phone_number_id"},
+             "channels.whatsapp.phone_number_id: required"),
+            ("an unknown key", dict(CONFIG, api_base="http://x"),
+             "channels.whatsapp.api_base: unknown setting"),
+            ("a numeric phone_number_id", dict(CONFIG, phone_number_id=106540352242922),
+             "channels.whatsapp.phone_number_id"),
+            ("a bad graph_base", dict(CONFIG, graph_base="ftp://x"),
+             "channels.whatsapp.graph_base"),
+            ("a bad graph_version", dict(CONFIG, graph_version="21.0"),
+             "channels.whatsapp.graph_version"),
+            ("a token with a space", dict(CONFIG, token="EAAG secret-value"),
+             "channels.whatsapp.token"),
+            ("a negative rate", dict(CONFIG, rate_per_second=-1),
+             "channels.whatsapp.rate_per_second")]:
+        inst, err = p.open(cfg)
+        checks.check(inst is None and err and needle in err and "secret-value" not in err,
+                     f"open with {what} -> error naming it ({needle!r})", err)
+    inst, err = p.open(dict(CONFIG, rate_per_second=80, chat_rate_per_second=0.2))
+    checks.check(inst is not None, "open accepts rate_per_second, chat_rate_per_second", err)
+    if inst:
+        p.close(inst)
+    inst, err = p.open(dict(CONFIG, graph_base="http://fake.test:81/graph/",
+                            graph_version="v22.0"))
+    if not checks.check(inst, "open with graph_base and graph_version", err):
+        return
+    url = "http://fake.test:81/graph/v22.0/106540352242922/messages"
+
+    def render(text="hi", buttons=None, last=NOW - 1000, now=NOW, chat="15551234567"):
+        m = {"chat_id": chat, "text": text, "key": "k1", "tenant": "t", "now": now}
+        if last is not None:
+            m["last_inbound_at"] = last
+        if buttons is not None:
+            m["buttons"] = buttons
+        out = p.render(inst, m)
+        for r in out.get("requests", []):
+            r["json"] = json.loads(r["body"])
+        return out
+
+    # ---- render: the window ----
+    out = render()
+    rq = out.get("requests") or [{}]
+    checks.check(len(rq) == 1 and rq[0].get("url") == url and rq[0].get("method") == "POST"
+                 and rq[0]["headers"].get("Authorization") == "Bearer EAAGtok"
+                 and rq[0]["json"] == {"messaging_product": "whatsapp",
+                                       "recipient_type": "individual", "to": "15551234567",
+                                       "type": "text", "text": {"body": "hi"}},
+                 "render: a text -> one POST <graph_base>/<version>/<id>/messages, Bearer, "
+                 "type text", out)
+    out = render(last=NOW - DAY + 1)
+    checks.check("requests" in out, "render: a user who wrote 24 h minus 1 ms ago -> sent", out)
+    out = render(last=NOW - DAY - 1)
+    checks.check(out == {"error": WINDOW}, "render: 24 h plus 1 ms since the user wrote -> "
+                 "the window error (the runtime dead-letters it)", out)
+    out = render(last=None)
+    checks.check(out == {"error": WINDOW}, "render: no last_inbound_at -> the window error", out)
+    out = render(last=NOW - 3 * DAY, buttons=[[{"label": "A", "id": "a"}]])
+    checks.check(out == {"error": WINDOW}, "render: buttons outside the window -> the window "
+                 "error too", out)
+
+    # ---- render: buttons ----
+    def opts(n, label="Option {}"):
+        return [[{"label": label.format(i), "id": f"o{i}"}] for i in range(1, n + 1)]
+
+    def interactive(out):
+        rq = out.get("requests") or []
+        return rq[-1]["json"].get("interactive") if rq else None
+
+    i3 = interactive(render("Pick", opts(3)))
+    checks.check(i3 and i3["type"] == "button" and len(i3["action"]["buttons"]) == 3,
+                 "render: 3 buttons -> reply buttons", i3)
+    i4 = interactive(render("Pick", opts(4)))
+    checks.check(i4 and i4["type"] == "list" and i4["action"]["button"] == "Choose"
+                 and len(i4["action"]["sections"]) == 1
+                 and len(i4["action"]["sections"][0]["rows"]) == 4,
+                 "render: 4 buttons -> a list with one section", i4)
+    i10 = interactive(render("Pick", opts(10)))
+    checks.check(i10 and i10["type"] == "list" and len(i10["action"]["sections"][0]["rows"]) == 10,
+                 "render: 10 buttons -> a list of 10 rows", i10)
+    out = render("Pick", opts(11))
+    rq = out.get("requests") or [{}]
+    body = rq[0].get("json", {})
+    checks.check(len(rq) == 1 and body.get("type") == "text" and body["text"]["body"] ==
+                 "Pick\n\n" + "\n".join(f"{i}. Option {i}" for i in range(1, 12))
+                 + "\nReply with a number.",
+                 "render: 11 buttons -> a numbered text menu", body)
+    long_label = "A rather long option title here"  # 31 characters
+    il = interactive(render("Pick", [[{"label": long_label, "id": "x"}], [{"label": "B",
+                                                                          "id": "y"}]]))
+    row = il["action"]["sections"][0]["rows"][0] if il and il["type"] == "list" else {}
+    checks.check(il and il["type"] == "list" and len(row.get("title", "")) == 24
+                 and row["title"].endswith("…") and row.get("description") == long_label,
+                 "render: 2 buttons, one title over 20 -> a list, title cut to 24 with '…', "
+                 "the whole title as description", il)
+    out = render("Pick", [[{"label": "A", "id": "a"}, {"label": "B", "id": "b"}],
+                          [{"label": "C", "id": "c"}]])
+    ib = interactive(out)
+    checks.check(ib and [b["reply"]["id"] for b in ib["action"]["buttons"]] == ["a", "b", "c"],
+                 "render: rows are flattened in order", ib)
+    out = render("Pick", [[{"label": "", "id": "a"}]])
+    checks.check("error" in out, "render: a button without a label -> error", out)
+    out = render("   ")
+    checks.check("error" in out, "render: a blank text -> error", out)
+
+    # ---- render: long texts ----
+    words = " ".join(f"word{n}" for n in range(1, 1500))  # 12,383 characters
+    out = render(words)
+    parts = [r["json"]["text"]["body"] for r in out.get("requests", [])]
+    checks.check(len(parts) == 4 and all(len(x) <= 4096 for x in parts)
+                 and " ".join(parts) == words,
+                 "render: a 12,383-character text -> 4 texts of <= 4096, cut between words",
+                 [len(x) for x in parts])
+    text = ("Sentence number one is here. " * 60).strip()  # ~1,740 characters
+    out = render(text, opts(2))
+    rq = out.get("requests", [])
+    kinds = [r["json"]["type"] for r in rq]
+    bodies = [r["json"]["text"]["body"] if r["json"]["type"] == "text"
+              else r["json"]["interactive"]["body"]["text"] for r in rq]
+    checks.check(kinds == ["text", "interactive"] and len(bodies[1]) <= 1024
+                 and " ".join(bodies) == text,
+                 "render: a 1,740-character text with buttons -> its head as text, the last "
+                 "<= 1024 characters as the interactive body", [len(b) for b in bodies])
+
+    # ---- classify ----
+    def err(code, message="m", details=None, status=400):
+        e = {"message": message, "type": "OAuthException", "code": code}
+        if details:
+            e["error_data"] = {"details": details}
+        return status, {"error": e}
+
+    ok_body = {"messaging_product": "whatsapp", "contacts": [{"wa_id": "1"}],
+               "messages": [{"id": "wamid.X"}]}
+    for what, (status, body), cls, ra in [
+            ("200 with messages[]", (200, ok_body), "ok", None),
+            ("429 without a code", (429, {}), "retry_after", None),
+            ("130429 throughput", err(130429), "retry_after", None),
+            ("131056 pair rate", err(131056), "retry_after", 6),
+            ("131047 re-engagement", err(131047, "Re-engagement message"), "needs_template",
+             None),
+            ("131026 undeliverable", err(131026), "unreachable", None),
+            ("190 token expired", err(190, status=401), "auth", None),
+            ("HTTP 401 without a body", (401, None), "auth", None),
+            ("131009 bad parameter", err(131009), "invalid", None),
+            ("100 invalid parameter", err(100), "invalid", None),
+            ("132001 template missing", err(132001), "invalid", None),
+            ("131048 spam rate limit", err(131048), "rate_exhausted", None),
+            ("131000 generic", err(131000, status=500), "retry_backoff", None),
+            ("HTTP 500 without a body", (500, None), "retry_backoff", None),
+            ("HTTP 503 HTML", (503, b"<html>down</html>"), "retry_backoff", None),
+            ("no answer (status 0)", (0, None), "retry_backoff", None),
+            ("HTTP 404 without a code", (404, b"not found"), "invalid", None)]:
+        out = p.classify(inst, status, body)
+        checks.check(out and out.get("class") == cls
+                     and (ra is None or out.get("retry_after") == ra)
+                     and (cls != "retry_after" or out.get("retry_after", 0) > 0)
+                     and isinstance(out.get("reason"), str) and out["reason"],
+                     f"classify: {what} -> {cls}" + (f" ({ra} s)" if ra else ""), out)
+    out = p.classify(inst, 400, err(131047, "Re-engagement message", "more than 24 hours")[1])
+    checks.check("Re-engagement message" in out.get("reason", "")
+                 and "more than 24 hours" in out.get("reason", ""),
+                 "classify: the reason carries error.message and error_data.details", out)
+    out = p.classify(inst, 429, {}, headers={"retry-after": "7"})
+    checks.check(out.get("retry_after") == 7, "classify: 429 honours Retry-After", out)
+
+    # ---- webhook ----
+    def signed(doc, raw=None):
+        raw = raw if raw is not None else json.dumps(doc).encode()
+        return p.webhook(inst, raw, headers=[("x-hub-signature-256", sign(raw))])
+
+    def events(out):
+        return out.get("events") if isinstance(out, dict) else None
+
+    raw = (b'{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":'
+           b'"messages","value":{"contacts":[{"profile":{"name":"Jos\\u00e9"},"wa_id":"1555"}],'
+           b'"messages":[{"from":"1555","id":"wamid.E1","timestamp":"1","type":"text",'
+           b'"text":{"body":"caf\\u00e9"}}]}}]}]}')
+    ev = events(signed(None, raw))
+    checks.check(ev and ev[0]["text"] == "café" and ev[0]["user_name"] == "José"
+                 and ev[0]["event_id"] == "wamid.E1" and ev[0]["chat_id"] == "1555"
+                 and ev[0]["user_id"] == "1555" and ev[0]["kind"] == "text",
+                 "webhook: the signature is over the raw bytes (\\u escapes kept); text event "
+                 "(event_id = wamid, chat_id = user_id = wa_id)", ev)
+    upper = sign(raw).replace("sha256=", "")
+    out = p.webhook(inst, raw, headers=[("x-hub-signature-256", "sha256=" + upper.upper())])
+    checks.check(events(out) is not None, "webhook: upper-case hex in the signature is accepted",
+                 out)
+    for what, hs in [("missing", []), ("wrong", [("x-hub-signature-256", sign(raw, "x"))]),
+                     ("truncated", [("x-hub-signature-256", sign(raw)[:-1])]),
+                     ("without sha256=", [("x-hub-signature-256", sign(raw)[7:])])]:
+        out = p.webhook(inst, raw, headers=hs)
+        checks.check(out.get("status") == 401 and "events" not in out,
+                     f"webhook: a {what} signature -> 401, no events", out)
+
+    def change(value):
+        return {"field": "messages", "value": value}
+
+    doc = {"object": "whatsapp_business_account", "entry": [
+        {"id": "W1", "changes": [change({"messages": [
+            {"from": "1", "id": "wamid.A", "type": "text", "text": {"body": "a"}},
+            {"from": "2", "id": "wamid.B", "type": "interactive", "interactive": {
+                "type": "list_reply", "list_reply": {"id": "row_7", "title": "Tue"}}}]})]},
+        {"id": "W2", "changes": [change({"messages": [
+            {"from": "3", "id": "wamid.C", "type": "button",
+             "button": {"text": "Confirm", "payload": "confirm:B1"}},
+            {"from": "4", "id": "wamid.D", "type": "document", "document": {
+                "id": "M1", "mime_type": "application/pdf", "filename": "q.pdf"}},
+            {"from": "5", "id": "wamid.E", "type": "text"},
+            {"id": "wamid.F", "type": "text", "text": {"body": "no sender"}}]}),
+            change({"statuses": [{"id": "wamid.OUT", "status": "failed", "recipient_id": "6",
+                                  "errors": [{"code": 131047, "title": "Re-engagement"}]}]}),
+            {"field": "user_preferences", "value": {"messages": [
+                {"from": "7", "id": "wamid.G", "type": "text", "text": {"body": "x"}}]}}]}]}
+    ev = events(signed(doc)) or []
+    got = [(e["event_id"], e["chat_id"], e["kind"], e.get("text")) for e in ev]
+    checks.check(got == [("wamid.A", "1", "text", "a"), ("wamid.B", "2", "button", "row_7"),
+                         ("wamid.C", "3", "button", "confirm:B1"),
+                         ("wamid.D", "4", "media", None),
+                         ("wamid.OUT:failed", "6", "status", None)],
+                 "webhook: several entries and changes -> every message in order; template "
+                 "button payload -> button; malformed messages and other fields skipped", got)
+    media = ev[3].get("data") if len(ev) > 3 else None
+    checks.check(media == {"type": "document", "file_id": "M1", "mime_type": "application/pdf",
+                           "file_name": "q.pdf"}, "webhook: document -> media data", media)
+    st = ev[4].get("data") if len(ev) > 4 else None
+    checks.check(st and st["status"] == "failed" and st["message_id"] == "wamid.OUT"
+                 and st["errors"][0]["code"] == 131047,
+                 "webhook: a failed status keeps its errors[]", st)
+    out = signed(None, b"[1,2]")
+    checks.check(out.get("status") == 400, "webhook: signed JSON that is not an object -> 400",
+                 out)
+
+    def get(params):
+        return p.webhook(inst, method="GET", query=urllib.parse.urlencode(params))
+
+    out = get({"hub.mode": "subscribe", "hub.verify_token": "vt", "hub.challenge": "a b&c"})
+    checks.check(out.get("status") == 200 and out.get("body") == "a b&c"
+                 and out.get("content_type") == "text/plain",
+                 "webhook: GET handshake decodes the query and echoes the challenge", out)
+    out = get({"hub.mode": "subscribe", "hub.verify_token": "vT", "hub.challenge": "1"})
+    checks.check(out.get("status") == 403, "webhook: GET with a wrong-case verify token -> 403",
+                 out)
+    out = p.webhook(inst, method="GET")
+    checks.check(out.get("status") == 403, "webhook: GET without a query -> 403", out)
+    out = p.webhook(inst, method="PUT")
+    checks.check(out.get("status") == 405, "webhook: PUT -> 405", out)
+    p.close(inst)
+
+
+if __name__ == "__main__":
+    ensure_sanitizer_runtime()
+    harness.main(test)
