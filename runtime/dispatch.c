@@ -478,8 +478,10 @@ void pl_job_seal(pl_job *job) {
   json_object_set(rec, "user", run->user);
   json_object_set_new(rec, "updated", json_integer(job->now));
   /* When the user last wrote: channels with a reply window (WhatsApp, Meta: 24 h) need it. */
-  if (job->ev.kind == PL_EV_TEXT || job->ev.kind == PL_EV_BUTTON || job->ev.kind == PL_EV_DATA)
-    json_object_set_new(rec, "last_inbound_at", json_integer(job->now));
+  bool from_user = job->ev.kind == PL_EV_TEXT || job->ev.kind == PL_EV_BUTTON ||
+                   (job->ev.kind == PL_EV_DATA && strcmp(job->ev.text, "status") &&
+                    strcmp(job->ev.text, "blocked") && strcmp(job->ev.text, "unblocked"));
+  if (from_user) json_object_set_new(rec, "last_inbound_at", json_integer(job->now));
   size_t i;
   json_t *r;
   json_array_foreach(run->replies, i, r) {
