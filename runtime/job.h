@@ -26,7 +26,7 @@ typedef struct pl_commit {
   bool failed;        /* handler failed: only record + history */
   uint64_t inbox_seq; /* the accepted event this handles: removed in the same commit */
   bool use_outbox;    /* replies go to the outbox (network channels) */
-  json_t *outbox;                     /* the entries written, each with "_seq" */
+  json_t *outbox;     /* the entries written, each with "_seq" */
 } pl_commit;
 
 typedef struct pl_job {
