@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "parley/channel.h"
+#include "text.h"
 
 #define TEXT_MAX 4096        /* sendMessage text, in Unicode code points after parsing */
 #define CALLBACK_DATA_MAX 64 /* callback_data, in bytes */
@@ -569,76 +570,6 @@ static char *tg_poll_result(void *instance, const char *state, int status, const
 
 /* ---- render ---------------------------------------------------------------------------- */
 
-static bool is_cont(unsigned char b) {
-  return (b & 0xC0) == 0x80;
-}
-
-static size_t code_points(const char *s, size_t n) {
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    k += !is_cont((unsigned char)s[i]);
-  return k;
-}
-
-/* Bytes taken by the first `cps` code points of s (n bytes): n if it has fewer. */
-static size_t prefix_bytes(const char *s, size_t n, size_t cps) {
-  size_t i = 0, k = 0;
-  while (i < n) {
-    if (!is_cont((unsigned char)s[i])) {
-      if (k == cps) return i;
-      k++;
-    }
-    i++;
-  }
-  return n;
-}
-
-static bool is_space(char ch) {
-  return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
-}
-
-/* Where to cut s (n bytes, more than `limit` code points) so that the first part holds at
- * most `limit` code points: the last paragraph break ("\n\n") in the window, if it lies in
- * the window's second half; else the last sentence end there (".", "!", "?" or "…" before
- * white space; "。", "！", "？"); else the last white space anywhere in the window; else
- * exactly at the limit. Returns the length of the first part (before trimming). */
-static size_t cut_point(const char *s, size_t n, size_t limit) {
-  size_t win = prefix_bytes(s, n, limit), half = prefix_bytes(s, n, limit / 2);
-  for (size_t p = win; p >= half && p > 0; p--) /* part = s[0, p) */
-    if (p + 1 < n && s[p] == '\n' && s[p + 1] == '\n') return p;
-  for (size_t p = win; p >= half && p > 0; p--) {
-    if (p < n && is_space(s[p]) && strchr(".!?", s[p - 1])) return p;
-    if (p >= 3 && p < n && is_space(s[p]) && !memcmp(s + p - 3, "\xE2\x80\xA6", 3)) return p;
-    if (p >= 3 && (!memcmp(s + p - 3, "\xE3\x80\x82", 3) || !memcmp(s + p - 3, "\xEF\xBC\x81", 3) ||
-                   !memcmp(s + p - 3, "\xEF\xBC\x9F", 3)))
-      return p;
-  }
-  for (size_t p = win; p > 0; p--)
-    if (p < n && is_space(s[p])) return p;
-  return win;
-}
-
-/* The text as parts of at most `limit` code points, in order (an array of strings). */
-static json_t *split_text(const char *s, size_t limit) {
-  json_t *parts = json_array();
-  size_t n = strlen(s);
-  while (code_points(s, n) > limit) {
-    size_t cut = cut_point(s, n, limit), len = cut;
-    while (len && is_space(s[len - 1]))
-      len--;
-    if (!len) /* white space only up to the cut: cut at the limit instead */
-      len = cut = prefix_bytes(s, n, limit);
-    json_array_append_new(parts, json_stringn(s, len));
-    s += cut;
-    n -= cut;
-    while (n && is_space(*s))
-      s++, n--;
-  }
-  if (n) json_array_append_new(parts, json_stringn(s, n));
-  return parts;
-}
-
-/* "12345" / "-100123" -> an integer; anything else (e.g. "@channelname") stays a string. */
 static json_t *chat_id_value(const char *id) {
   const char *p = id + (*id == '-');
   if (*p && strspn(p, "0123456789") == strlen(p) && strlen(p) <= 18) {
@@ -692,7 +623,7 @@ static char *tg_render(void *instance, const char *message) {
         char what[300];
         const char *shown = label ? label : "?"; /* at most 40 characters, whole ones */
         snprintf(what, sizeof what, "telegram: the button \"%.*s\" %s",
-                 (int)prefix_bytes(shown, strlen(shown), 40), shown, problem);
+                 (int)pl_text_prefix_bytes(shown, strlen(shown), 40), shown, problem);
         json_decref(out_row);
         json_decref(keyboard);
         return render_error(m, "%s", what);
@@ -706,7 +637,7 @@ static char *tg_render(void *instance, const char *message) {
     if (!keyboard) keyboard = json_array();
     json_array_append_new(keyboard, out_row);
   }
-  json_t *parts = split_text(text, TEXT_MAX);
+  json_t *parts = pl_text_split(text, TEXT_MAX);
   json_t *reqs = json_array(), *part;
   json_array_foreach(parts, i, part) {
     json_t *body = json_pack("{s:o,s:O}", "chat_id", chat_id_value(chat), "text", part);

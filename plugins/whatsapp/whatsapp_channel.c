@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "parley/channel.h"
+#include "text.h"
 
 #define TEXT_MAX 4096   /* text.body, characters */
 #define BODY_MAX 1024   /* interactive body.text */
@@ -473,69 +474,10 @@ static char *wa_webhook(void *instance, const pl_channel_request *req) {
 
 /* ---- render ---------------------------------------------------------------------------- */
 
-static bool is_cont(unsigned char b) {
-  return (b & 0xC0) == 0x80;
-}
-
-static size_t code_points(const char *s, size_t n) {
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    k += !is_cont((unsigned char)s[i]);
-  return k;
-}
-
-static size_t prefix_bytes(const char *s, size_t n, size_t cps) {
-  size_t i = 0, k = 0;
-  while (i < n) {
-    if (!is_cont((unsigned char)s[i])) {
-      if (k == cps) return i;
-      k++;
-    }
-    i++;
-  }
-  return n;
-}
-
-static bool is_space(char ch) {
-  return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
-}
-
-/* As Telegram's: the last paragraph break in the window's second half, else the last
- * sentence end there, else the last white space, else exactly at the limit. */
-static size_t cut_point(const char *s, size_t n, size_t limit) {
-  size_t win = prefix_bytes(s, n, limit), half = prefix_bytes(s, n, limit / 2);
-  for (size_t p = win; p >= half && p > 0; p--)
-    if (p + 1 < n && s[p] == '\n' && s[p + 1] == '\n') return p;
-  for (size_t p = win; p >= half && p > 0; p--)
-    if (p < n && is_space(s[p]) && strchr(".!?", s[p - 1])) return p;
-  for (size_t p = win; p > 0; p--)
-    if (p < n && is_space(s[p])) return p;
-  return win;
-}
-
-static json_t *split_text(const char *s, size_t limit) {
-  json_t *parts = json_array();
-  size_t n = strlen(s);
-  while (code_points(s, n) > limit) {
-    size_t cut = cut_point(s, n, limit), len = cut;
-    while (len && is_space(s[len - 1]))
-      len--;
-    if (!len) len = cut = prefix_bytes(s, n, limit);
-    json_array_append_new(parts, json_stringn(s, len));
-    s += cut;
-    n -= cut;
-    while (n && is_space(*s))
-      s++, n--;
-  }
-  if (n) json_array_append_new(parts, json_stringn(s, n));
-  return parts;
-}
-
-/* `s` cut to `max` code points, the last one "…" when it was longer. */
 static json_t *truncated(const char *s, size_t max) {
   size_t n = strlen(s);
-  if (code_points(s, n) <= max) return json_string(s);
-  return json_sprintf("%.*s…", (int)prefix_bytes(s, n, max - 1), s);
+  if (pl_text_code_points(s, n) <= max) return json_string(s);
+  return json_sprintf("%.*s…", (int)pl_text_prefix_bytes(s, n, max - 1), s);
 }
 
 static char *render_error(json_t *m, const char *msg) {
@@ -593,7 +535,7 @@ static char *wa_render(void *instance, const char *message) {
         json_decref(buttons);
         return render_error(m, "whatsapp: every button needs a label and an id of 1-200 bytes");
       }
-      if (code_points(label, strlen(label)) > BUTTON_TITLE) short_titles = false;
+      if (pl_text_code_points(label, strlen(label)) > BUTTON_TITLE) short_titles = false;
       json_array_append(buttons, b);
     }
   }
@@ -609,19 +551,19 @@ static char *wa_render(void *instance, const char *message) {
     }
     json_t *full = json_sprintf("%s\nReply with a number.", json_string_value(menu));
     json_decref(menu);
-    json_t *parts = split_text(json_string_value(full), TEXT_MAX);
+    json_t *parts = pl_text_split(json_string_value(full), TEXT_MAX);
     json_decref(full);
     add_texts(c, reqs, chat, parts);
     json_decref(parts);
   } else if (n == 0) {
-    json_t *parts = split_text(text, TEXT_MAX);
+    json_t *parts = pl_text_split(text, TEXT_MAX);
     add_texts(c, reqs, chat, parts);
     json_decref(parts);
   } else {
     /* The interactive body holds 1024 characters: what does not fit goes first as text. */
-    json_t *parts = split_text(text, TEXT_MAX), *body_parts = NULL;
+    json_t *parts = pl_text_split(text, TEXT_MAX), *body_parts = NULL;
     json_t *lastp = json_array_get(parts, json_array_size(parts) - 1);
-    body_parts = split_text(json_string_value(lastp), BODY_MAX);
+    body_parts = pl_text_split(json_string_value(lastp), BODY_MAX);
     json_array_remove(parts, json_array_size(parts) - 1);
     json_t *bodytext = json_incref(json_array_get(body_parts, json_array_size(body_parts) - 1));
     json_array_remove(body_parts, json_array_size(body_parts) - 1);
@@ -645,7 +587,7 @@ static char *wa_render(void *instance, const char *message) {
         const char *label = json_string_value(json_object_get(b, "label"));
         json_t *r = json_pack("{s:O,s:o}", "id", json_object_get(b, "id"), "title",
                               truncated(label, ROW_TITLE));
-        if (code_points(label, strlen(label)) > ROW_TITLE) /* the whole title, below */
+        if (pl_text_code_points(label, strlen(label)) > ROW_TITLE) /* the whole title, below */
           json_object_set_new(r, "description", truncated(label, ROW_DESC));
         json_array_append_new(rws, r);
       }
