@@ -37,8 +37,19 @@ static bool is_space(char ch) {
  * the window's second half; else the last sentence end there (".", "!", "?" or "…" before
  * white space; "。", "！", "？"); else the last white space anywhere in the window; else
  * exactly at the limit. Returns the length of the first part (before trimming). */
-static size_t cut_point(const char *s, size_t n, size_t limit) {
-  size_t win = pl_text_prefix_bytes(s, n, limit), half = pl_text_prefix_bytes(s, n, limit / 2);
+/* The longest prefix of s within `limit` units: code points, or bytes (never inside a
+ * character). */
+static size_t window(const char *s, size_t n, size_t limit, bool bytes) {
+  if (!bytes) return pl_text_prefix_bytes(s, n, limit);
+  if (limit >= n) return n;
+  size_t p = limit;
+  while (p > 0 && is_cont((unsigned char)s[p]))
+    p--;
+  return p;
+}
+
+static size_t cut_point(const char *s, size_t n, size_t limit, bool bytes) {
+  size_t win = window(s, n, limit, bytes), half = window(s, n, limit / 2, bytes);
   for (size_t p = win; p >= half && p > 0; p--) /* part = s[0, p) */
     if (p + 1 < n && s[p] == '\n' && s[p + 1] == '\n') return p;
   for (size_t p = win; p >= half && p > 0; p--) {
@@ -53,16 +64,15 @@ static size_t cut_point(const char *s, size_t n, size_t limit) {
   return win;
 }
 
-/* The text as parts of at most `limit` code points, in order (an array of strings). */
-json_t *pl_text_split(const char *s, size_t limit) {
+static json_t *split(const char *s, size_t limit, bool bytes) {
   json_t *parts = json_array();
   size_t n = strlen(s);
-  while (pl_text_code_points(s, n) > limit) {
-    size_t cut = cut_point(s, n, limit), len = cut;
+  while ((bytes ? n : pl_text_code_points(s, n)) > limit) {
+    size_t cut = cut_point(s, n, limit, bytes), len = cut;
     while (len && is_space(s[len - 1]))
       len--;
     if (!len) /* white space only up to the cut: cut at the limit instead */
-      len = cut = pl_text_prefix_bytes(s, n, limit);
+      len = cut = window(s, n, limit, bytes);
     json_array_append_new(parts, json_stringn(s, len));
     s += cut;
     n -= cut;
@@ -73,4 +83,10 @@ json_t *pl_text_split(const char *s, size_t limit) {
   return parts;
 }
 
-/* "12345" / "-100123" -> an integer; anything else (e.g. "@channelname") stays a string. */
+json_t *pl_text_split(const char *s, size_t limit) {
+  return split(s, limit, false);
+}
+
+json_t *pl_text_split_bytes(const char *s, size_t limit) {
+  return split(s, limit, true);
+}

@@ -14,5 +14,7 @@ size_t pl_text_prefix_bytes(const char *s, size_t n, size_t cps);
  * cut at the last paragraph break in the window's second half, else the last sentence
  * end there, else the last white space, else exactly at the limit. */
 json_t *pl_text_split(const char *s, size_t limit);
+/* The same with the limit in UTF-8 bytes (never cutting inside a character): Instagram. */
+json_t *pl_text_split_bytes(const char *s, size_t limit);
 
 #endif

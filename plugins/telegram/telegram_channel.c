@@ -570,6 +570,7 @@ static char *tg_poll_result(void *instance, const char *state, int status, const
 
 /* ---- render ---------------------------------------------------------------------------- */
 
+/* "12345" / "-100123" -> an integer; anything else (e.g. "@channelname") stays a string. */
 static json_t *chat_id_value(const char *id) {
   const char *p = id + (*id == '-');
   if (*p && strspn(p, "0123456789") == strlen(p) && strlen(p) <= 18) {
