@@ -20,108 +20,19 @@ not here (the interpreter's own allocations would drown them).
 Usage: python3 test_telegram_plugin.py PATH/TO/parley
 """
 
-import ctypes
 import json
-import os
-import re
 import sys
-from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
-import harness  # noqa: E402  (tests/integration/harness.py)
+import harness  # noqa: E402
+import plugin_loader  # noqa: E402
+from plugin_loader import Plugin  # noqa: E402
 
 TOKEN = "123456789:AAtest-token_for_parley"
 
 
 def plugin_path(parley):
-    return Path(parley).resolve().parent / "plugins" / "libparley-channel-telegram.so"
-
-
-def ensure_sanitizer_runtime():
-    """A module built with -fsanitize=address aborts the process it is loaded into unless
-    the ASan runtime was loaded first: re-exec this script with it preloaded."""
-    if len(sys.argv) != 2 or os.environ.get("PARLEY_TG_REEXEC"):
-        return
-    so = plugin_path(sys.argv[1])
-    try:
-        found = re.search(rb"libasan\.so\.\d+", so.read_bytes())
-    except OSError:
-        return  # reported as a failed check by test()
-    if found:
-        env = dict(os.environ, PARLEY_TG_REEXEC="1", LD_PRELOAD=found.group().decode(),
-                   ASAN_OPTIONS="detect_leaks=0")
-        os.execve(sys.executable, [sys.executable, *sys.argv], env)
-
-
-class Header(ctypes.Structure):
-    _fields_ = [("name", ctypes.c_char_p), ("value", ctypes.c_char_p)]
-
-
-class Request(ctypes.Structure):
-    _fields_ = [("method", ctypes.c_char_p), ("path", ctypes.c_char_p),
-                ("query", ctypes.c_char_p), ("headers", ctypes.POINTER(Header)),
-                ("nheaders", ctypes.c_size_t), ("body", ctypes.c_char_p),
-                ("body_len", ctypes.c_size_t)]
-
-
-OPEN = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p))
-CLOSE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-WEBHOOK = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Request))
-RENDER = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)
-CLASSIFY = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p,
-                            ctypes.c_char_p, ctypes.c_size_t)
-
-
-class Api(ctypes.Structure):
-    _fields_ = [("abi", ctypes.c_int), ("size", ctypes.c_size_t), ("name", ctypes.c_char_p), ("open", OPEN),
-                ("close", CLOSE), ("webhook", WEBHOOK), ("render", RENDER),
-                ("classify", CLASSIFY)]
-
-
-class Plugin:
-    def __init__(self, path):
-        self.lib = ctypes.CDLL(str(path))
-        self.libc = ctypes.CDLL(None)
-        self.libc.free.argtypes = [ctypes.c_void_p]
-        entry = self.lib.parley_channel_v1
-        entry.restype = ctypes.POINTER(Api)
-        self.api = entry().contents
-
-    def _take(self, ptr):
-        """The malloc'd string at ptr, parsed as JSON (freed)."""
-        if not ptr:
-            return None
-        text = ctypes.string_at(ptr).decode()
-        self.libc.free(ptr)
-        return json.loads(text)
-
-    def open(self, config):
-        err = ctypes.c_void_p()
-        inst = self.api.open(json.dumps(config).encode(), ctypes.byref(err))
-        if not inst:
-            msg = ctypes.string_at(err.value).decode() if err.value else None
-            if err.value:
-                self.libc.free(err.value)
-            return None, msg
-        return inst, None
-
-    def close(self, inst):
-        self.api.close(inst)
-
-    def webhook(self, inst, body, headers=(), method="POST"):
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        hs = (Header * max(1, len(headers)))(*[Header(k.encode(), v.encode()) for k, v in headers])
-        req = Request(method.encode(), b"/hook/t/telegram", None, hs, len(headers), raw, len(raw))
-        return self._take(self.api.webhook(inst, ctypes.byref(req)))
-
-    def render(self, inst, message):
-        return self._take(self.api.render(inst, json.dumps(message).encode()))
-
-    def classify(self, inst, status, body=None, headers=None):
-        raw = (body if isinstance(body, bytes) else json.dumps(body).encode()) \
-            if body is not None else None
-        hdr = json.dumps(headers).encode() if headers is not None else None
-        return self._take(self.api.classify(inst, status, hdr, raw, len(raw) if raw else 0))
+    return plugin_loader.plugin_path(parley, "telegram")
 
 
 def test(parley, checks, tmp):
@@ -347,5 +258,5 @@ def test(parley, checks, tmp):
 
 
 if __name__ == "__main__":
-    ensure_sanitizer_runtime()
+    plugin_loader.ensure_sanitizer_runtime("telegram")
     harness.main(test)
