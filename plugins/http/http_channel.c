@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "answer.h"
 #include "parley/channel.h"
 
 typedef struct http_channel {
@@ -46,24 +47,6 @@ static void http_close(void *instance) {
   free(c);
 }
 
-static const char *header(const pl_channel_request *r, const char *name) {
-  for (size_t i = 0; i < r->nheaders; i++)
-    if (!strcmp(r->headers[i].name, name)) return r->headers[i].value;
-  return NULL;
-}
-
-static char *refuse(int status, const char *error, const char *detail) {
-  json_t *body = json_pack("{s:s,s:s}", "error", error, "detail", detail);
-  char *text = json_dumps(body, 0);
-  json_t *out = json_pack("{s:i,s:s,s:s}", "status", status, "content_type", "application/json",
-                          "body", text);
-  char *s = json_dumps(out, JSON_COMPACT);
-  free(text);
-  json_decref(body);
-  json_decref(out);
-  return s;
-}
-
 static int short_string(const json_t *v, size_t max) {
   return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= max &&
          !memchr(json_string_value(v), 0, json_string_length(v));
@@ -71,22 +54,24 @@ static int short_string(const json_t *v, size_t max) {
 
 static char *http_webhook(void *instance, const pl_channel_request *req) {
   http_channel *c = instance;
-  if (strcmp(req->method, "POST")) return refuse(405, "method not allowed", "webhooks take POST");
-  const char *got = header(req, "x-parley-secret");
+  if (strcmp(req->method, "POST"))
+    return pl_plugin_refuse(405, "method not allowed", "webhooks take POST");
+  const char *got = pl_plugin_header(req, "x-parley-secret");
   size_t n = strlen(c->secret);
   if (!got || strlen(got) != n || CRYPTO_memcmp(got, c->secret, n))
-    return refuse(401, "wrong secret", "send the tenant's secret in the X-Parley-Secret header");
-  const char *ct = header(req, "content-type");
+    return pl_plugin_refuse(401, "wrong secret",
+                            "send the tenant's secret in the X-Parley-Secret header");
+  const char *ct = pl_plugin_header(req, "content-type");
   if (!ct || strncasecmp(ct, "application/json", 16))
-    return refuse(415, "unsupported content type",
-                  "send the event as Content-Type: application/json");
+    return pl_plugin_refuse(415, "unsupported content type",
+                            "send the event as Content-Type: application/json");
   json_error_t je;
   json_t *in = json_loadb(req->body, req->body_len, 0, &je);
   char detail[300];
   if (!in) {
     snprintf(detail, sizeof detail, "invalid JSON at line %d, column %d: %s", je.line, je.column,
              je.text);
-    return refuse(400, "invalid event", detail);
+    return pl_plugin_refuse(400, "invalid event", detail);
   }
   json_t *id = json_object_get(in, "id"), *chat = json_object_get(in, "chat_id");
   json_t *user = json_object_get(in, "user");
@@ -115,7 +100,7 @@ static char *http_webhook(void *instance, const pl_channel_request *req) {
   if (bad) {
     json_decref(in);
     snprintf(detail, sizeof detail, "%s (see docs/http-channel.md)", bad);
-    return refuse(400, "invalid event", detail);
+    return pl_plugin_refuse(400, "invalid event", detail);
   }
   json_t *uid = user && json_object_get(user, "id") ? json_object_get(user, "id") : chat;
   json_t *ev = json_pack("{s:O,s:O,s:O}", "event_id", id, "chat_id", chat, "user_id", uid);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "parley/channel.h"
 #include "text.h"
 
@@ -44,16 +45,6 @@ typedef struct tg {
 } tg;
 
 /* ---- open / close ---------------------------------------------------------------------- */
-
-static char *fmt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_error(const char *fmt, ...) {
-  char buf[600];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return strdup(buf);
-}
 
 /* Settings this channel knows: its own, and the runtime's pacing settings. A setting
  * `X_env` was resolved into `X` by parley before open. */
@@ -118,10 +109,11 @@ static void *tg_open(const char *config, char **error) {
   json_t *v;
   json_object_foreach(cfg, key, v) {
     if (!known_key(key)) {
-      *error = fmt_error("channels.telegram.%s: unknown setting (expected token or token_env, "
-                         "api_base, secret_token or secret_token_env, mode, poll_timeout, "
-                         "webhook_url, rate_per_second, chat_rate_per_second)",
-                         key);
+      *error =
+          pl_plugin_error("channels.telegram.%s: unknown setting (expected token or token_env, "
+                          "api_base, secret_token or secret_token_env, mode, poll_timeout, "
+                          "webhook_url, rate_per_second, chat_rate_per_second)",
+                          key);
       goto out;
     }
   }
@@ -141,11 +133,11 @@ static void *tg_open(const char *config, char **error) {
   json_t *base = json_object_get(cfg, "api_base");
   if (base && (!json_is_string(base) || !url_ok(json_string_value(base)) ||
                json_string_length(base) > 512)) {
-    *error = fmt_error("channels.telegram.api_base: expected an http(s) URL such as "
-                       "\"" DEFAULT_API "\" (no query), got %s%.200s%s",
-                       json_is_string(base) ? "\"" : "a ",
-                       json_is_string(base) ? json_string_value(base) : "non-string",
-                       json_is_string(base) ? "\"" : "");
+    *error = pl_plugin_error("channels.telegram.api_base: expected an http(s) URL such as "
+                             "\"" DEFAULT_API "\" (no query), got %s%.200s%s",
+                             json_is_string(base) ? "\"" : "a ",
+                             json_is_string(base) ? json_string_value(base) : "non-string",
+                             json_is_string(base) ? "\"" : "");
     goto out;
   }
   json_t *sec = json_object_get(cfg, "secret_token");
@@ -158,7 +150,8 @@ static void *tg_open(const char *config, char **error) {
   for (int i = 0; i < 2; i++) {
     json_t *r = json_object_get(cfg, rates[i]);
     if (r && (!json_is_number(r) || json_number_value(r) < 0)) {
-      *error = fmt_error("channels.telegram.%s: expected a number >= 0 (0 = unlimited)", rates[i]);
+      *error =
+          pl_plugin_error("channels.telegram.%s: expected a number >= 0 (0 = unlimited)", rates[i]);
       goto out;
     }
   }
@@ -219,29 +212,6 @@ static void tg_close(void *instance) {
 
 /* ---- webhook --------------------------------------------------------------------------- */
 
-static char *dump(json_t *out) {
-  char *s = json_dumps(out, JSON_COMPACT);
-  json_decref(out);
-  return s;
-}
-
-static const char *header(const pl_channel_request *r, const char *name) {
-  for (size_t i = 0; i < r->nheaders; i++)
-    if (!strcmp(r->headers[i].name, name)) return r->headers[i].value;
-  return NULL;
-}
-
-static char *refuse(int status, const char *error, const char *detail) {
-  json_t *b = json_pack("{s:s,s:s}", "error", error, "detail", detail);
-  if (!b) /* a detail quoting the request's bytes that is not valid UTF-8 */
-    b = json_pack("{s:s,s:s}", "error", error, "detail", "the request is not valid UTF-8 JSON");
-  char *text = dump(b);
-  json_t *out = json_pack("{s:i,s:s,s:s}", "status", status, "content_type", "application/json",
-                          "body", text);
-  free(text);
-  return dump(out);
-}
-
 /* Telegram ids are integers (up to 52 bits): decimal text in the canonical model. */
 static bool id_text(const json_t *v, char buf[32]) {
   if (!json_is_integer(v)) return false;
@@ -278,7 +248,7 @@ static json_t *command_text(const char *text) {
 }
 
 static json_t *answer_callback(const tg *c, const char *callback_id) {
-  char *body = dump(json_pack("{s:s}", "callback_query_id", callback_id));
+  char *body = pl_plugin_dump(json_pack("{s:s}", "callback_query_id", callback_id));
   json_t *rq = json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", c->answer_url, "headers",
                          "Content-Type", "application/json", "body", body);
   free(body);
@@ -291,7 +261,7 @@ static char *bad_update(const char *what, long long update_id) {
     snprintf(detail, sizeof detail, "update %lld: %s", update_id, what);
   else
     snprintf(detail, sizeof detail, "%s", what);
-  return refuse(400, "invalid update", detail);
+  return pl_plugin_refuse(400, "invalid update", detail);
 }
 
 /* The canonical fields of a non-text message (CHANNELS.md §1.4), with "_kind" naming the
@@ -444,14 +414,15 @@ static const char *map_update(tg *c, json_t *u, json_t *events, json_t *send,
 static char *tg_webhook(void *instance, const pl_channel_request *req) {
   tg *c = instance;
   if (strcmp(req->method, "POST"))
-    return refuse(405, "method not allowed", "Telegram webhooks are POSTs");
+    return pl_plugin_refuse(405, "method not allowed", "Telegram webhooks are POSTs");
   if (c->secret) {
-    const char *got = header(req, "x-telegram-bot-api-secret-token");
+    const char *got = pl_plugin_header(req, "x-telegram-bot-api-secret-token");
     size_t n = strlen(c->secret);
     if (!got || strlen(got) != n || CRYPTO_memcmp(got, c->secret, n))
-      return refuse(401, "wrong secret token",
-                    "the X-Telegram-Bot-Api-Secret-Token header must carry the secret_token "
-                    "given to setWebhook (channels.telegram.secret_token)");
+      return pl_plugin_refuse(
+          401, "wrong secret token",
+          "the X-Telegram-Bot-Api-Secret-Token header must carry the secret_token "
+          "given to setWebhook (channels.telegram.secret_token)");
   }
   json_error_t je;
   json_t *u = json_loadb(req->body, req->body_len, 0, &je);
@@ -461,7 +432,7 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
              "not JSON (line %d, column %d: %s); expected one Telegram "
              "Update object",
              je.line, je.column, je.text);
-    return refuse(400, "invalid update", detail);
+    return pl_plugin_refuse(400, "invalid update", detail);
   }
   json_t *events = json_array(), *send = json_array();
   long long update_id;
@@ -477,7 +448,7 @@ static char *tg_webhook(void *instance, const pl_channel_request *req) {
     json_object_set_new(out, "send", send);
   else
     json_decref(send);
-  return dump(out);
+  return pl_plugin_dump(out);
 }
 
 /* ---- start: register the webhook, or clear it for polling ---------------------------------- */
@@ -503,7 +474,7 @@ static char *tg_start(void *instance) {
                                     "headers", "Content-Type", "application/json", "body", text));
     free(text);
   }
-  return dump(json_pack("{s:o}", "send", reqs));
+  return pl_plugin_dump(json_pack("{s:o}", "send", reqs));
 }
 
 /* ---- long polling (mode = "polling") ----------------------------------------------------- */
@@ -516,8 +487,8 @@ static char *tg_poll_request(void *instance, const char *state) {
   snprintf(url, sizeof url, "%s?offset=%lld&timeout=%d", c->updates_url,
            (long long)json_integer_value(json_object_get(st, "offset")), c->poll_timeout);
   json_decref(st);
-  return dump(json_pack("{s:{s:s,s:s,s:i}}", "request", "method", "GET", "url", url, "timeout_ms",
-                        (c->poll_timeout + 10) * 1000));
+  return pl_plugin_dump(json_pack("{s:{s:s,s:s,s:i}}", "request", "method", "GET", "url", url,
+                                  "timeout_ms", (c->poll_timeout + 10) * 1000));
 }
 
 /* getUpdates' answer: the updates become events; the offset moves past the last one —
@@ -565,7 +536,7 @@ static char *tg_poll_result(void *instance, const char *state, int status, const
                              : "no answer from Telegram");
   }
   json_decref(in);
-  return dump(out);
+  return pl_plugin_dump(out);
 }
 
 /* ---- render ---------------------------------------------------------------------------- */
@@ -585,7 +556,7 @@ static char *render_error(json_t *m, const char *fmt, const char *a) {
   char buf[400];
   snprintf(buf, sizeof buf, fmt, a);
   json_decref(m);
-  return dump(json_pack("{s:s}", "error", buf));
+  return pl_plugin_dump(json_pack("{s:s}", "error", buf));
 }
 
 static char *tg_render(void *instance, const char *message) {
@@ -644,7 +615,7 @@ static char *tg_render(void *instance, const char *message) {
     json_t *body = json_pack("{s:o,s:O}", "chat_id", chat_id_value(chat), "text", part);
     if (keyboard && i + 1 == json_array_size(parts))
       json_object_set_new(body, "reply_markup", json_pack("{s:O}", "inline_keyboard", keyboard));
-    char *btext = dump(body);
+    char *btext = pl_plugin_dump(body);
     json_array_append_new(reqs,
                           json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", c->send_url,
                                     "headers", "Content-Type", "application/json", "body", btext));
@@ -653,7 +624,7 @@ static char *tg_render(void *instance, const char *message) {
   json_decref(parts);
   json_decref(keyboard);
   json_decref(m);
-  return dump(json_pack("{s:o}", "requests", reqs));
+  return pl_plugin_dump(json_pack("{s:o}", "requests", reqs));
 }
 
 /* ---- classify -------------------------------------------------------------------------- */
@@ -728,7 +699,7 @@ static char *tg_classify(void *instance, int status, const char *headers, const 
     json_object_set_new(out, "retry_after", json_real(retry_after));
   }
   json_decref(r);
-  return dump(out);
+  return pl_plugin_dump(out);
 }
 
 static const pl_channel_api api = {

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "parley/channel.h"
 #include "text.h"
 
@@ -53,16 +54,6 @@ typedef struct wa {
 } wa;
 
 /* ---- open / close ---------------------------------------------------------------------- */
-
-static char *fmt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_error(const char *fmt, ...) {
-  char buf[600];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return strdup(buf);
-}
 
 static const char *const known_keys[] = {"token",           "app_secret",           "verify_token",
                                          "phone_number_id", "graph_base",           "graph_version",
@@ -125,11 +116,12 @@ static void *wa_open(const char *config, char **error) {
   json_t *v;
   json_object_foreach(cfg, key, v) {
     if (!known_key(key)) {
-      *error = fmt_error("channels.whatsapp.%s: unknown setting (expected token or token_env, "
-                         "app_secret or app_secret_env, verify_token or verify_token_env, "
-                         "phone_number_id, graph_base, graph_version, rate_per_second, "
-                         "chat_rate_per_second)",
-                         key);
+      *error =
+          pl_plugin_error("channels.whatsapp.%s: unknown setting (expected token or token_env, "
+                          "app_secret or app_secret_env, verify_token or verify_token_env, "
+                          "phone_number_id, graph_base, graph_version, rate_per_second, "
+                          "chat_rate_per_second)",
+                          key);
       goto out;
     }
   }
@@ -147,15 +139,15 @@ static void *wa_open(const char *config, char **error) {
   for (size_t i = 0; i < sizeof secrets / sizeof *secrets; i++) {
     json_t *s = json_object_get(cfg, secrets[i].key);
     if (!s) {
-      *error = fmt_error("channels.whatsapp.%s: required: set %s_env to the name of an "
-                         "environment variable holding %s (or %s, for development only)",
-                         secrets[i].key, secrets[i].key, secrets[i].what, secrets[i].key);
+      *error = pl_plugin_error("channels.whatsapp.%s: required: set %s_env to the name of an "
+                               "environment variable holding %s (or %s, for development only)",
+                               secrets[i].key, secrets[i].key, secrets[i].what, secrets[i].key);
       goto out;
     }
     if (!secret_ok(s, secrets[i].max)) {
-      *error = fmt_error("channels.whatsapp.%s: expected 1-%zu printable ASCII characters "
-                         "without spaces",
-                         secrets[i].key, secrets[i].max);
+      *error = pl_plugin_error("channels.whatsapp.%s: expected 1-%zu printable ASCII characters "
+                               "without spaces",
+                               secrets[i].key, secrets[i].max);
       goto out;
     }
   }
@@ -173,11 +165,11 @@ static void *wa_open(const char *config, char **error) {
   json_t *base = json_object_get(cfg, "graph_base");
   if (base && (!json_is_string(base) || !url_ok(json_string_value(base)) ||
                json_string_length(base) > 512)) {
-    *error = fmt_error("channels.whatsapp.graph_base: expected an http(s) URL such as "
-                       "\"" DEFAULT_GRAPH "\" (no query), got %s%.200s%s",
-                       json_is_string(base) ? "\"" : "a ",
-                       json_is_string(base) ? json_string_value(base) : "non-string",
-                       json_is_string(base) ? "\"" : "");
+    *error = pl_plugin_error("channels.whatsapp.graph_base: expected an http(s) URL such as "
+                             "\"" DEFAULT_GRAPH "\" (no query), got %s%.200s%s",
+                             json_is_string(base) ? "\"" : "a ",
+                             json_is_string(base) ? json_string_value(base) : "non-string",
+                             json_is_string(base) ? "\"" : "");
     goto out;
   }
   json_t *ver = json_object_get(cfg, "graph_version");
@@ -190,7 +182,8 @@ static void *wa_open(const char *config, char **error) {
   for (int i = 0; i < 2; i++) {
     json_t *r = json_object_get(cfg, rates[i]);
     if (r && (!json_is_number(r) || json_number_value(r) < 0)) {
-      *error = fmt_error("channels.whatsapp.%s: expected a number >= 0 (0 = unlimited)", rates[i]);
+      *error =
+          pl_plugin_error("channels.whatsapp.%s: expected a number >= 0 (0 = unlimited)", rates[i]);
       goto out;
     }
   }
@@ -227,26 +220,6 @@ static void wa_close(void *instance) {
 }
 
 /* ---- webhook --------------------------------------------------------------------------- */
-
-static char *dump(json_t *out) {
-  char *s = json_dumps(out, JSON_COMPACT);
-  json_decref(out);
-  return s;
-}
-
-static const char *header(const pl_channel_request *r, const char *name) {
-  for (size_t i = 0; i < r->nheaders; i++)
-    if (!strcmp(r->headers[i].name, name)) return r->headers[i].value;
-  return NULL;
-}
-
-static char *refuse(int status, const char *error, const char *detail) {
-  char *text = dump(json_pack("{s:s,s:s}", "error", error, "detail", detail));
-  json_t *out = json_pack("{s:i,s:s,s:s}", "status", status, "content_type", "application/json",
-                          "body", text);
-  free(text);
-  return dump(out);
-}
 
 static int hexval(int ch) {
   return ch >= '0' && ch <= '9'   ? ch - '0'
@@ -295,17 +268,18 @@ static char *handshake(wa *c, const pl_channel_request *req) {
   char *challenge = query_param(req->query, "hub.challenge");
   char *out;
   if (!mode || strcmp(mode, "subscribe") || !same_secret(c->verify_token, token)) {
-    out = refuse(403, "verification failed",
-                 "the webhook handshake needs hub.mode=subscribe and hub.verify_token equal to "
-                 "channels.whatsapp.verify_token");
+    out = pl_plugin_refuse(
+        403, "verification failed",
+        "the webhook handshake needs hub.mode=subscribe and hub.verify_token equal to "
+        "channels.whatsapp.verify_token");
   } else {
     json_t *body = json_string(challenge ? challenge : "");
     if (!body) {
-      out = refuse(400, "bad challenge", "hub.challenge is not valid UTF-8");
+      out = pl_plugin_refuse(400, "bad challenge", "hub.challenge is not valid UTF-8");
     } else {
       json_t *o =
           json_pack("{s:i,s:s,s:o}", "status", 200, "content_type", "text/plain", "body", body);
-      out = dump(o);
+      out = pl_plugin_dump(o);
     }
   }
   if (token) OPENSSL_cleanse(token, strlen(token));
@@ -317,7 +291,7 @@ static char *handshake(wa *c, const pl_channel_request *req) {
 
 /* X-Hub-Signature-256: "sha256=" + 64 hex digits of HMAC-SHA256(app secret, raw body). */
 static bool signature_ok(const wa *c, const pl_channel_request *req) {
-  const char *sig = header(req, "x-hub-signature-256");
+  const char *sig = pl_plugin_header(req, "x-hub-signature-256");
   if (!sig || strncmp(sig, "sha256=", 7) || strlen(sig + 7) != 64) return false;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int maclen = 0;
@@ -441,19 +415,20 @@ static char *wa_webhook(void *instance, const pl_channel_request *req) {
   wa *c = instance;
   if (!strcmp(req->method, "GET")) return handshake(c, req);
   if (strcmp(req->method, "POST"))
-    return refuse(405, "method not allowed",
-                  "WhatsApp webhooks are a GET handshake and signed POSTs");
+    return pl_plugin_refuse(405, "method not allowed",
+                            "WhatsApp webhooks are a GET handshake and signed POSTs");
   if (!signature_ok(c, req))
-    return refuse(401, "bad signature",
-                  "the X-Hub-Signature-256 header must be sha256= and the HMAC-SHA256 of the "
-                  "body keyed with the app secret (channels.whatsapp.app_secret)");
+    return pl_plugin_refuse(
+        401, "bad signature",
+        "the X-Hub-Signature-256 header must be sha256= and the HMAC-SHA256 of the "
+        "body keyed with the app secret (channels.whatsapp.app_secret)");
   json_error_t je;
   json_t *root = json_loadb(req->body ? req->body : "", req->body_len, 0, &je);
   if (!json_is_object(root)) {
     json_decref(root);
-    return refuse(400, "invalid notification",
-                  "expected a JSON object {\"object\": \"whatsapp_business_account\", "
-                  "\"entry\": [...]}");
+    return pl_plugin_refuse(400, "invalid notification",
+                            "expected a JSON object {\"object\": \"whatsapp_business_account\", "
+                            "\"entry\": [...]}");
   }
   json_t *events = json_array();
   size_t i, j, k;
@@ -469,7 +444,7 @@ static char *wa_webhook(void *instance, const pl_channel_request *req) {
     }
   }
   json_decref(root);
-  return dump(json_pack("{s:o}", "events", events));
+  return pl_plugin_dump(json_pack("{s:o}", "events", events));
 }
 
 /* ---- render ---------------------------------------------------------------------------- */
@@ -482,14 +457,14 @@ static json_t *truncated(const char *s, size_t max) {
 
 static char *render_error(json_t *m, const char *msg) {
   json_decref(m);
-  return dump(json_pack("{s:s}", "error", msg));
+  return pl_plugin_dump(json_pack("{s:s}", "error", msg));
 }
 
 static void add_request(const wa *c, json_t *reqs, const char *to, const char *type,
                         json_t *payload) {
   json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o}", "messaging_product", "whatsapp",
                            "recipient_type", "individual", "to", to, "type", type, type, payload);
-  char *text = dump(body);
+  char *text = pl_plugin_dump(body);
   json_array_append_new(reqs, json_pack("{s:s,s:s,s:{s:s,s:s},s:s}", "method", "POST", "url",
                                         c->send_url, "headers", "Content-Type", "application/json",
                                         "Authorization", c->auth, "body", text));
@@ -598,7 +573,7 @@ static char *wa_render(void *instance, const char *message) {
   }
   json_decref(buttons);
   json_decref(m);
-  return dump(json_pack("{s:o}", "requests", reqs));
+  return pl_plugin_dump(json_pack("{s:o}", "requests", reqs));
 }
 
 /* ---- classify -------------------------------------------------------------------------- */
@@ -686,7 +661,7 @@ static char *wa_classify(void *instance, int status, const char *headers, const 
     json_object_set_new(out, "retry_after", json_real(retry_after));
   }
   json_decref(r);
-  return dump(out);
+  return pl_plugin_dump(out);
 }
 
 static const pl_channel_api api = {
