@@ -15,7 +15,8 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-build-san: deps
+build-san:
+	@sh scripts/install-deps.sh test
 	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON -DPARLEY_TESTS=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 
