@@ -55,14 +55,37 @@ typedef struct pl_channel_api {
    * then sent once, best effort (e.g. Telegram's answerCallbackQuery). Refusals set
    * status 401/403/400 and no events. A canonical event:
    *   {"event_id": "...", "chat_id": "...", "user_id": "...", "user_name": "...",
-   *    "user_lang": "..", "kind": "text"|"button", "text": "..."}
-   * ("/start PAYLOAD" is text; a button press has kind "button" and the id in text.) */
+   *    "user_lang": "..", "kind": "text"|"button"|"contact"|"location"|"media"|"edit"|
+   *    "blocked"|"unblocked"|"status", "text": "...", "data": {...},
+   *    "message_id": "..."}
+   * ("/start PAYLOAD" is text; a button press has kind "button" and the id in text, and
+   * message_id = the channel's id of the bot message that carried the button, so a reply
+   * with "edit" can change that message in place.) */
   char *(*webhook)(void *instance, const pl_channel_request *req);
 
-  /* Renders one canonical message for a chat into the HTTP requests that send it:
-   *   message: {"chat_id": "...", "text": "...", "buttons": [[{"label","id"}]],
-   *             "key": idempotency key, "tenant", "operator"?, "now": ms,
-   *             "last_inbound_at": ms (when the user last wrote, for reply windows)}
+  /* Renders one canonical message for a chat into the HTTP requests that send it. The
+   * message (every field but chat_id, key, tenant and now is optional):
+   *   {"chat_id": "...",
+   *    "text": "...",                   plain text, never markup: escaping is the plugin's
+   *    "buttons": [[{"label","id"} | {"label","url"}]],   rows; url buttons open a link
+   *    "quick_replies": [{"label","id"}],                  suggestions that go away once used
+   *    "media": {"type": "image"|"video"|"audio"|"document", "url", "filename"?},
+   *                                     sent by URL; "text" is then its caption
+   *    "cards": [{"title", "subtitle"?, "image"?, "url"?, "buttons"?: [button, ...]}],
+   *    "edit_message_id": "...",        change this earlier bot message (the one whose
+   *                                     button was pressed) instead of sending a new one
+   *    "remove_keyboard": true,         take away a reply keyboard the user still sees
+   *    "template": {"name", "language", "params": ["..."]},  a pre-approved message for
+   *                                     channels with a reply window (WhatsApp)
+   *    "tag": "...",                    a message tag for sends outside the window (Meta)
+   *    "operator": "...",               sent by an operator, not the bot
+   *    "key": idempotency key, "tenant", "now": ms,
+   *    "last_inbound_at": ms}           when the user last wrote, for reply windows
+   * Choices the user may answer by number, where a channel shows numbered choices, are
+   * numbered in this order: "buttons" row by row, then each card's buttons, then
+   * "quick_replies" (url buttons are not choices) — the runtime matches a typed number
+   * or label in the same order. A plugin degrades what its channel lacks (docs/channels.md
+   * lists the rules) rather than refusing it.
    * Returns malloc'd JSON {"requests": [{"method","url","headers":{...},"body"}]} or
    * {"error": "..."} for a message the channel cannot take (a bug in the script). */
   char *(*render)(void *instance, const char *message);
@@ -93,6 +116,16 @@ typedef struct pl_channel_api {
    * (after a reload too), e.g. Telegram's setWebhook / deleteWebhook. Returns
    * {"send": [request, ...]} (sent once, best effort, failures logged) or {}. */
   char *(*start)(void *instance);
+
+  /* Optional: what the channel can show, for scripts that want to specialise
+   * (ctx.channel in Lua). Returns malloc'd JSON, every member optional:
+   *   {"buttons": max buttons on one message (0: shown as a numbered text menu),
+   *    "url_buttons": bool, "quick_replies": bool, "cards": bool, "edit": bool,
+   *    "media": ["image", "document", ...], "text_limit": n, "text_limit_unit":
+   *    "chars"|"bytes", "window_hours": n (free-form replies only so long after the
+   *    user's last message), "templates": bool, "tags": bool}
+   * Called once per instance, after open. */
+  char *(*describe)(void *instance);
 } pl_channel_api;
 
 /* Whether api (as built) has the optional member `field`. */
