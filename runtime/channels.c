@@ -110,7 +110,17 @@ int pl_channel_set_open(pl_channel_registry *r, const json_t *channels, const ch
       pl_channel_set_close(out);
       return rc;
     }
-    out->v[out->n++] = (pl_channel_inst){strdup(name), api, inst};
+    json_t *caps = NULL;
+    if (PL_CHANNEL_HAS(api, describe)) {
+      char *d = api->describe(inst);
+      caps = d ? json_loads(d, 0, NULL) : NULL;
+      free(d);
+      if (!json_is_object(caps)) { /* a plugin bug: scripts then see the name only */
+        json_decref(caps);
+        caps = NULL;
+      }
+    }
+    out->v[out->n++] = (pl_channel_inst){strdup(name), api, inst, caps};
   }
   return 0;
 }
@@ -118,6 +128,7 @@ int pl_channel_set_open(pl_channel_registry *r, const json_t *channels, const ch
 void pl_channel_set_close(pl_channel_set *s) {
   for (size_t i = 0; i < s->n; i++) {
     s->v[i].api->close(s->v[i].inst);
+    json_decref(s->v[i].caps);
     free(s->v[i].name);
   }
   free(s->v);

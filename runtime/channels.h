@@ -26,6 +26,7 @@ typedef struct pl_channel_inst {
   char *name;
   const pl_channel_api *api;
   void *inst;
+  json_t *caps; /* what describe() said, or NULL (the plugin has no describe) */
 } pl_channel_inst;
 
 typedef struct pl_channel_set {

@@ -83,6 +83,10 @@ static int print_entry(void *ud, pl_bytes key, pl_bytes val) {
   const char *dir = json_string_value(json_object_get(m, "dir"));
   const char *text = json_string_value(json_object_get(m, "text"));
   if (!text) text = json_string_value(json_object_get(m, "name"));
+  if (!text) text = json_string_value(json_object_get(json_object_get(m, "media"), "url"));
+  if (!text)
+    text =
+        json_string_value(json_object_get(json_array_get(json_object_get(m, "cards"), 0), "title"));
   const char *kind = json_string_value(json_object_get(m, "kind"));
   const char *arrow = !dir ? "?" : !strcmp(dir, "out") ? "<-" : !strcmp(dir, "sys") ? "==" : "->";
   printf("%s %s %s%s%s\n", conv, arrow, kind && strcmp(kind, "message") ? kind : "",

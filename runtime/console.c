@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "duration.h"
+#include "reply.h"
 #include "runtime.h"
 #include "watch.h"
 
@@ -52,22 +53,10 @@ static const char chat_usage[] =
     "(including a bad console command when stdin is not a terminal).\n";
 
 static void print_reply(console *c, const char *chat_id, const json_t *reply) {
-  const char *text = json_string_value(json_object_get(reply, "text"));
   bool other = strcmp(chat_id, c->user) != 0;
   char prefix[160] = "";
   if (other) snprintf(prefix, sizeof prefix, "(to %s) ", chat_id);
-  const char *p = text;
-  while (p) {
-    const char *nl = strchr(p, '\n');
-    int n = nl ? (int)(nl - p) : (int)strlen(p);
-    printf("%s%.*s\n", prefix, n, p);
-    p = nl ? nl + 1 : NULL;
-  }
-  size_t i, j, num = 1;
-  json_t *row, *b;
-  json_array_foreach(json_object_get(reply, "buttons"), i, row) json_array_foreach(row, j, b) {
-    printf("%s[%zu] %s\n", prefix, num++, json_string_value(json_object_get(b, "label")));
-  }
+  pl_reply_print(stdout, reply, prefix);
 }
 
 static void on_deliver(void *ud, pl_tenant *t, const char *channel, const char *chat_id,

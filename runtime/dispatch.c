@@ -12,6 +12,7 @@
 #include "http_client.h"
 #include "lua_api.h"
 #include "lua_json.h"
+#include "reply.h"
 #include "runtime.h"
 
 void pl_conv_key(char *buf, size_t n, const char *channel, const char *chat_id) {
@@ -62,14 +63,6 @@ static const char *match_button(const json_t *buttons, const char *text) {
       return json_string_value(json_object_get(b, "id"));
   }
   return NULL;
-}
-
-static json_t *flatten_buttons(const json_t *rows) {
-  json_t *flat = json_array();
-  size_t i, j;
-  json_t *row, *b;
-  json_array_foreach(rows, i, row) json_array_foreach(row, j, b) json_array_append(flat, b);
-  return flat;
 }
 
 static int put_json(pl_txn *tx, pl_table tb, const pl_key *k, const json_t *v) {
@@ -247,6 +240,13 @@ static json_t *inbound_message(const pl_event *ev, pl_event_kind kind, const cha
   return m;
 }
 
+/* Whether the user wrote (or pressed) something: what opens a channel's reply window. */
+static bool from_user(const pl_event *ev) {
+  return ev->kind == PL_EV_TEXT || ev->kind == PL_EV_BUTTON ||
+         (ev->kind == PL_EV_DATA && strcmp(ev->text, "status") && strcmp(ev->text, "blocked") &&
+          strcmp(ev->text, "unblocked"));
+}
+
 static char *dup_or_null(const char *s) {
   return s ? strdup(s) : NULL;
 }
@@ -264,6 +264,7 @@ pl_job *pl_job_new(pl_runtime *rt, pl_tenant *t, const pl_event *ev) {
   job->ev.user_lang = job->owned[4] = dup_or_null(ev->user_lang);
   job->ev.text = job->owned[5] = dup_or_null(ev->text);
   job->ev.event_id = job->owned[6] = dup_or_null(ev->event_id);
+  job->ev.message_id = job->owned[7] = dup_or_null(ev->message_id);
   job->data = ev->data ? json_deep_copy(ev->data) : NULL;
   job->ev.data = job->data;
   pl_conv_key(job->conv, sizeof job->conv, job->ev.channel, job->ev.chat_id);
@@ -309,6 +310,11 @@ int pl_job_run(pl_job *job) {
                   .store = rt->store,
                   .tenant_id = job->t->id,
                   .conv_key = job->conv};
+  pl_channel_inst *ci = pl_channel_set_find(&job->code->channels, ev->channel);
+  run->caps = ci ? ci->caps : NULL;
+  run->last_inbound_ms = from_user(ev)
+                             ? job->now
+                             : json_integer_value(json_object_get(job->record, "last_inbound_at"));
   if (ev->kind == PL_EV_TEXT) {
     const char *id = match_button(json_object_get(job->record, "buttons"), ev->text);
     if (id) {
@@ -465,23 +471,27 @@ void pl_job_seal(pl_job *job) {
   if (!job->src && !job->skip_handler) {
     json_object_set(rec, "session", run->session_out);
     json_object_set_new(rec, "version", json_string(job->code->version));
-    json_t *last_buttons = NULL;
+    json_t *last_choices = NULL;
     size_t i;
     json_t *r;
-    json_array_foreach(run->replies, i, r) if (json_object_get(r, "buttons")) last_buttons = r;
-    if (last_buttons)
-      json_object_set_new(rec, "buttons",
-                          flatten_buttons(json_object_get(last_buttons, "buttons")));
+    json_array_foreach(run->replies, i, r) {
+      json_t *ch = pl_reply_choices(r);
+      if (json_array_size(ch)) {
+        json_decref(last_choices);
+        last_choices = ch;
+      } else {
+        json_decref(ch);
+      }
+    }
+    if (last_choices)
+      json_object_set_new(rec, "buttons", last_choices);
     else if (json_array_size(run->replies))
       json_object_del(rec, "buttons");
   }
   json_object_set(rec, "user", run->user);
   json_object_set_new(rec, "updated", json_integer(job->now));
   /* When the user last wrote: channels with a reply window (WhatsApp, Meta: 24 h) need it. */
-  bool from_user = job->ev.kind == PL_EV_TEXT || job->ev.kind == PL_EV_BUTTON ||
-                   (job->ev.kind == PL_EV_DATA && strcmp(job->ev.text, "status") &&
-                    strcmp(job->ev.text, "blocked") && strcmp(job->ev.text, "unblocked"));
-  if (from_user) json_object_set_new(rec, "last_inbound_at", json_integer(job->now));
+  if (from_user(&job->ev)) json_object_set_new(rec, "last_inbound_at", json_integer(job->now));
   size_t i;
   json_t *r;
   json_array_foreach(run->replies, i, r) {

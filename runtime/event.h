@@ -29,9 +29,10 @@ typedef struct pl_event {
   const char *chat_id;
   const char *user_id, *user_name, *user_lang; /* may be NULL for timers */
   const char *text;
-  const json_t *data;   /* timer data, or NULL */
-  const char *event_id; /* the channel's own id (dedupe), or NULL */
-  int64_t due_ms;       /* timers: when it was due */
+  const json_t *data;     /* timer data, or NULL */
+  const char *event_id;   /* the channel's own id (dedupe), or NULL */
+  const char *message_id; /* a button press: the bot message that carried it, or NULL */
+  int64_t due_ms;         /* timers: when it was due */
 } pl_event;
 
 #define PL_LATE_MS 5000 /* a timer firing later than this after its due time is "late" */
@@ -44,12 +45,14 @@ typedef struct pl_run {
   pl_store *store;
   uint32_t tenant_id;
   const char *conv_key;
-  json_t *user;       /* {id,name,language} */
-  json_t *session_in; /* borrowed from the conversation record */
+  json_t *user;            /* {id,name,language} */
+  const json_t *caps;      /* what the channel can show (its plugin's describe()), or NULL */
+  int64_t last_inbound_ms; /* when the user last wrote (this event included), 0: never */
+  json_t *session_in;      /* borrowed from the conversation record */
   const char *session_version;
   bool alive; /* ctx may be used */
   /* effects */
-  json_t *replies;     /* array of {text, buttons:[[{label,id}]]} */
+  json_t *replies;     /* canonical messages (include/parley/channel.h, render) */
   json_t *session_out; /* the session after the handler */
   json_t *kv;          /* key -> {op:"put",v} | {op:"del"} | {op:"incr",d} */
   json_t *timers;      /* name -> {due, data} | null (cancel) */

@@ -22,6 +22,7 @@ void pl_event_from_record(const json_t *rec, pl_event *ev) {
       .text = json_string_value(json_object_get(rec, "text")),
       .data = json_object_get(rec, "data"),
       .event_id = json_string_value(json_object_get(rec, "event_id")),
+      .message_id = json_string_value(json_object_get(rec, "message_id")),
   };
   if (ev->kind == PL_EV_DATA) ev->text = kind; /* the kind names the handler */
 }

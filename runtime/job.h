@@ -34,7 +34,7 @@ typedef struct pl_job {
   struct pl_tenant *t;
   struct pl_code *code;
   pl_event ev;
-  char *owned[7];
+  char *owned[8];
   json_t *data;
   char conv[600];
   json_t *record;

@@ -10,6 +10,7 @@
 #include "duration.h"
 #include "lua_api.h"
 #include "lua_json.h"
+#include "reply.h"
 
 #define HANDLERS_KEY "parley.handlers"
 #define CTX_META "parley.ctx"
@@ -417,111 +418,32 @@ static pl_run *ctx_run(lua_State *L, const char *method) {
   return u->run;
 }
 
-static json_t *parse_button(lua_State *L, int idx) {
-  const char *label = NULL, *id = NULL;
-  size_t ll = 0, il = 0;
-  if (lua_type(L, idx) == LUA_TSTRING) {
-    label = id = lua_tolstring(L, idx, &ll);
-    il = ll;
-  } else if (lua_type(L, idx) == LUA_TTABLE) {
-    lua_getfield(L, idx, "label");
-    if (lua_isnil(L, -1)) {
-      lua_pop(L, 1);
-      lua_rawgeti(L, idx, 1);
-    }
-    lua_getfield(L, idx, "id");
-    if (lua_isnil(L, -1)) {
-      lua_pop(L, 1);
-      lua_rawgeti(L, idx, 2);
-    }
-    if (lua_type(L, -2) == LUA_TSTRING) label = lua_tolstring(L, -2, &ll);
-    if (lua_type(L, -1) == LUA_TSTRING)
-      id = lua_tolstring(L, -1, &il);
-    else if (lua_isnil(L, -1)) {
-      id = label;
-      il = ll;
-    }
-    lua_pop(L, 2);
-  }
-  if (!label || ll == 0 || ll > 256)
-    luaL_error(L, "ctx:reply: a button needs a label (a non-empty string): write "
-                  "{\"Label\", \"id\"} or {label = \"Label\", id = \"id\"}");
-  if (!id || il == 0 || il > PL_ID_MAX)
-    luaL_error(L, "ctx:reply: button \"%s\": its id must be 1-%d bytes", label, PL_ID_MAX);
-  json_t *b = json_pack("{s:s%,s:s%}", "label", label, ll, "id", id, il);
-  if (!b) luaL_error(L, "ctx:reply: button \"%s\" is not valid UTF-8", label);
-  return b;
-}
-
-static bool is_button(lua_State *L, int idx) {
-  if (lua_type(L, idx) == LUA_TSTRING) return true;
-  if (lua_type(L, idx) != LUA_TTABLE) return false;
-  lua_getfield(L, idx, "label");
-  lua_rawgeti(L, idx, 1);
-  bool b = !lua_isnil(L, -2) || lua_type(L, -1) == LUA_TSTRING;
-  lua_pop(L, 2);
-  return b;
-}
-
-static json_t *parse_buttons(lua_State *L, int idx) {
-  json_t *rows = json_array();
-  idx = lua_absindex(L, idx);
-  lua_Integer n = luaL_len(L, idx);
-  for (lua_Integer i = 1; i <= n; i++) {
-    lua_rawgeti(L, idx, i);
-    int e = lua_gettop(L);
-    json_t *row = json_array();
-    if (is_button(L, e)) {
-      json_array_append_new(row, parse_button(L, e));
-    } else if (lua_type(L, e) == LUA_TTABLE) {
-      lua_Integer m = luaL_len(L, e);
-      for (lua_Integer j = 1; j <= m; j++) {
-        lua_rawgeti(L, e, j);
-        json_array_append_new(row, parse_button(L, lua_gettop(L)));
-        lua_pop(L, 1);
-      }
-    } else {
-      json_decref(row);
-      json_decref(rows);
-      luaL_error(L, "ctx:reply: buttons[%d] must be a button or a row (a list of buttons)", (int)i);
-    }
-    lua_pop(L, 1);
-    if (json_array_size(row))
-      json_array_append_new(rows, row);
-    else
-      json_decref(row);
-  }
-  return rows;
-}
-
 static int ctx_reply(lua_State *L) {
   pl_run *run = ctx_run(L, "reply");
   size_t len = 0;
   int ttype = lua_type(L, 2);
-  const char *text =
-      ttype == LUA_TSTRING || ttype == LUA_TNUMBER ? lua_tolstring(L, 2, &len) : NULL;
-  if (!text || len == 0) return luaL_error(L, "ctx:reply: the text must be a non-empty string");
-  json_t *msg = json_object();
-  json_t *t = json_stringn(text, len);
-  if (!t) {
-    json_decref(msg);
-    return luaL_error(L, "ctx:reply: the text is not valid UTF-8");
+  const char *text = NULL;
+  if (ttype == LUA_TSTRING || ttype == LUA_TNUMBER)
+    text = lua_tolstring(L, 2, &len);
+  else if (ttype != LUA_TNIL)
+    return luaL_error(L, "ctx:reply: the text must be a string (nil only with opts.image and "
+                         "the like, or opts.cards)");
+  json_t *opts = NULL;
+  pl_err err;
+  if (!lua_isnoneornil(L, 3)) {
+    if (lua_type(L, 3) != LUA_TTABLE)
+      return luaL_error(L, "ctx:reply: the second argument must be an options table");
+    if (pl_lua_to_json(L, 3, "opts", &opts, &err)) return luaL_error(L, "ctx:reply: %s", err.msg);
   }
-  json_object_set_new(msg, "text", t);
-  if (lua_type(L, 3) == LUA_TTABLE) {
-    lua_getfield(L, 3, "buttons");
-    if (!lua_isnil(L, -1)) {
-      if (lua_type(L, -1) != LUA_TTABLE) {
-        json_decref(msg);
-        return luaL_error(L, "ctx:reply: opts.buttons must be a list of rows");
-      }
-      json_object_set_new(msg, "buttons", parse_buttons(L, -1));
-    }
-    lua_pop(L, 1);
-  } else if (!lua_isnoneornil(L, 3)) {
-    json_decref(msg);
-    return luaL_error(L, "ctx:reply: the second argument must be an options table");
-  }
+  pl_reply_ctx c = {.channel = run->ev->channel,
+                    .caps = run->caps,
+                    .message_id = run->ev->message_id,
+                    .now_ms = run->now_ms,
+                    .last_inbound_ms = run->last_inbound_ms};
+  json_t *msg;
+  int rc = pl_reply_build(text, len, opts, &c, &msg, &err);
+  json_decref(opts);
+  if (rc) return luaL_error(L, "ctx:reply: %s", err.msg);
   json_array_append_new(run->replies, msg);
   return 0;
 }
@@ -690,6 +612,49 @@ void pl_api_set_version(pl_sandbox *sb, const char *version) {
 
 /* ---- running an event ---- */
 
+/* ctx.channel: the channel's name and what it can show (its plugin's describe()), with
+ * media as a set ({image = true, ...}) and window_open for channels with a reply window.
+ * The console shows everything (as text), so scripts take their richest path there. */
+static void push_channel(lua_State *L, pl_run *run) {
+  static const char *const all_media[] = {"image", "video", "audio", "document", NULL};
+  const json_t *caps = run->caps;
+  bool console = !strcmp(run->ev->channel, "console");
+  lua_createtable(L, 0, 12);
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)caps, k, v) {
+    if (!strcmp(k, "media")) continue;
+    pl_json_push(L, v);
+    lua_setfield(L, -2, k);
+  }
+  lua_newtable(L);
+  for (const char *const *m = all_media; *m; m++) {
+    bool has = console;
+    size_t i;
+    json_array_foreach(json_object_get(caps, "media"), i, v) has |=
+        json_is_string(v) && !strcmp(json_string_value(v), *m);
+    lua_pushboolean(L, has);
+    lua_setfield(L, -2, *m);
+  }
+  lua_setfield(L, -2, "media");
+  if (console) {
+    static const char *const yes[] = {"url_buttons", "quick_replies", "cards", NULL};
+    for (const char *const *y = yes; *y; y++) {
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, *y);
+    }
+    lua_pushinteger(L, 100);
+    lua_setfield(L, -2, "buttons");
+  }
+  pl_reply_ctx c = {.caps = caps, .now_ms = run->now_ms, .last_inbound_ms = run->last_inbound_ms};
+  if (json_object_get(caps, "window_hours")) {
+    lua_pushboolean(L, pl_reply_window_open(&c));
+    lua_setfield(L, -2, "window_open");
+  }
+  lua_pushstring(L, run->ev->channel);
+  lua_setfield(L, -2, "name");
+}
+
 static void push_ctx(lua_State *L, pl_run *run) {
   ctx_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
   u->run = run;
@@ -709,6 +674,8 @@ static void push_ctx(lua_State *L, pl_run *run) {
   lua_pushstring(L, run->ev->channel);
   lua_setfield(L, -2, "channel");
   lua_setfield(L, -2, "chat");
+  push_channel(L, run);
+  lua_setfield(L, -2, "channel");
   lua_setiuservalue(L, -2, 1);
 }
 

@@ -62,6 +62,12 @@ static void on_deliver(void *ud, pl_tenant *t, const char *channel, const char *
   (void)ud;
   (void)user;
   const char *text = json_string_value(json_object_get(reply, "text"));
+  if (!text) /* a media or card message without text: its first link */
+    text = json_string_value(json_object_get(json_object_get(reply, "media"), "url"));
+  if (!text)
+    text = json_string_value(
+        json_object_get(json_array_get(json_object_get(reply, "cards"), 0), "title"));
+  if (!text) text = "";
   printf("%s %s:%s ", t->key, channel, chat_id);
   for (const char *p = text; *p; p++) {
     if (*p == '\n')

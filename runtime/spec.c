@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "duration.h"
 #include "lua_json.h"
+#include "reply.h"
 #include "runtime.h"
 
 #define SPEC_KEY "parley.spec"
@@ -70,15 +71,14 @@ static void on_deliver(void *ud, pl_tenant *t, const char *channel, const char *
   }
   json_array_append(box, (json_t *)reply);
   char *flat = NULL;
-  size_t i, j, num = 1;
-  json_t *row, *b;
   size_t len = 0;
   FILE *m = open_memstream(&flat, &len);
-  json_array_foreach(json_object_get(reply, "buttons"), i, row) json_array_foreach(row, j, b) {
-    fprintf(m, " [%zu] %s", num++, json_string_value(json_object_get(b, "label")));
-  }
+  pl_reply_print(m, reply, "");
   fclose(m);
-  note(s, "  bot -> %s: %s%s", chat_id, json_string_value(json_object_get(reply, "text")), flat);
+  for (char *nl = strchr(flat, '\n'); nl && nl[1]; nl = strchr(nl, '\n'))
+    *nl = ' ';
+  if (len && flat[len - 1] == '\n') flat[len - 1] = 0;
+  note(s, "  bot -> %s: %s", chat_id, flat);
   free(flat);
 }
 
@@ -203,6 +203,7 @@ static int u_press(lua_State *L) {
 
 static bool reply_matches(lua_State *L, const json_t *r, int crit) {
   const char *text = json_string_value(json_object_get(r, "text"));
+  if (!text) text = "";
   lua_getfield(L, crit, "text");
   if (lua_isstring(L, -1) && strcmp(text, lua_tostring(L, -1))) goto no;
   lua_pop(L, 1);
@@ -224,16 +225,18 @@ static bool reply_matches(lua_State *L, const json_t *r, int crit) {
   lua_pop(L, 1);
   lua_getfield(L, crit, "buttons");
   if (lua_istable(L, -1)) {
-    size_t n = 0, i, j;
-    json_t *row, *b;
+    size_t n = 0, i;
+    json_t *b;
     bool ok = true;
-    json_array_foreach(json_object_get(r, "buttons"), i, row) json_array_foreach(row, j, b) {
+    json_t *choices = pl_reply_choices(r);
+    json_array_foreach(choices, i, b) {
       n++;
       lua_rawgeti(L, -1, (lua_Integer)n);
       const char *want = lua_tostring(L, -1);
       if (!want || strcmp(want, json_string_value(json_object_get(b, "label")))) ok = false;
       lua_pop(L, 1);
     }
+    json_decref(choices);
     if (!ok || n != (size_t)luaL_len(L, -1)) goto no;
   }
   lua_pop(L, 1);
@@ -244,17 +247,20 @@ no:
 }
 
 static void describe(lua_State *L, luaL_Buffer *b, const json_t *box) {
-  size_t i, j, k;
-  json_t *r, *row, *btn;
+  size_t i, j;
+  json_t *r, *btn;
   if (!json_array_size(box)) luaL_addstring(b, "\n      (no reply)");
   json_array_foreach(box, i, r) {
     luaL_addstring(b, "\n      ");
-    luaL_addstring(b, json_string_value(json_object_get(r, "text")));
-    json_array_foreach(json_object_get(r, "buttons"), j, row) json_array_foreach(row, k, btn) {
+    const char *text = json_string_value(json_object_get(r, "text"));
+    luaL_addstring(b, text ? text : "");
+    json_t *choices = pl_reply_choices(r);
+    json_array_foreach(choices, j, btn) {
       luaL_addstring(b, " [");
       luaL_addstring(b, json_string_value(json_object_get(btn, "label")));
       luaL_addstring(b, "]");
     }
+    json_decref(choices);
   }
 }
 

@@ -4,9 +4,17 @@ plugins/ and runtime/, with its own non-JSON wire format) serves a tenant end to
 a tenant naming a channel no plugin provides, or giving a plugin a bad setting, gets a
 clear load error naming it, and the other tenants keep serving.
 
+The canonical model crosses the ABI intact: the plugin's describe() reaches scripts as
+ctx.channel (name, buttons, edit, media set, window_open); url buttons, quick replies,
+cards, templates reach render() as canonical fields; a press carrying the channel's
+message id lets `edit = true` name that message (edit_message_id); and on a channel with
+a reply window, a free-form reply after the window closes is a script error naming
+opts.template, while a reply with a template goes out.
+
 Usage: python3 test_channel_plugin.py PATH/TO/parley
 """
 
+import json
 import sys
 
 sys.dont_write_bytecode = True
@@ -18,12 +26,88 @@ BOT = ('bot.on("message", function(ctx, text) ctx:reply("echo: " .. text) end)\n
        'end)\n')
 
 
-def tenant(root, name, channels):
+RICH_BOT = r"""
+bot.on("message", function(ctx, text)
+  if text == "caps" then
+    local c = ctx.channel
+    ctx:reply(("%s buttons=%s edit=%s image=%s video=%s window=%s"):format(c.name,
+      tostring(c.buttons), tostring(c.edit), tostring(c.media.image), tostring(c.media.video),
+      tostring(c.window_open)))
+  elseif text == "menu" then
+    ctx:reply("Menu", { buttons = { { {"More", "more"}, {label = "Site", url = "https://example.org/"} } },
+                        quick_replies = { "Help" } })
+  elseif text == "wait" then
+    ctx:remind_in(4, "nudge")
+    ctx:reply("ok")
+  end
+end)
+bot.on("button:more", function(ctx)
+  ctx:reply("Page 2", { edit = true, card = { title = "Hall A", image = "https://example.org/a.png",
+                                              buttons = { {"Back", "back"} } } })
+end)
+bot.on("timer:nudge", function(ctx)
+  local ok, err = pcall(ctx.reply, ctx, "free-form")
+  bot.log("window_open=" .. tostring(ctx.channel.window_open) .. " refused=" .. tostring(not ok)
+          .. " " .. tostring(err))
+  ctx:reply("Still there?", { template = { name = "nudge", language = "en", params = { 3 } } })
+end)
+"""
+
+
+def tenant(root, name, channels, bot=BOT):
     d = root / name
     d.mkdir(parents=True)
     (d / "tenant.lua").write_text("return { channels = %s }\n" % channels)
-    (d / "bot.lua").write_text(BOT)
+    (d / "bot.lua").write_text(bot)
     return d
+
+
+def sent_to(sink, chat):
+    """What the echo plugin POSTed to chat: (text, extra canonical fields or {})."""
+    out = []
+    for r in sink.snapshot():
+        if r["path"] == "/echo" and r["text"].startswith(chat + ":"):
+            text, _, extra = r["text"][len(chat) + 1:].partition("|")
+            out.append((text, json.loads(extra) if extra else {}))
+    return out
+
+
+def rich(base, sink, checks, serve):
+    """The canonical model across the ABI, on the echo plugin's tenant "rich"."""
+    def say(n, text):
+        status, _, body = harness.request(base, "POST", "/hook/rich/echo", "r1:" + text,
+                                          {"X-Echo-Id": "rich%d" % n})
+        checks.check(status == 200, f"rich: {text!r} accepted", f"{status} {body}")
+        harness.wait_for(lambda: len(sent_to(sink, "r1")) >= n, 10)
+    say(1, "caps")
+    checks.check(sent_to(sink, "r1")[0][0] == "echo buttons=3 edit=true image=true video=false "
+                 "window=true", "ctx.channel shows the plugin's describe() and the open window",
+                 sent_to(sink, "r1"))
+    say(2, "menu")
+    text, extra = sent_to(sink, "r1")[1]
+    checks.check(text == "Menu" and extra == {
+        "buttons": [[{"label": "More", "id": "more"},
+                     {"label": "Site", "url": "https://example.org/"}]],
+        "quick_replies": [{"label": "Help", "id": "Help"}]},
+        "url buttons and quick replies reach render() in canonical form", extra)
+    say(3, "!press more m42")
+    text, extra = sent_to(sink, "r1")[2]
+    checks.check(text == "Page 2" and extra.get("edit_message_id") == "m42" and extra.get("cards") == [
+        {"title": "Hall A", "image": "https://example.org/a.png",
+         "buttons": [{"label": "Back", "id": "back"}]}],
+        "a press on message m42 + edit = true -> edit_message_id m42; a card in canonical form",
+        extra)
+    say(4, "wait")
+    harness.wait_for(lambda: len(sent_to(sink, "r1")) >= 5, 15)
+    got = sent_to(sink, "r1")
+    checks.check(len(got) == 5 and got[4] == ("Still there?", {
+        "template": {"name": "nudge", "language": "en", "params": ["3"]}}),
+        "after the window closed, a reply with a template goes out (params as texts)", got[4:])
+    log = "\n".join(serve.lines("err"))
+    checks.check("window_open=false refused=true" in log and "within 0.0006 hours" in log and
+                 "opts.template" in log,
+                 "a free-form reply outside the window is a script error naming opts.template",
+                 [line for line in serve.lines("err") if "window" in line])
 
 
 def test(parley, checks, tmp):
@@ -32,6 +116,8 @@ def test(parley, checks, tmp):
     tenant(tenants, "shop", '{ echo = { url = "%s" } }' % sink.url("/echo"))
     tenant(tenants, "ghost", "{ nosuch = {} }")
     tenant(tenants, "badcfg", "{ echo = {} }")
+    tenant(tenants, "rich", '{ echo = { url = "%s", window_hours = 0.0006 } }' % sink.url("/echo"),
+           RICH_BOT)
     serve, base = harness.serve_checked(checks, "serve with a third-party channel", parley,
                                         str(tenants), str(tmp / "data"), tmp)
     if base is None:
@@ -63,6 +149,7 @@ def test(parley, checks, tmp):
     checks.check(status == 400 and "CHAT:TEXT" in body,
                  "the plugin's own refusal reaches the client (400 + its message)",
                  f"{status} {body}")
+    rich(base, sink, checks, serve)
     log = "\n".join(serve.lines("err"))
     checks.check('ghost: failed to load' in log and 'no channel plugin named "nosuch"' in log,
                  "a tenant naming a missing channel plugin is reported and not served", log)

@@ -2,7 +2,9 @@
  * proves a channel can be added by dropping a module into the plugin folder. Its wire
  * format is deliberately not JSON: a webhook body "CHAT_ID:TEXT" (header X-Echo-Id carries
  * the event id), and each message leaves as a text/plain POST "CHAT_ID:TEXT" to the
- * configured url. */
+ * configured url, with the canonical message's other fields as JSON after a '|'. It
+ * describes itself (3 buttons, edits, images; a reply window of `window_hours` when
+ * configured), and "CHAT:!press ID MESSAGE" is a button press on bot message MESSAGE. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 typedef struct echo {
   char *url;
   char *poll_url; /* optional: long polling of GET <poll_url>?offset=N */
+  double window_hours;
 } echo;
 
 static void *echo_open(const char *config, char **error) {
@@ -27,6 +30,7 @@ static void *echo_open(const char *config, char **error) {
   e->url = strdup(url);
   const char *poll = json_string_value(json_object_get(cfg, "poll_url"));
   e->poll_url = poll ? strdup(poll) : NULL;
+  e->window_hours = json_number_value(json_object_get(cfg, "window_hours"));
   json_decref(cfg);
   return e;
 }
@@ -59,6 +63,12 @@ static char *echo_webhook(void *instance, const pl_channel_request *req) {
       json_object_del(ev, "text");
       json_object_set_new(ev, "data", json_pack("{s:f,s:f}", "latitude", lat, "longitude", lon));
     }
+    char bid[65], mid[65];
+    if (sscanf(colon + 1, "!press %64s %64s", bid, mid) == 2) {
+      json_object_set_new(ev, "kind", json_string("button"));
+      json_object_set_new(ev, "text", json_string(bid));
+      json_object_set_new(ev, "message_id", json_string(mid));
+    }
     out = json_pack("{s:[o]}", "events", ev);
     /* An acknowledgement to send once the event is stored, like Telegram's
      * answerCallbackQuery: POST <url>/ack with the event id. */
@@ -77,8 +87,22 @@ static char *echo_webhook(void *instance, const pl_channel_request *req) {
 static char *echo_render(void *instance, const char *message) {
   echo *e = instance;
   json_t *m = json_loads(message, 0, NULL);
-  json_t *body = json_pack("s++", json_string_value(json_object_get(m, "chat_id")), ":",
-                           json_string_value(json_object_get(m, "text")));
+  const char *text = json_string_value(json_object_get(m, "text"));
+  json_t *extra = json_deep_copy(m);
+  const char *internal[] = {"chat_id", "text", "key", "tenant", "now", "last_inbound_at"};
+  for (size_t i = 0; i < sizeof internal / sizeof *internal; i++)
+    json_object_del(extra, internal[i]);
+  char *more = json_object_size(extra) ? json_dumps(extra, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  json_decref(extra);
+  char *full = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&full, &n);
+  fprintf(f, "%s:%s%s%s", json_string_value(json_object_get(m, "chat_id")), text ? text : "",
+          more ? "|" : "", more ? more : "");
+  fclose(f);
+  free(more);
+  json_t *body = json_string(full);
+  free(full);
   json_t *out = json_pack("{s:[{s:s,s:s,s:{s:s},s:O}]}", "requests", "method", "POST", "url",
                           e->url, "headers", "Content-Type", "text/plain", "body", body);
   json_decref(body);
@@ -148,6 +172,15 @@ static char *echo_poll_result(void *instance, const char *state, int status, con
   return s;
 }
 
+static char *echo_describe(void *instance) {
+  echo *e = instance;
+  json_t *caps = json_pack("{s:i,s:b,s:[s]}", "buttons", 3, "edit", 1, "media", "image");
+  if (e->window_hours > 0) json_object_set_new(caps, "window_hours", json_real(e->window_hours));
+  char *s = json_dumps(caps, JSON_COMPACT);
+  json_decref(caps);
+  return s;
+}
+
 static const pl_channel_api api = {
     .abi = PL_CHANNEL_ABI,
     .size = sizeof(pl_channel_api),
@@ -159,6 +192,7 @@ static const pl_channel_api api = {
     .classify = echo_classify,
     .poll_request = echo_poll_request,
     .poll_result = echo_poll_result,
+    .describe = echo_describe,
 };
 
 const pl_channel_api *parley_channel_v1(void) {
