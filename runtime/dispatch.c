@@ -155,6 +155,36 @@ static int apply_timers(pl_txn *tx, uint32_t tenant, const char *conv, json_t *t
   return 0;
 }
 
+/* Whether the user wrote (or pressed) something: what opens a channel's reply window. */
+static bool from_user(const pl_event *ev) {
+  return ev->kind == PL_EV_TEXT || ev->kind == PL_EV_BUTTON ||
+         (ev->kind == PL_EV_DATA && strcmp(ev->text, "status") && strcmp(ev->text, "blocked") &&
+          strcmp(ev->text, "unblocked"));
+}
+
+/* The conversation's delivery marker (tenant|conv\0delivery, beside its record): a user
+ * who blocked the bot is marked so that a failed send raises "blocked" only once
+ * (worker.c); anything the user sends again clears it. */
+static int note_reachability(pl_txn *tx, uint32_t tid, const char *conv, const pl_event *ev,
+                             int64_t now) {
+  bool blocked = ev->kind == PL_EV_DATA && !strcmp(ev->text, "blocked");
+  bool back = from_user(ev) || (ev->kind == PL_EV_DATA && !strcmp(ev->text, "unblocked"));
+  if (!blocked && !back) return 0;
+  pl_key dk;
+  pl_key_init(&dk, tid);
+  pl_key_str0(&dk, conv);
+  pl_key_bytes(&dk, "delivery", 8);
+  if (back) {
+    int rc = pl_store_del(tx, PL_T_SESSIONS, dk.b, dk.len);
+    return rc == PL_ENOTFOUND ? 0 : rc;
+  }
+  pl_bytes v;
+  if (pl_store_get(tx, PL_T_SESSIONS, dk.b, dk.len, &v) == 0) return 0;
+  char text[64];
+  int n = snprintf(text, sizeof text, "{\"blocked\":true,\"at\":%lld}", (long long)now);
+  return pl_store_put(tx, PL_T_SESSIONS, dk.b, dk.len, text, (size_t)n);
+}
+
 static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
   pl_commit *c = ud;
   uint32_t tid = c->t->id;
@@ -172,6 +202,7 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
   pl_key_init(&k, tid);
   pl_key_bytes(&k, c->conv_key, strlen(c->conv_key));
   if ((rc = put_json(tx, PL_T_SESSIONS, &k, c->record))) goto fail;
+  if ((rc = note_reachability(tx, tid, c->conv_key, c->ev, c->run->now_ms))) goto fail;
   size_t i;
   json_t *m;
   json_array_foreach(c->history, i, m) {
@@ -238,13 +269,6 @@ static json_t *inbound_message(const pl_event *ev, pl_event_kind kind, const cha
   else
     json_object_set_new(m, kind == PL_EV_TIMER ? "name" : "text", json_string(text));
   return m;
-}
-
-/* Whether the user wrote (or pressed) something: what opens a channel's reply window. */
-static bool from_user(const pl_event *ev) {
-  return ev->kind == PL_EV_TEXT || ev->kind == PL_EV_BUTTON ||
-         (ev->kind == PL_EV_DATA && strcmp(ev->text, "status") && strcmp(ev->text, "blocked") &&
-          strcmp(ev->text, "unblocked"));
 }
 
 static char *dup_or_null(const char *s) {

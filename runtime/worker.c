@@ -87,6 +87,8 @@ typedef struct commit_task {
   tstate *ts;     /* an outbox delivery's tenant */
   out_item *item; /* the delivered or dead message */
   bool dead;
+  json_t *blocked;  /* a dead letter to an unreachable user: the "blocked" event raised */
+  uint64_t bseq[1]; /* its inbox seq (0: not raised, already known to be blocked) */
 } commit_task;
 
 static void run_next(pl_worker *w, convq *q);
@@ -576,6 +578,18 @@ static void delivery_done(pl_commit_job *cj) {
                   "message %llu delivered but not recorded (%s): it will be sent again at the "
                   "next start",
                   (unsigned long long)ct->item->seq, cj->err.msg);
+  if (!cj->rc && ct->bseq[0]) { /* the script hears of it: bot.on("blocked") */
+    atomic_fetch_add(&ts->t->stats.accepted, 1);
+    atomic_fetch_add(&ts->t->queued, 1);
+    pl_event e;
+    pl_event_from_record(json_array_get(ct->blocked, 0), &e);
+    pl_job *job = pl_job_new(w->s->rt, ts->t, &e);
+    job->inbox_seq = ct->bseq[0];
+    job->use_outbox = true;
+    job->accepted_ns = pl_clock_mono_ns();
+    enqueue(w, ts, job);
+  }
+  json_decref(ct->blocked);
   if (ct->dead) { /* the conversation waited for this before its next message */
     convq *q = ct->q;
     q->ohead = ct->item->next;
@@ -610,14 +624,37 @@ static int delivery_apply(pl_txn *tx, void *ud, pl_err *err) {
   pl_key_init(&dk, t->id);
   pl_key_str0(&dk, conv);
   pl_key_bytes(&dk, "delivery", 8);
-  json_t *d = json_pack("{s:b,s:O,s:I}", "undeliverable", 1, "reason",
-                        json_object_get(ct->item->entry, "error"), "at",
-                        (json_int_t)pl_clock_now_ms(&ct->w->s->rt->clock));
+  const char *why = json_string_value(json_object_get(ct->item->entry, "error"));
+  int64_t now = pl_clock_now_ms(&ct->w->s->rt->clock);
+  /* A user the channel says is unreachable (blocked the bot, deleted the account) is
+   * reported to the script once, as the channel's own "blocked" would be: the marker
+   * stays until the user writes again (dispatch.c clears it). */
+  bool unreachable = why && !strncmp(why, "unreachable:", 12);
+  pl_bytes old;
+  json_t *prev = pl_store_get(tx, PL_T_SESSIONS, dk.b, dk.len, &old) == 0
+                     ? json_loadb(old.data, old.len, 0, NULL)
+                     : NULL;
+  bool known = json_is_true(json_object_get(prev, "blocked"));
+  json_decref(prev);
+  json_t *d = json_pack("{s:b,s:O,s:I,s:b}", "undeliverable", 1, "reason",
+                        json_object_get(ct->item->entry, "error"), "at", (json_int_t)now, "blocked",
+                        unreachable || known);
   text = json_dumps(d, JSON_COMPACT);
   json_decref(d);
   rc = pl_store_put(tx, PL_T_SESSIONS, dk.b, dk.len, text, strlen(text));
   free(text);
-  return rc == PL_EFULL || !rc ? rc : pl_err_set(err, rc, "cannot record a dead letter");
+  if (rc) return rc == PL_EFULL ? rc : pl_err_set(err, rc, "cannot record a dead letter");
+  ct->bseq[0] = 0;
+  if (!unreachable || known) return 0;
+  char id[64];
+  snprintf(id, sizeof id, "undeliverable:%llu", (unsigned long long)ct->item->seq);
+  json_decref(ct->blocked); /* a replayed apply (the map grew) builds it again */
+  ct->blocked = json_pack("[{s:s,s:O,s:O,s:O,s:s,s:{s:s},s:I}]", "event_id", id, "channel",
+                          json_object_get(ct->item->entry, "channel"), "chat_id",
+                          json_object_get(ct->item->entry, "chat_id"), "user_id",
+                          json_object_get(ct->item->entry, "chat_id"), "kind", "blocked", "data",
+                          "reason", why, "accepted_at", (json_int_t)now);
+  return pl_inbox_put_events(tx, t->id, ct->blocked, ct->bseq, err);
 }
 
 static void record_delivery(pl_worker *w, convq *q, out_item *it, bool dead) {

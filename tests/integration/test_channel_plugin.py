@@ -9,13 +9,16 @@ ctx.channel (name, buttons, edit, media set, window_open); url buttons, quick re
 cards, templates reach render() as canonical fields; a press carrying the channel's
 message id lets `edit = true` name that message (edit_message_id); and on a channel with
 a reply window, a free-form reply after the window closes is a script error naming
-opts.template, while a reply with a template goes out.
+opts.template, while a reply with a template goes out. A send the plugin classifies as
+"unreachable" (the user blocked the bot) is a dead letter and raises bot.on("blocked")
+once — not again for the next failed send — until the user writes again.
 
 Usage: python3 test_channel_plugin.py PATH/TO/parley
 """
 
 import json
 import sys
+import time
 
 sys.dont_write_bytecode = True
 import harness  # noqa: E402
@@ -44,6 +47,10 @@ end)
 bot.on("button:more", function(ctx)
   ctx:reply("Page 2", { edit = true, card = { title = "Hall A", image = "https://example.org/a.png",
                                               buttons = { {"Back", "back"} } } })
+end)
+bot.on("blocked", function(ctx, d)
+  bot.log("blocked #" .. bot.store.incr("blocked") .. ": " .. d.reason)
+  ctx:reply("are you there?")  -- fails too: no second event
 end)
 bot.on("timer:nudge", function(ctx)
   local ok, err = pcall(ctx.reply, ctx, "free-form")
@@ -110,8 +117,38 @@ def rich(base, sink, checks, serve):
                  [line for line in serve.lines("err") if "window" in line])
 
 
+def blocked_user(receipt):
+    """The sink as the channel's API: chat b1 has blocked the bot."""
+    return (403, {}, 0) if (receipt["text"] or "").startswith("b1:") else (200, {}, 0)
+
+
+def blocked(base, sink, checks, serve):
+    def say(i, text):
+        status, _, body = harness.request(base, "POST", "/hook/rich/echo", "b1:" + text,
+                                          {"X-Echo-Id": f"blk{i}"})
+        checks.check(status == 200, f"blocked user: {text!r} accepted", f"{status} {body}")
+
+    def events():
+        return [line for line in serve.lines("err") if "blocked #" in line]
+    say(1, "caps")
+    harness.wait_for(lambda: len(events()) >= 1, 10)
+    time.sleep(1.5)  # the handler's own reply fails too
+    first = events()
+    checks.check(len(first) == 1 and "blocked #1: unreachable: the user blocked us" in first[0],
+                 "a send refused as unreachable raises bot.on(\"blocked\") once, with the reason",
+                 first)
+    say(2, "caps")  # the user is back: the next failure is news again
+    harness.wait_for(lambda: len(events()) >= 2, 10)
+    time.sleep(1.0)
+    checks.check(len(events()) == 2 and "blocked #2" in events()[1],
+                 "after the user writes again, the next refused send raises it again", events())
+    checks.check(harness.metric(base, "parley_messages_dead_total", "rich") == 4,
+                 "every refused send is a dead letter (4)",
+                 harness.metric(base, "parley_messages_dead_total", "rich"))
+
+
 def test(parley, checks, tmp):
-    sink = harness.Sink()
+    sink = harness.Sink(blocked_user)
     tenants = tmp / "tenants"
     tenant(tenants, "shop", '{ echo = { url = "%s" } }' % sink.url("/echo"))
     tenant(tenants, "ghost", "{ nosuch = {} }")
@@ -150,6 +187,7 @@ def test(parley, checks, tmp):
                  "the plugin's own refusal reaches the client (400 + its message)",
                  f"{status} {body}")
     rich(base, sink, checks, serve)
+    blocked(base, sink, checks, serve)
     log = "\n".join(serve.lines("err"))
     checks.check('ghost: failed to load' in log and 'no channel plugin named "nosuch"' in log,
                  "a tenant naming a missing channel plugin is reported and not served", log)

@@ -120,7 +120,8 @@ static char *echo_classify(void *instance, int status, const char *headers, cons
   (void)body_len;
   return strdup(status >= 200 && status < 300  ? "{\"class\":\"ok\"}"
                 : status >= 500 || status == 0 ? "{\"class\":\"retry_backoff\"}"
-                                               : "{\"class\":\"invalid\",\"reason\":\"refused\"}");
+                : status == 403 ? "{\"class\":\"unreachable\",\"reason\":\"the user blocked us\"}"
+                                : "{\"class\":\"invalid\",\"reason\":\"refused\"}");
 }
 
 /* Polling: {"updates": [{"id": N, "chat": "...", "text": "..."}]}; the state keeps the
