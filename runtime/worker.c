@@ -87,6 +87,8 @@ typedef struct commit_task {
   tstate *ts;     /* an outbox delivery's tenant */
   out_item *item; /* the delivered or dead message */
   bool dead;
+  char *progress;   /* a long message's progress: the outbox entry to write back */
+  uint64_t pseq;    /* and its outbox seq */
   json_t *blocked;  /* a dead letter to an unreachable user: the "blocked" event raised */
   uint64_t bseq[1]; /* its inbox seq (0: not raised, already known to be blocked) */
 } commit_task;
@@ -573,6 +575,12 @@ static void delivery_done(pl_commit_job *cj) {
   commit_task *ct = (commit_task *)cj;
   pl_worker *w = ct->w;
   tstate *ts = ct->ts;
+  if (ct->progress) { /* not recorded: after a crash those parts go out again, no worse */
+    free(ct->progress);
+    ts->active_jobs--;
+    free(ct);
+    return;
+  }
   if (cj->rc)
     pl_log_printf(&w->s->rt->log, ts->t->key,
                   "message %llu delivered but not recorded (%s): it will be sent again at the "
@@ -609,6 +617,13 @@ static int delivery_apply(pl_txn *tx, void *ud, pl_err *err) {
   commit_task *ct = ud;
   pl_tenant *t = ct->ts->t;
   pl_key k;
+  if (ct->progress) { /* only while the message is still in the outbox */
+    pl_key_init(&k, t->id);
+    pl_key_u64(&k, ct->pseq);
+    pl_bytes v;
+    if (pl_store_get(tx, PL_T_OUTBOX, k.b, k.len, &v)) return 0;
+    return pl_store_put(tx, PL_T_OUTBOX, k.b, k.len, ct->progress, strlen(ct->progress));
+  }
   pl_key_init(&k, t->id);
   pl_key_u64(&k, ct->item->seq);
   int rc = pl_store_del(tx, PL_T_OUTBOX, k.b, k.len);
@@ -655,6 +670,20 @@ static int delivery_apply(pl_txn *tx, void *ud, pl_err *err) {
                           json_object_get(ct->item->entry, "chat_id"), "kind", "blocked", "data",
                           "reason", why, "accepted_at", (json_int_t)now);
   return pl_inbox_put_events(tx, t->id, ct->blocked, ct->bseq, err);
+}
+
+/* A message sent in parts (a long text split by its channel): each part the channel
+ * accepted is recorded in the outbox entry ("sent_parts"), so that after a crash only the
+ * parts not yet accepted are sent. */
+static void record_progress(pl_worker *w, tstate *ts, out_item *it) {
+  json_object_set_new(it->entry, "sent_parts", json_integer(it->req_i));
+  commit_task *ct = calloc(1, sizeof *ct);
+  *ct = (commit_task){
+      .w = w, .ts = ts, .pseq = it->seq, .progress = json_dumps(it->entry, JSON_COMPACT)};
+  ts->active_jobs++;
+  ct->cj =
+      (pl_commit_job){.apply = delivery_apply, .ud = ct, .reply_to = &w->mb, .done = delivery_done};
+  pl_committer_submit(w->s->committer, &ct->cj);
 }
 
 static void record_delivery(pl_worker *w, convq *q, out_item *it, bool dead) {
@@ -718,6 +747,7 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
   if (cls && !strcmp(cls, "ok")) {
     json_decref(v);
     if ((size_t)++it->req_i < json_array_size(it->reqs)) { /* the next part of the message */
+      record_progress(w, q->ts, it);
       send_next(w, q);
       return;
     }
@@ -777,7 +807,9 @@ static const char *render_item(pl_tenant *t, out_item *it) {
     return why;
   }
   it->reqs = json_incref(reqs);
-  it->req_i = 0;
+  /* Parts the channel accepted before a restart are not sent again. */
+  json_int_t done = json_integer_value(json_object_get(it->entry, "sent_parts"));
+  it->req_i = done > 0 && (size_t)done < json_array_size(reqs) ? (int)done : 0;
   json_decref(r);
   return NULL;
 }

@@ -376,6 +376,12 @@ class QuietHandler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def json_body(self):
+        """The request's body as a JSON object ({} if it is not one)."""
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = parse_json(raw)
+        return body if isinstance(body, dict) else {}
+
     def answer(self, status, payload, headers=None):
         """Sends status, `headers`, and the JSON bytes `payload`; False if the client had
         gone (e.g. parley gave up waiting)."""

@@ -96,9 +96,7 @@ class FakeAPIs:
 
         class Handler(harness.QuietHandler):
             def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = harness.parse_json(raw)
-                body = body if isinstance(body, dict) else {}
+                body = self.json_body()
                 with fake.lock:
                     fake.n += 1
                     n = fake.n
