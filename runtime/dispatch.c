@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "http_client.h"
+#include "inbox.h"
 #include "lua_api.h"
 #include "lua_json.h"
 #include "reply.h"
@@ -185,6 +186,27 @@ static int note_reachability(pl_txn *tx, uint32_t tid, const char *conv, const p
   return pl_store_put(tx, PL_T_SESSIONS, dk.b, dk.len, text, (size_t)n);
 }
 
+/* ctx:send and ctx:signal become events in the inbox, in this commit: each target
+ * conversation handles its own in its own order, and a crash loses none of them. */
+static int apply_outgoing(pl_txn *tx, pl_commit *c) {
+  size_t n = json_array_size(c->run->outgoing);
+  if (!n) return 0;
+  free(c->out_seqs); /* a replayed apply (the map grew) writes them again */
+  c->out_seqs = calloc(n, sizeof *c->out_seqs);
+  size_t i;
+  json_t *ev;
+  json_array_foreach(c->run->outgoing, i, ev) {
+    uint64_t seq;
+    int rc = pl_store_next_seq(tx, "xseq", &seq);
+    if (rc) return rc;
+    char id[32];
+    snprintf(id, sizeof id, "x%llu", (unsigned long long)seq);
+    json_object_set_new(ev, "event_id", json_string(id));
+    json_object_set_new(ev, "accepted_at", json_integer(c->run->now_ms));
+  }
+  return pl_inbox_put_events(tx, c->t->id, c->run->outgoing, c->out_seqs, NULL);
+}
+
 static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
   pl_commit *c = ud;
   uint32_t tid = c->t->id;
@@ -249,6 +271,7 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
   if (!c->failed) {
     if ((rc = apply_kv(tx, tid, c->run->kv))) goto fail;
     if ((rc = apply_timers(tx, tid, c->conv_key, c->run->timers))) goto fail;
+    if ((rc = apply_outgoing(tx, c))) goto fail;
   }
   return 0;
 fail:
@@ -310,6 +333,8 @@ void pl_job_free(pl_job *job) {
   json_decref(job->run.session_out);
   json_decref(job->run.kv);
   json_decref(job->run.timers);
+  json_decref(job->run.outgoing);
+  free(job->c.out_seqs);
   json_decref(job->run.http_req);
   free(job->run.handoff);
   free(job);
@@ -336,6 +361,7 @@ int pl_job_run(pl_job *job) {
                   .conv_key = job->conv};
   pl_channel_inst *ci = pl_channel_set_find(&job->code->channels, ev->channel);
   run->caps = ci ? ci->caps : NULL;
+  run->channels = &job->code->channels;
   run->last_inbound_ms = from_user(ev)
                              ? job->now
                              : json_integer_value(json_object_get(job->record, "last_inbound_at"));
@@ -369,6 +395,24 @@ int pl_job_run(pl_job *job) {
     job->owner_after = "operator";
   } else if (ev->kind == PL_EV_HANDBACK) {
     job->owner_after = "bot";
+  } else if (ev->kind == PL_EV_SEND) {
+    job->skip_handler = true; /* the message another conversation sent: it goes out as is */
+    json_t *msg = json_object_get(ev->data, "msg");
+    pl_reply_ctx rc = {
+        .caps = run->caps, .now_ms = job->now, .last_inbound_ms = run->last_inbound_ms};
+    if (!json_is_object(msg)) {
+      pl_log_printf(&rt->log, job->t->key, "%s: a sent message without content, dropped",
+                    job->conv);
+    } else if (!pl_reply_window_open(&rc) && !json_object_get(msg, "template") &&
+               !(json_object_get(msg, "tag") && json_is_true(json_object_get(run->caps, "tags")))) {
+      pl_log_printf(&rt->log, job->t->key,
+                    "ctx:send from %s to %s: not sent: %s takes free-form messages only within "
+                    "%g hours of the user's last message; give opts.template",
+                    json_string_value(json_object_get(ev->data, "from")), job->conv, ev->channel,
+                    json_number_value(json_object_get(run->caps, "window_hours")));
+    } else {
+      json_array_append(run->replies, msg);
+    }
   } else if (operator_owns) {
     job->skip_handler = true; /* kept in the history for the operator */
   }
@@ -495,6 +539,8 @@ void pl_job_seal(pl_job *job) {
   if (!job->src && !job->skip_handler) {
     json_object_set(rec, "session", run->session_out);
     json_object_set_new(rec, "version", json_string(job->code->version));
+  }
+  if ((!job->src && !job->skip_handler) || job->ev.kind == PL_EV_SEND) {
     json_t *last_choices = NULL;
     size_t i;
     json_t *r;
@@ -586,8 +632,11 @@ static int sync_http(pl_runtime *rt, pl_job *job, pl_err *err) {
   return w.rc;
 }
 
-int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
-  pl_job *job = pl_job_new(rt, t, ev);
+#define SYNC_CHAIN_MAX 100000 /* events one dispatch may set off through ctx:send/signal */
+
+/* Runs one job to its commit; appends what it sent other conversations to `pending`
+ * (each with its inbox seq in "_seq"). */
+static int dispatch_job(pl_runtime *rt, pl_job *job, json_t *pending, pl_err *err) {
   int rc = pl_job_run(job);
   while (rc == PL_PENDING) {
     rc = job->run.http_req ? sync_http(rt, job, err) : pl_job_continue(job);
@@ -599,6 +648,39 @@ int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
   pl_job_seal(job);
   rc = pl_store_write(rt->store, pl_job_apply, job, err);
   pl_job_committed(job, rc, err);
+  size_t i;
+  json_t *oe;
+  if (rc == 0 && job->c.out_seqs) {
+    json_array_foreach(job->run.outgoing, i, oe) {
+      if (!job->c.out_seqs[i]) continue;
+      json_object_set_new(oe, "_seq", json_integer((json_int_t)job->c.out_seqs[i]));
+      json_array_append(pending, oe);
+    }
+  }
   pl_job_free(job);
   return rc == PL_ESTALE ? 0 : rc;
+}
+
+int pl_dispatch(pl_runtime *rt, pl_tenant *t, const pl_event *ev, pl_err *err) {
+  json_t *pending = json_array();
+  int rc = dispatch_job(rt, pl_job_new(rt, t, ev), pending, err);
+  /* What it sent other conversations is handled now, breadth first, each in order. */
+  for (size_t i = 0; rc == 0 && i < json_array_size(pending); i++) {
+    if (i == SYNC_CHAIN_MAX) {
+      rc = pl_err_set(err, PL_EINVAL,
+                      "more than %d events set off by ctx:send / ctx:signal from one event: do "
+                      "two conversations signal each other forever?",
+                      SYNC_CHAIN_MAX);
+      break;
+    }
+    json_t *oe = json_array_get(pending, i);
+    pl_event next;
+    pl_event_from_record(oe, &next);
+    pl_job *nj = pl_job_new(rt, t, &next);
+    nj->inbox_seq = (uint64_t)json_integer_value(json_object_get(oe, "_seq"));
+    rc = dispatch_job(rt, nj, pending, err);
+    json_array_set_new(pending, i, json_null()); /* done: free it as we go */
+  }
+  json_decref(pending);
+  return rc;
 }

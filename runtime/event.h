@@ -21,6 +21,9 @@ typedef enum pl_event_kind {
   PL_EV_OPERATOR, /* an operator sends text to the user (user_name: operator) */
   PL_EV_DATA,     /* contact, location, media, edit, membership, status: text is the kind,
                      data its fields */
+  PL_EV_SEND,     /* a message another conversation sent here (ctx:send): data {msg, from} */
+  PL_EV_SIGNAL,   /* a signal from another conversation (ctx:signal): text is its name,
+                     data {data, from} */
 } pl_event_kind;
 
 typedef struct pl_event {
@@ -45,8 +48,9 @@ typedef struct pl_run {
   pl_store *store;
   uint32_t tenant_id;
   const char *conv_key;
-  json_t *user;            /* {id,name,language} */
-  const json_t *caps;      /* what the channel can show (its plugin's describe()), or NULL */
+  json_t *user;       /* {id,name,language} */
+  const json_t *caps; /* what the channel can show (its plugin's describe()), or NULL */
+  const struct pl_channel_set *channels; /* the tenant's channels: targets of ctx:send */
   int64_t last_inbound_ms; /* when the user last wrote (this event included), 0: never */
   json_t *session_in;      /* borrowed from the conversation record */
   const char *session_version;
@@ -56,6 +60,7 @@ typedef struct pl_run {
   json_t *session_out; /* the session after the handler */
   json_t *kv;          /* key -> {op:"put",v} | {op:"del"} | {op:"incr",d} */
   json_t *timers;      /* name -> {due, data} | null (cancel) */
+  json_t *outgoing;    /* events for other conversations: ctx:send, ctx:signal */
   bool handled;        /* some handler ran */
   /* a handler in flight */
   pl_sb_task task;

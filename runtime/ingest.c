@@ -25,38 +25,6 @@ typedef struct accept_job {
   json_t *after; /* requests to send once committed (the plugin's "send"), or NULL */
 } accept_job;
 
-int pl_inbox_put_events(pl_txn *tx, uint32_t tenant, const json_t *events, uint64_t *seqs,
-                        pl_err *err) {
-  size_t i;
-  json_t *ev;
-  json_array_foreach(events, i, ev) {
-    seqs[i] = 0;
-    const char *channel = json_string_value(json_object_get(ev, "channel"));
-    const char *id = json_string_value(json_object_get(ev, "event_id"));
-    pl_key dk;
-    pl_key_init(&dk, tenant);
-    pl_key_str0(&dk, channel);
-    pl_key_bytes(&dk, id, strlen(id));
-    pl_bytes v;
-    if (pl_store_get(tx, PL_T_DEDUPE, dk.b, dk.len, &v) == 0) continue; /* seen: no effect */
-    int64_t now = json_integer_value(json_object_get(ev, "accepted_at"));
-    unsigned char at[8];
-    for (int b = 7; b >= 0; b--)
-      at[b] = (unsigned char)((uint64_t)now >> (8 * (7 - b)));
-    int rc = pl_store_put(tx, PL_T_DEDUPE, dk.b, dk.len, at, 8);
-    if (!rc) rc = pl_store_next_seq(tx, "inbox_seq", &seqs[i]);
-    if (rc) return rc == PL_EFULL ? rc : pl_err_set(err, rc, "cannot record the event");
-    pl_key ik;
-    pl_key_init(&ik, tenant);
-    pl_key_u64(&ik, seqs[i]);
-    char *text = json_dumps(ev, JSON_COMPACT);
-    rc = pl_store_put(tx, PL_T_INBOX, ik.b, ik.len, text, strlen(text));
-    free(text);
-    if (rc) return rc;
-  }
-  return 0;
-}
-
 static int accept_apply(pl_txn *tx, void *ud, pl_err *err) {
   accept_job *a = ud;
   return pl_inbox_put_events(tx, a->t->id, a->events, a->seqs, err);

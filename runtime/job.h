@@ -27,6 +27,7 @@ typedef struct pl_commit {
   uint64_t inbox_seq; /* the accepted event this handles: removed in the same commit */
   bool use_outbox;    /* replies go to the outbox (network channels) */
   json_t *outbox;     /* the entries written, each with "_seq" */
+  uint64_t *out_seqs; /* the inbox seqs of run->outgoing, once written (0: a duplicate) */
 } pl_commit;
 
 typedef struct pl_job {

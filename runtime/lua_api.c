@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "channels.h"
 #include "duration.h"
 #include "lua_api.h"
 #include "lua_json.h"
@@ -70,11 +71,13 @@ static int bot_on(lua_State *L) {
     ok = !strcmp(ev, *k);
   if (!strncmp(ev, "button:", 7)) ok = id_ok(ev + 7, n - 7, true);
   if (!strncmp(ev, "timer:", 6)) ok = id_ok(ev + 6, n - 6, true);
+  if (!strncmp(ev, "signal:", 7)) ok = id_ok(ev + 7, n - 7, true);
   if (!ok)
     return luaL_error(
         L,
         "bot.on: unknown event \"%s\"; expected \"message\", \"start\", "
-        "\"button\", \"button:<id>\", \"timer:<name>\", \"handback\", \"contact\", \"location\", "
+        "\"button\", \"button:<id>\", \"timer:<name>\", \"signal:<name>\", \"handback\", "
+        "\"contact\", \"location\", "
         "\"media\", \"edit\", \"blocked\", \"unblocked\" or \"status\" (ids: 1-64 of "
         "A-Z a-z 0-9 _ - . :)",
         ev);
@@ -418,23 +421,37 @@ static pl_run *ctx_run(lua_State *L, const char *method) {
   return u->run;
 }
 
-static int ctx_reply(lua_State *L) {
-  pl_run *run = ctx_run(L, "reply");
-  size_t len = 0;
-  int ttype = lua_type(L, 2);
-  const char *text = NULL;
+/* The (text, opts) arguments of ctx:reply / ctx:send at idx, idx + 1: opts as JSON (or
+ * NULL); raises a Lua error naming the method. */
+static json_t *message_args(lua_State *L, int idx, const char *method, const char **text,
+                            size_t *len) {
+  int ttype = lua_type(L, idx);
+  *text = NULL;
+  *len = 0;
   if (ttype == LUA_TSTRING || ttype == LUA_TNUMBER)
-    text = lua_tolstring(L, 2, &len);
-  else if (ttype != LUA_TNIL)
-    return luaL_error(L, "ctx:reply: the text must be a string (nil only with opts.image and "
-                         "the like, or opts.cards)");
+    *text = lua_tolstring(L, idx, len);
+  else if (ttype != LUA_TNIL && ttype != LUA_TNONE)
+    luaL_error(L,
+               "ctx:%s: the text must be a string (nil only with opts.image and the like, or "
+               "opts.cards)",
+               method);
   json_t *opts = NULL;
   pl_err err;
-  if (!lua_isnoneornil(L, 3)) {
-    if (lua_type(L, 3) != LUA_TTABLE)
-      return luaL_error(L, "ctx:reply: the second argument must be an options table");
-    if (pl_lua_to_json(L, 3, "opts", &opts, &err)) return luaL_error(L, "ctx:reply: %s", err.msg);
+  if (!lua_isnoneornil(L, idx + 1)) {
+    if (lua_type(L, idx + 1) != LUA_TTABLE)
+      luaL_error(L, "ctx:%s: the options (after the text) must be a table", method);
+    if (pl_lua_to_json(L, idx + 1, "opts", &opts, &err))
+      luaL_error(L, "ctx:%s: %s", method, err.msg);
   }
+  return opts;
+}
+
+static int ctx_reply(lua_State *L) {
+  pl_run *run = ctx_run(L, "reply");
+  size_t len;
+  const char *text;
+  json_t *opts = message_args(L, 2, "reply", &text, &len);
+  pl_err err;
   pl_reply_ctx c = {.channel = run->ev->channel,
                     .caps = run->caps,
                     .message_id = run->ev->message_id,
@@ -445,6 +462,114 @@ static int ctx_reply(lua_State *L) {
   json_decref(opts);
   if (rc) return luaL_error(L, "ctx:reply: %s", err.msg);
   json_array_append_new(run->replies, msg);
+  return 0;
+}
+
+/* ---- other conversations: ctx:send, ctx:signal ---- */
+
+#define OUTGOING_MAX 10000 /* per event: a broadcast to more goes in batches */
+
+/* A conversation's address: "telegram:123", or a table {channel = ..., id = ...} (ctx.chat
+ * is one). The channel must be one of the tenant's. Pushes nothing; strings stay valid
+ * while the argument is on the stack. */
+static void address(lua_State *L, int idx, pl_run *run, const char *method, const char **channel,
+                    size_t *cl, const char **chat) {
+  const char *c = NULL, *id = NULL;
+  size_t n = 0;
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    const char *a = lua_tostring(L, idx);
+    const char *colon = strchr(a, ':');
+    if (colon) {
+      c = a;
+      n = (size_t)(colon - a);
+      id = colon + 1;
+    }
+  } else if (lua_type(L, idx) == LUA_TTABLE) {
+    lua_getfield(L, idx, "channel");
+    lua_getfield(L, idx, "id");
+    if (lua_type(L, -2) == LUA_TSTRING) c = lua_tolstring(L, -2, &n);
+    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) id = lua_tostring(L, -1);
+    lua_pop(L, 2); /* the table keeps the strings alive */
+  }
+  if (!c || !n || n >= 64 || !id || !*id || strlen(id) > 255)
+    luaL_error(L,
+               "ctx:%s: the address must be \"channel:chat id\" (ctx.chat.address) or a table "
+               "{channel = ..., id = ...} (ctx.chat)",
+               method);
+  char name[64];
+  memcpy(name, c, n);
+  name[n] = 0;
+  if (strcmp(name, "console") && !(run->channels && pl_channel_set_find(run->channels, name)))
+    luaL_error(L, "ctx:%s: this tenant has no channel \"%s\" (see tenant.lua's channels)", method,
+               name);
+  *channel = c;
+  *cl = n;
+  *chat = id;
+}
+
+/* Raises the error before anything is allocated for one more outgoing event. */
+static void outgoing_room(lua_State *L, pl_run *run, const char *method) {
+  if (json_array_size(run->outgoing) >= OUTGOING_MAX)
+    luaL_error(L,
+               "ctx:%s: at most %d messages and signals to other conversations per event; send "
+               "the rest from a timer or a signal to yourself (batches)",
+               method, OUTGOING_MAX);
+}
+
+static json_t *outgoing_event(pl_run *run, const char *kind, const char *channel, size_t cl,
+                              const char *chat) {
+  if (!run->outgoing) run->outgoing = json_array();
+  char from[600];
+  snprintf(from, sizeof from, "%s:%s", run->ev->channel, run->ev->chat_id);
+  return json_pack("{s:s,s:s%,s:s,s:{s:s}}", "kind", kind, "channel", channel, cl, "chat_id", chat,
+                   "data", "from", from);
+}
+
+static int ctx_send(lua_State *L) {
+  pl_run *run = ctx_run(L, "send");
+  const char *channel, *chat;
+  size_t cl;
+  address(L, 2, run, "send", &channel, &cl, &chat);
+  outgoing_room(L, run, "send");
+  size_t len;
+  const char *text;
+  json_t *opts = message_args(L, 3, "send", &text, &len);
+  pl_err err;
+  char name[64];
+  snprintf(name, sizeof name, "%.*s", (int)cl, channel);
+  pl_channel_inst *ci = run->channels ? pl_channel_set_find(run->channels, name) : NULL;
+  /* The window is checked when the message reaches its conversation (it knows when the
+   * user last wrote); here, everything else. */
+  pl_reply_ctx c = {
+      .channel = name, .caps = ci ? ci->caps : NULL, .now_ms = 1, .last_inbound_ms = 1};
+  json_t *msg;
+  int rc = pl_reply_build(text, len, opts, &c, &msg, &err);
+  json_decref(opts);
+  if (rc) return luaL_error(L, "ctx:send: %s", err.msg);
+  json_t *ev = outgoing_event(run, "send", channel, cl, chat);
+  json_object_set_new(json_object_get(ev, "data"), "msg", msg);
+  json_array_append_new(run->outgoing, ev);
+  return 0;
+}
+
+static int ctx_signal(lua_State *L) {
+  pl_run *run = ctx_run(L, "signal");
+  const char *channel, *chat;
+  size_t cl, nl;
+  address(L, 2, run, "signal", &channel, &cl, &chat);
+  outgoing_room(L, run, "signal");
+  const char *name = luaL_checklstring(L, 3, &nl);
+  if (!id_ok(name, nl, true))
+    return luaL_error(L,
+                      "ctx:signal: signal name \"%s\" must be 1-64 of A-Z a-z 0-9 _ - . :", name);
+  json_t *data = NULL;
+  pl_err err;
+  if (!lua_isnoneornil(L, 4) && pl_lua_to_json(L, 4, "signal data", &data, &err))
+    return luaL_error(L, "ctx:signal: %s", err.msg);
+  json_t *ev = outgoing_event(run, "signal", channel, cl, chat);
+  json_object_set_new(ev, "text", json_string(name));
+  if (data) json_object_set_new(json_object_get(ev, "data"), "data", data);
+  json_array_append_new(run->outgoing, ev);
   return 0;
 }
 
@@ -559,6 +684,8 @@ static void push_ctx_meta(lua_State *L) {
                                        {"remind_in", ctx_remind_in},
                                        {"cancel", ctx_cancel},
                                        {"handoff", ctx_handoff},
+                                       {"send", ctx_send},
+                                       {"signal", ctx_signal},
                                        {NULL, NULL}};
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "methods");
@@ -673,6 +800,8 @@ static void push_ctx(lua_State *L, pl_run *run) {
   lua_setfield(L, -2, "id");
   lua_pushstring(L, run->ev->channel);
   lua_setfield(L, -2, "channel");
+  lua_pushfstring(L, "%s:%s", run->ev->channel, run->ev->chat_id);
+  lua_setfield(L, -2, "address");
   lua_setfield(L, -2, "chat");
   push_channel(L, run);
   lua_setfield(L, -2, "channel");
@@ -685,7 +814,11 @@ static void set_event_info(lua_State *L, int ctx, pl_run *run, const char *kind,
   lua_pushstring(L, kind);
   lua_setfield(L, -2, "kind");
   lua_pushstring(L, run->text);
-  lua_setfield(L, -2, run->kind == PL_EV_TIMER ? "name" : "text");
+  lua_setfield(L, -2, run->kind == PL_EV_TIMER || run->kind == PL_EV_SIGNAL ? "name" : "text");
+  if (run->kind == PL_EV_SIGNAL) {
+    lua_pushstring(L, json_string_value(json_object_get(run->ev->data, "from")));
+    lua_setfield(L, -2, "from");
+  }
   if (name) {
     lua_pushstring(L, name);
     lua_setfield(L, -2, "name");
@@ -759,6 +892,15 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
     } else {
       lua_pop(L, 2);
       return NULL; /* nobody listens: fine, it is in the history */
+    }
+  } else if (run->kind == PL_EV_SIGNAL) {
+    lua_pushfstring(L, "signal:%s", run->text);
+    if (lua_rawget(L, h) == LUA_TFUNCTION) {
+      kind = "signal";
+      pl_json_push(L, json_object_get(run->ev->data, "data"));
+    } else {
+      lua_pop(L, 2);
+      return NULL; /* nobody listens here */
     }
   } else if (run->kind == PL_EV_HANDBACK) {
     if (lua_getfield(L, h, "handback") == LUA_TFUNCTION) {

@@ -18,6 +18,7 @@
 #include "committer.h"
 #include "http_server.h"
 #include "mailbox.h"
+#include "inbox.h"
 #include "runtime.h"
 
 typedef struct pl_server_opts {
@@ -103,14 +104,5 @@ void pl_worker_drop(pl_worker *w, pl_tenant *t);
 
 /* ingest.c: the webhook route. */
 void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending *p);
-
-/* ingest.c: writes canonical events (each with "channel" and "accepted_at") to the
- * inbox, skipping ids seen before; seqs[i] is the inbox sequence, 0 for a duplicate. */
-int pl_inbox_put_events(pl_txn *tx, uint32_t tenant, const json_t *events, uint64_t *seqs,
-                        pl_err *err);
-
-/* inbox_event.c */
-/* Canonical event record (inbox JSON) -> pl_event pointing into it. */
-void pl_event_from_record(const json_t *rec, pl_event *ev);
 
 #endif

@@ -29,6 +29,7 @@ typedef struct spec {
   pl_tenant *t;
   json_t *inbox;      /* user -> array of replies */
   json_t *transcript; /* array of lines */
+  json_t *log;        /* the tenant's log lines in this scenario */
   int64_t sim_ms;
 } spec;
 
@@ -58,6 +59,8 @@ static spec *get_spec(lua_State *L) {
 }
 
 static void on_log(void *ud, const char *tenant, const char *line) {
+  spec *s = ud;
+  if (s->log) json_array_append_new(s->log, json_string(line));
   note(ud, "  [log] %s", line);
 }
 
@@ -363,6 +366,22 @@ static int g_advance(lua_State *L) {
   return 0;
 }
 
+/* logs(): the tenant's log lines so far in this scenario (bot.log, script errors), one
+ * per line. */
+static int g_logs(lua_State *L) {
+  spec *s = get_spec(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  size_t i;
+  json_t *line;
+  json_array_foreach(s->log, i, line) {
+    luaL_addstring(&b, json_string_value(line));
+    luaL_addchar(&b, '\n');
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
 static int g_restart(lua_State *L) {
   spec *s = get_spec(L);
   note(s, "-- restart");
@@ -449,13 +468,9 @@ static lua_State *spec_state(void) {
   luaL_setfuncs(L, um, 0);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
-  static const luaL_Reg g[] = {{"scenario", g_scenario},
-                               {"user", g_user},
-                               {"advance", g_advance},
-                               {"restart", g_restart},
-                               {"reload", g_reload},
-                               {"store", g_store},
-                               {NULL, NULL}};
+  static const luaL_Reg g[] = {
+      {"scenario", g_scenario}, {"user", g_user},   {"advance", g_advance}, {"restart", g_restart},
+      {"reload", g_reload},     {"store", g_store}, {"logs", g_logs},       {NULL, NULL}};
   lua_pushglobaltable(L);
   luaL_setfuncs(L, g, 0);
   lua_pop(L, 1);
@@ -473,6 +488,7 @@ static bool run_scenario(lua_State *L, const char *file, const char *tenant_dir,
   spec s = {.tenant_dir = tenant_dir,
             .inbox = json_object(),
             .transcript = json_array(),
+            .log = json_array(),
             .sim_ms = spec_epoch_ms()};
   snprintf(s.data_dir, sizeof s.data_dir, "/tmp/parley-spec-XXXXXX");
   bool ok = false;
@@ -509,6 +525,7 @@ static bool run_scenario(lua_State *L, const char *file, const char *tenant_dir,
   fflush(stdout);
   json_decref(s.inbox);
   json_decref(s.transcript);
+  json_decref(s.log);
   if (s.data_dir[0] && strstr(s.data_dir, "XXXXXX") == NULL)
     nftw(s.data_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
   lua_pop(L, 1);

@@ -349,6 +349,21 @@ static void job_commit_done(pl_commit_job *cj) {
         if (oq && oq != q) send_next(w, oq);
       }
     }
+    if (cj->rc == 0 && job->c.out_seqs) { /* ctx:send / ctx:signal: now in the inbox */
+      size_t i;
+      json_t *e;
+      json_array_foreach(job->run.outgoing, i, e) {
+        if (!job->c.out_seqs[i]) continue;
+        atomic_fetch_add(&ts->t->queued, 1);
+        pl_event ev;
+        pl_event_from_record(e, &ev);
+        pl_job *nj = pl_job_new(s->rt, ts->t, &ev);
+        nj->inbox_seq = job->c.out_seqs[i];
+        nj->use_outbox = true;
+        nj->accepted_ns = pl_clock_mono_ns();
+        enqueue(w, ts, nj);
+      }
+    }
   } else {
     /* Storage failure: nothing was written; the event stays in the inbox and is handled
      * again at the next start. */

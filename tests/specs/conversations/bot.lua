@@ -1,0 +1,47 @@
+-- One conversation reaching others: an invitation sent to another user's chat with a
+-- button, the answer signalled back, and a fan-out to every member (a broadcast).
+
+bot.command("join", function(ctx)
+  bot.store.put("member:" .. ctx.chat.id, ctx.chat.address)
+  ctx:reply("Joined as " .. ctx.chat.address)
+end)
+
+bot.command("invite", function(ctx, who)
+  ctx:send("console:" .. who, ctx.user.name .. " invites you to a call",
+           { buttons = { { "Accept", "accept:" .. ctx.chat.id }, { "Decline", "decline:" .. ctx.chat.id } } })
+  ctx.session.invited = who
+  ctx:reply("Invitation sent to " .. who)
+end)
+
+bot.on("button", function(ctx, id)
+  local answer, from = id:match("^(%a+):(.+)$")
+  if not answer then return ctx:reply("?") end
+  ctx:signal({ channel = "console", id = from }, "answer", { answer = answer, who = ctx.chat.id })
+  ctx:reply("You chose: " .. answer)
+end)
+
+bot.on("signal:answer", function(ctx, d)
+  ctx.session.answers = (ctx.session.answers or 0) + 1
+  ctx:reply(d.who .. " says " .. d.answer .. " (from " .. ctx.event.from .. ", signal " .. ctx.event.name .. ")")
+end)
+
+bot.command("announce", function(ctx, text)
+  local n = 0
+  for _, e in ipairs(bot.store.scan("member:", 1000)) do
+    ctx:signal(e.value, "news", { text = text })
+    n = n + 1
+  end
+  ctx:reply("Announced to " .. n)
+end)
+
+bot.on("signal:news", function(ctx, d)
+  ctx.session.news = (ctx.session.news or 0) + 1
+  ctx:reply("News for " .. ctx.chat.id .. ": " .. d.text)
+end)
+
+bot.command("bad", function(ctx, what)
+  if what == "channel" then ctx:send("fax:1", "hi") end
+  if what == "address" then ctx:send("nocolon", "hi") end
+  if what == "opts" then ctx:send("console:x", "hi", { colour = "red" }) end
+  if what == "name" then ctx:signal("console:x", "no spaces") end
+end)
