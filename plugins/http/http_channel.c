@@ -129,6 +129,12 @@ static char *http_webhook(void *instance, const pl_channel_request *req) {
   return s;
 }
 
+/* The canonical message's content (include/parley/channel.h, render): the receiver
+ * renders it, so nothing is degraded here. */
+static const char *const canonical_fields[] = {
+    "text",     "buttons", "quick_replies", "media", "cards", "edit_message_id", "remove_keyboard",
+    "template", "tag",     "operator",      NULL};
+
 static char *http_render(void *instance, const char *message) {
   http_channel *c = instance;
   json_t *m = json_loads(message, 0, NULL);
@@ -136,13 +142,11 @@ static char *http_render(void *instance, const char *message) {
   if (!c->callback) {
     out = json_pack("{s:s}", "error", "the http channel has no callback URL");
   } else {
-    json_t *body = json_pack("{s:O,s:O,s:O,s:O}", "tenant", json_object_get(m, "tenant"), "chat_id",
-                             json_object_get(m, "chat_id"), "message_id", json_object_get(m, "key"),
-                             "text", json_object_get(m, "text"));
-    if (json_object_get(m, "buttons"))
-      json_object_set(body, "buttons", json_object_get(m, "buttons"));
-    if (json_object_get(m, "operator"))
-      json_object_set(body, "operator", json_object_get(m, "operator"));
+    json_t *body =
+        json_pack("{s:O,s:O,s:O}", "tenant", json_object_get(m, "tenant"), "chat_id",
+                  json_object_get(m, "chat_id"), "message_id", json_object_get(m, "key"));
+    for (const char *const *k = canonical_fields; *k; k++) /* passed on unchanged */
+      if (json_object_get(m, *k)) json_object_set(body, *k, json_object_get(m, *k));
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     out = json_pack("{s:[{s:s,s:s,s:{s:s,s:O,s:s},s:s}]}", "requests", "method", "POST", "url",
@@ -181,6 +185,17 @@ static char *http_classify(void *instance, int status, const char *headers, cons
   return s;
 }
 
+/* Whatever the receiver makes of it: every element is passed on; no limits, no window. */
+static char *http_describe(void *instance) {
+  (void)instance;
+  json_t *out = json_pack("{s:b,s:b,s:b,s:b,s:[s,s,s,s],s:b,s:b}", "url_buttons", 1,
+                          "quick_replies", 1, "cards", 1, "edit", 1, "media", "image", "video",
+                          "audio", "document", "templates", 0, "tags", 0);
+  char *s = json_dumps(out, JSON_COMPACT);
+  json_decref(out);
+  return s;
+}
+
 static const pl_channel_api api = {
     .abi = PL_CHANNEL_ABI,
     .size = sizeof(pl_channel_api),
@@ -190,6 +205,7 @@ static const pl_channel_api api = {
     .webhook = http_webhook,
     .render = http_render,
     .classify = http_classify,
+    .describe = http_describe,
 };
 
 const pl_channel_api *parley_channel_v1(void) {

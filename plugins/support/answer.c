@@ -37,3 +37,26 @@ char *pl_plugin_error(const char *fmt, ...) {
   va_end(ap);
   return strdup(buf);
 }
+
+char *pl_plugin_render_error(const char *fmt, ...) {
+  char buf[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  json_t *out = json_pack("{s:s}", "error", buf);
+  for (size_t n = strlen(buf), k = 0; !out && n && k < 4; k++) { /* cut inside a character */
+    buf[--n] = 0;
+    out = json_pack("{s:s}", "error", buf);
+  }
+  return pl_plugin_dump(out ? out : json_pack("{s:s}", "error", "the message is not UTF-8"));
+}
+
+json_t *pl_plugin_post_json(const char *url, const char *auth, json_t *body) {
+  char *text = pl_plugin_dump(body);
+  json_t *rq = json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", url, "headers",
+                         "Content-Type", "application/json", "body", text);
+  if (auth) json_object_set_new(json_object_get(rq, "headers"), "Authorization", json_string(auth));
+  free(text);
+  return rq;
+}

@@ -1,5 +1,6 @@
 /* Small helpers every channel plugin needs to answer parley (include/parley/channel.h):
- * JSON to a malloc'd string, header lookup, a refusal answer, a formatted error. */
+ * JSON to a malloc'd string, header lookup, a refusal answer, a formatted error, a JSON
+ * POST request. */
 #ifndef PL_PLUGIN_ANSWER_H
 #define PL_PLUGIN_ANSWER_H
 #include <jansson.h>
@@ -14,5 +15,10 @@ const char *pl_plugin_header(const pl_channel_request *r, const char *name);
 char *pl_plugin_refuse(int status, const char *error, const char *detail);
 /* A malloc'd formatted message (open()'s *error). */
 char *pl_plugin_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* render's refusal: {"error": <formatted sentence>}, malloc'd. */
+char *pl_plugin_render_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One request for render / start / "send": a POST of `body` as JSON to url, with
+ * "Authorization: <auth>" when auth is not NULL. Takes the reference to body. */
+json_t *pl_plugin_post_json(const char *url, const char *auth, json_t *body);
 
 #endif

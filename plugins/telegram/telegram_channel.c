@@ -8,9 +8,14 @@
  * once committed (the webhook's "send"). Every other update type is acknowledged and
  * ignored, so Telegram does not redeliver it for a day.
  *
- * Outbound: one sendMessage per part of a message (plain text, no parse_mode, so nothing
- * needs escaping; texts over 4096 code points are split at paragraph, sentence, then
- * word boundaries), the buttons as an inline keyboard on the last part.
+ * Outbound (the canonical message, docs/channels.md "Canonical messages"): sendMessage
+ * per part of the text (plain text, no parse_mode, so nothing needs escaping; over 4096
+ * code points split at paragraph, sentence, then word boundaries), the buttons as an
+ * inline keyboard on the last part; media by URL (sendPhoto / sendVideo / sendAudio /
+ * sendDocument, the text's head as the caption); a card per photo or message with its
+ * title bold (an entity, not markup); quick replies as a one-time reply keyboard;
+ * editMessageText / editMessageReplyMarkup for an edit of the message whose button was
+ * pressed. Button presses carry that message's id (message_id) for such edits.
  *
  * No I/O, no mutable state after open: the acceptor's and the worker's instances of one
  * tenant run concurrently without locks. */
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "message.h"
 #include "parley/channel.h"
 #include "text.h"
 
@@ -36,10 +42,9 @@
 typedef struct tg {
   long long bot_id;  /* the token's numeric part: update ids are unique per bot only */
   char *secret;      /* secret_token, or NULL: webhooks are not authenticated */
-  char *send_url;    /* <api_base>/bot<token>/sendMessage */
   char *answer_url;  /* <api_base>/bot<token>/answerCallbackQuery */
   char *updates_url; /* <api_base>/bot<token>/getUpdates, when mode = "polling" */
-  char *base_url;    /* <api_base>/bot<token>/ (for setWebhook / deleteWebhook) */
+  char *base_url;    /* <api_base>/bot<token>/ (+ the method name) */
   char *webhook_url; /* where Telegram should POST, registered at start (optional) */
   int poll_timeout;  /* seconds getUpdates may hold the request */
 } tg;
@@ -162,7 +167,6 @@ static void *tg_open(const char *config, char **error) {
   c = calloc(1, sizeof *c);
   c->bot_id = strtoll(json_string_value(tok), NULL, 10);
   c->secret = sec ? strdup(json_string_value(sec)) : NULL;
-  c->send_url = join_url(b, blen, json_string_value(tok), "sendMessage");
   c->answer_url = join_url(b, blen, json_string_value(tok), "answerCallbackQuery");
   const char *mode = json_string_value(json_object_get(cfg, "mode"));
   if (json_object_get(cfg, "mode") &&
@@ -202,7 +206,6 @@ static void tg_close(void *instance) {
   tg *c = instance;
   if (c->secret) OPENSSL_cleanse(c->secret, strlen(c->secret));
   free(c->secret);
-  free(c->send_url);
   free(c->answer_url);
   free(c->updates_url);
   free(c->base_url);
@@ -400,6 +403,9 @@ static const char *map_update(tg *c, json_t *u, json_t *events, json_t *send,
           id_text(json_object_get(json_object_get(cmsg, "chat"), "id"), chat)) {
         json_t *ev = json_pack("{s:s,s:s,s:s,s:O}", "event_id", event_id, "chat_id", chat, "kind",
                                "button", "text", data);
+        char mid[32]; /* the message that carried the button: a reply may edit it */
+        if (id_text(json_object_get(cmsg, "message_id"), mid))
+          json_object_set_new(ev, "message_id", json_string(mid));
         add_user(ev, from, chat);
         json_array_append_new(events, ev);
       }
@@ -541,6 +547,23 @@ static char *tg_poll_result(void *instance, const char *state, int status, const
 
 /* ---- render ---------------------------------------------------------------------------- */
 
+#define CAPTION_MAX 1024 /* media captions, code points */
+/* Inline keyboards: at most 100 buttons, 8 a row (community-measured, CHANNELS.md §1.5) */
+#define KEYBOARD_MAX 100
+#define ROW_MAX 8
+#define SHORT_LABEL 20 /* up to 3 quick replies this short share one keyboard row */
+#define ID_LIMIT "Telegram's callback_data limit; keep long data in the session behind a short id"
+
+static const struct {
+  const char *type, *method, *field;
+} media_calls[] = {{"image", "sendPhoto", "photo"},
+                   {"video", "sendVideo", "video"},
+                   {"audio", "sendAudio", "audio"},
+                   {"document", "sendDocument", "document"}};
+
+/* The only documents Telegram fetches by URL; others would need an upload: sent as a link. */
+static const char *const url_documents[] = {".pdf", ".zip", ".gif", NULL};
+
 /* "12345" / "-100123" -> an integer; anything else (e.g. "@channelname") stays a string. */
 static json_t *chat_id_value(const char *id) {
   const char *p = id + (*id == '-');
@@ -552,79 +575,264 @@ static json_t *chat_id_value(const char *id) {
   return json_string(id);
 }
 
-static char *render_error(json_t *m, const char *fmt, const char *a) {
-  char buf[400];
-  snprintf(buf, sizeof buf, fmt, a);
-  json_decref(m);
-  return pl_plugin_dump(json_pack("{s:s}", "error", buf));
+/* A Bot API call of the rendering, {method, body}: it becomes a request once every markup
+ * is placed. Takes body. */
+static json_t *add_call(json_t *calls, const char *method, json_t *body) {
+  json_array_append_new(calls, json_pack("{s:s,s:o}", "method", method, "body", body));
+  return json_object_get(json_array_get(calls, json_array_size(calls) - 1), "body");
 }
 
+static void add_texts(json_t *calls, json_t *chat, const json_t *parts) {
+  size_t i;
+  json_t *p;
+  json_array_foreach(parts, i, p)
+      add_call(calls, "sendMessage", json_pack("{s:O,s:O}", "chat_id", chat, "text", p));
+}
+
+/* An inline keyboard button: a callback for {label, id}, a link for {label, url}. */
+static json_t *inline_button(const json_t *b) {
+  json_t *url = json_object_get(b, "url");
+  return json_pack("{s:O,s:O}", "text", json_object_get(b, "label"), url ? "url" : "callback_data",
+                   url ? url : json_object_get(b, "id"));
+}
+
+/* The message's rows as an inline keyboard, rows wrapped at ROW_MAX; NULL for no buttons. */
+static json_t *inline_rows(const json_t *rows) {
+  json_t *kb = json_array(), *row, *b;
+  size_t i, j;
+  json_array_foreach(rows, i, row) {
+    json_t *out = NULL;
+    json_array_foreach(row, j, b) {
+      if (!out || json_array_size(out) == ROW_MAX) {
+        out = json_array();
+        json_array_append_new(kb, out);
+      }
+      json_array_append_new(out, inline_button(b));
+    }
+  }
+  if (json_array_size(kb)) return kb;
+  json_decref(kb);
+  return NULL;
+}
+
+/* Choices as keyboard rows: one row when there are at most 3 short ones, else one a row.
+ * `inline`: callback buttons, else reply keyboard buttons (a press sends the label). */
+static json_t *choice_rows(const json_t *choices, bool inline_kb) {
+  bool one_row = json_array_size(choices) <= 3 && pl_message_labels_fit(choices, SHORT_LABEL);
+  json_t *rows = json_array(), *row = NULL, *ch;
+  size_t i;
+  json_array_foreach(choices, i, ch) {
+    if (!row || !one_row) {
+      row = json_array();
+      json_array_append_new(rows, row);
+    }
+    json_array_append_new(row, inline_kb
+                                   ? inline_button(ch)
+                                   : json_pack("{s:O}", "text", json_object_get(ch, "label")));
+  }
+  return rows;
+}
+
+static json_t *inline_keyboard(json_t *call) {
+  return json_object_get(json_object_get(json_object_get(call, "body"), "reply_markup"),
+                         "inline_keyboard");
+}
+
+/* Puts `rows` (taken) on a call's inline keyboard, after any rows it has. */
+static void add_inline_rows(json_t *call, json_t *rows) {
+  json_t *kb = inline_keyboard(call);
+  if (kb)
+    json_array_extend(kb, rows);
+  else
+    json_object_set_new(json_object_get(call, "body"), "reply_markup",
+                        json_pack("{s:O}", "inline_keyboard", rows));
+  json_decref(rows);
+}
+
+/* A card: a photo whose caption is the card's text, or a text message without an image;
+ * the title in bold (an entity, so nothing needs escaping), the buttons one a row. */
+static void add_card(json_t *calls, json_t *chat, const json_t *card) {
+  const char *title = json_string_value(json_object_get(card, "title"));
+  const char *image = json_string_value(json_object_get(card, "image"));
+  json_t *text = pl_message_card_text(card);
+  json_t *shown = pl_text_truncated(json_string_value(text), image ? CAPTION_MAX : TEXT_MAX);
+  const char *s = json_string_value(shown);
+  size_t bold = pl_text_utf16_units(title, strlen(title)), all = pl_text_utf16_units(s, strlen(s));
+  json_t *entities = json_pack("[{s:s,s:i,s:I}]", "type", "bold", "offset", 0, "length",
+                               (json_int_t)(bold < all ? bold : all));
+  json_t *body =
+      image ? json_pack("{s:O,s:s,s:o,s:o}", "chat_id", chat, "photo", image, "caption", shown,
+                        "caption_entities", entities)
+            : json_pack("{s:O,s:o,s:o}", "chat_id", chat, "text", shown, "entities", entities);
+  json_t *rows = json_array(), *b;
+  size_t i;
+  json_array_foreach(json_object_get(card, "buttons"), i, b)
+      json_array_append_new(rows, json_pack("[o]", inline_button(b)));
+  if (json_array_size(rows))
+    json_object_set_new(body, "reply_markup", json_pack("{s:o}", "inline_keyboard", rows));
+  else
+    json_decref(rows);
+  add_call(calls, image ? "sendPhoto" : "sendMessage", body);
+  json_decref(text);
+}
+
+/* The media by URL, what of the text fits as its caption (1024), the rest as messages. */
+static void add_media(json_t *calls, json_t *chat, const pl_media *media, const char *text) {
+  size_t k = 0;
+  while (strcmp(media_calls[k].type, media->type))
+    k++;
+  json_t *parts = text ? pl_text_split_first(text, CAPTION_MAX, TEXT_MAX) : json_array();
+  json_t *body = json_pack("{s:O,s:s}", "chat_id", chat, media_calls[k].field, media->url);
+  if (json_array_size(parts)) json_object_set(body, "caption", json_array_get(parts, 0));
+  add_call(calls, media_calls[k].method, body);
+  json_array_remove(parts, 0);
+  add_texts(calls, chat, parts);
+  json_decref(parts);
+}
+
+static bool is_send(const json_t *call) {
+  return !strncmp(json_string_value(json_object_get(call, "method")), "send", 4);
+}
+
+/* Quick replies: a one-time reply keyboard on the last message that has no other markup
+ * (a press arrives as the label's text); where every call carries an inline keyboard (or
+ * edits, which take no reply keyboard), callback buttons on the last one instead. A
+ * keyboard removal goes on the first message without markup; with none, it is skipped. */
+static void place_reply_keyboard(json_t *calls, const pl_message *m) {
+  size_t n = json_array_size(calls);
+  if (json_array_size(m->quick)) {
+    for (size_t i = n; i-- > 0;) {
+      json_t *call = json_array_get(calls, i), *body = json_object_get(call, "body");
+      if (is_send(call) && !json_object_get(body, "reply_markup")) {
+        json_object_set_new(body, "reply_markup",
+                            json_pack("{s:o,s:b,s:b}", "keyboard", choice_rows(m->quick, false),
+                                      "one_time_keyboard", 1, "resize_keyboard", 1));
+        return;
+      }
+    }
+    add_inline_rows(json_array_get(calls, n - 1), choice_rows(m->quick, true));
+  } else if (m->remove_keyboard) {
+    for (size_t i = 0; i < n; i++) {
+      json_t *call = json_array_get(calls, i), *body = json_object_get(call, "body");
+      if (is_send(call) && !json_object_get(body, "reply_markup")) {
+        json_object_set_new(body, "reply_markup", json_pack("{s:b}", "remove_keyboard", 1));
+        return;
+      }
+    }
+  }
+}
+
+/* An edit of the message whose button was pressed: editMessageText with the first part of
+ * the text (the rest follows as new messages), or editMessageReplyMarkup when there is no
+ * text (only the buttons change, or go: an empty keyboard). */
+static const char *add_edit(json_t *calls, json_t *chat, const pl_message *m, const char *text) {
+  const char *p = m->edit_id + (*m->edit_id == '-');
+  if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 18)
+    return "telegram: \"edit_message_id\" must be a Telegram message id (digits), as a "
+           "button event's message_id";
+  json_t *id = json_integer(strtoll(m->edit_id, NULL, 10));
+  if (text) {
+    json_t *parts = pl_text_split(text, TEXT_MAX);
+    add_call(calls, "editMessageText",
+             json_pack("{s:O,s:O,s:O}", "chat_id", chat, "message_id", id, "text",
+                       json_array_get(parts, 0)));
+    json_array_remove(parts, 0);
+    add_texts(calls, chat, parts);
+    json_decref(parts);
+  } else {
+    add_call(calls, "editMessageReplyMarkup",
+             json_pack("{s:O,s:O,s:{s:[]}}", "chat_id", chat, "message_id", id, "reply_markup",
+                       "inline_keyboard"));
+  }
+  json_decref(id);
+  return NULL;
+}
+
+/* The requests of a rendering: each call POSTed as JSON to <api_base>/bot<token>/<method>. */
+static json_t *requests_of(const tg *c, const json_t *calls) {
+  json_t *reqs = json_array(), *call;
+  size_t i;
+  json_array_foreach(calls, i, call) {
+    json_t *url =
+        json_sprintf("%s%s", c->base_url, json_string_value(json_object_get(call, "method")));
+    json_array_append_new(reqs, pl_plugin_post_json(json_string_value(url), NULL,
+                                                    json_incref(json_object_get(call, "body"))));
+    json_decref(url);
+  }
+  return reqs;
+}
+
+/* In order: the media (the text's head as its caption) or an edit, the text, the cards;
+ * the message's inline keyboard on the last call before the cards (or the last card),
+ * then the quick replies' keyboard (place_reply_keyboard). Text is plain: no parse_mode. */
 static char *tg_render(void *instance, const char *message) {
   tg *c = instance;
-  json_t *m = json_loads(message, 0, NULL);
-  const char *chat = json_string_value(json_object_get(m, "chat_id"));
-  const char *text = json_string_value(json_object_get(m, "text"));
-  json_t *buttons = json_object_get(m, "buttons");
-  if (!chat || !*chat) return render_error(m, "telegram: the message has no chat_id%s", "");
-  if (!text || strspn(text, " \n\r\t") == strlen(text))
-    return render_error(m,
-                        "telegram: a message needs a non-blank text (Telegram refuses empty "
-                        "messages, even with buttons)%s",
-                        "");
-  json_t *keyboard = NULL;
-  if (buttons && !json_is_array(buttons))
-    return render_error(m, "telegram: \"buttons\" must be a list of rows%s", "");
-  size_t i, j;
-  json_t *row, *b;
-  json_array_foreach(buttons, i, row) {
-    if (!json_is_array(row)) {
-      json_decref(keyboard);
-      return render_error(m, "telegram: each row of \"buttons\" must be a list%s", "");
-    }
-    json_t *out_row = json_array();
-    json_array_foreach(row, j, b) {
-      const char *label = json_string_value(json_object_get(b, "label"));
-      json_t *id = json_object_get(b, "id");
-      const char *problem = !label || !*label                                ? "has no label"
-                            : !json_is_string(id) || !json_string_length(id) ? "has no id"
-                            : json_string_length(id) > CALLBACK_DATA_MAX
-                                ? "has an id over 64 bytes (Telegram's callback_data limit; "
-                                  "keep long data in the session behind a short id)"
-                                : NULL;
-      if (problem) {
-        char what[300];
-        const char *shown = label ? label : "?"; /* at most 40 characters, whole ones */
-        snprintf(what, sizeof what, "telegram: the button \"%.*s\" %s",
-                 (int)pl_text_prefix_bytes(shown, strlen(shown), 40), shown, problem);
-        json_decref(out_row);
-        json_decref(keyboard);
-        return render_error(m, "%s", what);
-      }
-      json_array_append_new(out_row, json_pack("{s:s,s:O}", "text", label, "callback_data", id));
-    }
-    if (!json_array_size(out_row)) {
-      json_decref(out_row);
-      continue;
-    }
-    if (!keyboard) keyboard = json_array();
-    json_array_append_new(keyboard, out_row);
+  pl_message m;
+  if (pl_message_read(&m, message, "telegram", CALLBACK_DATA_MAX, ID_LIMIT))
+    return pl_message_refuse(&m);
+  json_t *chat = chat_id_value(m.chat_id), *calls = json_array(), *keyboard = NULL, *text = NULL;
+  if (json_array_size(m.buttons) + json_array_size(m.links) > KEYBOARD_MAX) {
+    /* more than a keyboard holds: the choices as a numbered menu, the links as lines */
+    json_t *links = pl_message_link_lines(m.links), *menu = pl_message_menu(m.buttons, false, true);
+    const char *texts[] = {m.text, json_string_value(links), json_string_value(menu)};
+    text = pl_message_join(texts, 3);
+    json_decref(links);
+    json_decref(menu);
+  } else {
+    keyboard = inline_rows(m.rows);
+    text = m.text ? json_string(m.text) : NULL;
   }
-  json_t *parts = pl_text_split(text, TEXT_MAX);
-  json_t *reqs = json_array(), *part;
-  json_array_foreach(parts, i, part) {
-    json_t *body = json_pack("{s:o,s:O}", "chat_id", chat_id_value(chat), "text", part);
-    if (keyboard && i + 1 == json_array_size(parts))
-      json_object_set_new(body, "reply_markup", json_pack("{s:O}", "inline_keyboard", keyboard));
-    char *btext = pl_plugin_dump(body);
-    json_array_append_new(reqs,
-                          json_pack("{s:s,s:s,s:{s:s},s:s}", "method", "POST", "url", c->send_url,
-                                    "headers", "Content-Type", "application/json", "body", btext));
-    free(btext);
+  pl_media media = m.media;
+  if (media.type && !strcmp(media.type, "document") &&
+      !pl_message_media_ext(&media, url_documents)) {
+    json_t *line = pl_message_media_line(&media), *joined;
+    const char *texts[] = {json_string_value(text), json_string_value(line)};
+    joined = pl_message_join(texts, 2);
+    json_decref(line);
+    json_decref(text);
+    text = joined;
+    media.type = NULL;
   }
-  json_decref(parts);
-  json_decref(keyboard);
-  json_decref(m);
-  return pl_plugin_dump(json_pack("{s:o}", "requests", reqs));
+  const char *error = NULL;
+  if (m.edit_id && !media.type && !json_array_size(m.cards)) {
+    error = add_edit(calls, chat, &m, json_string_value(text));
+  } else if (media.type) {
+    add_media(calls, chat, &media, json_string_value(text));
+  } else if (text) {
+    json_t *parts = pl_text_split(json_string_value(text), TEXT_MAX);
+    add_texts(calls, chat, parts);
+    json_decref(parts);
+  }
+  size_t body_calls = json_array_size(calls), i;
+  json_t *card;
+  json_array_foreach(m.cards, i, card) add_card(calls, chat, card);
+  if (!error && !json_array_size(calls))
+    error = "telegram: a message needs a non-blank text, media or cards (Telegram refuses empty "
+            "messages, even with buttons)";
+  char *out;
+  if (error) {
+    json_decref(keyboard);
+    out = pl_plugin_render_error("%s", error);
+  } else {
+    if (keyboard)
+      add_inline_rows(json_array_get(calls, (body_calls ? body_calls : json_array_size(calls)) - 1),
+                      keyboard);
+    place_reply_keyboard(calls, &m);
+    out = pl_plugin_dump(json_pack("{s:o}", "requests", requests_of(c, calls)));
+  }
+  json_decref(text);
+  json_decref(calls);
+  json_decref(chat);
+  pl_message_free(&m);
+  return out;
+}
+
+static char *tg_describe(void *instance) {
+  (void)instance;
+  return pl_plugin_dump(json_pack(
+      "{s:i,s:b,s:b,s:b,s:b,s:[s,s,s,s],s:i,s:s,s:b,s:b}", "buttons", KEYBOARD_MAX, "url_buttons",
+      1, "quick_replies", 1, "cards", 1, "edit", 1, "media", "image", "video", "audio", "document",
+      "text_limit", TEXT_MAX, "text_limit_unit", "chars", "templates", 0, "tags", 0));
 }
 
 /* ---- classify -------------------------------------------------------------------------- */
@@ -714,6 +922,7 @@ static const pl_channel_api api = {
     .poll_request = tg_poll_request,
     .poll_result = tg_poll_result,
     .start = tg_start,
+    .describe = tg_describe,
 };
 
 const pl_channel_api *parley_channel_v1(void) {

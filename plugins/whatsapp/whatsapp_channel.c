@@ -11,11 +11,17 @@
  * `contact`, `media`; statuses -> `status`. Every other shape is acknowledged with no
  * event, so Meta does not redeliver it for 7 days.
  *
- * Outbound: POST <graph_base>/<version>/<phone_number_id>/messages with a Bearer token.
- * Buttons degrade as CHANNELS.md §7.4 says: up to 3 (titles <= 20) -> reply buttons, up
- * to 10 -> a list ("Choose"), more -> a numbered text menu (parley maps a typed number to
- * the button). A reply outside the 24-hour customer-service window is refused at render
- * (free-form messages would fail with 131047; a template is needed).
+ * `button` events carry the pressed message's wamid (context.id) as message_id.
+ *
+ * Outbound: POST <graph_base>/<version>/<phone_number_id>/messages with a Bearer token,
+ * the canonical message degraded as docs/channels.md "Canonical messages" says: buttons
+ * and quick replies up to 3 (titles <= 20) -> reply buttons, up to 10 -> a list
+ * ("Choose"), more -> a numbered text menu (parley maps a typed number to the choice);
+ * url buttons -> a CTA URL button when alone, else "Label: url" lines; media by link
+ * (the text as caption, or the media as the header of reply buttons); each card as such a
+ * part of its own. Outside the 24-hour customer-service window only a template can go
+ * (free-form messages would fail with 131047): without one the message is refused at
+ * render with a sentence naming opts.template.
  *
  * No I/O, no mutable state after open: the acceptor's and the worker's instances of one
  * tenant run concurrently without locks. */
@@ -31,6 +37,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "message.h"
 #include "meta_webhook.h"
 #include "parley/channel.h"
 #include "text.h"
@@ -42,10 +49,14 @@
 #define ROWS_MAX 10     /* list rows, all sections */
 #define ROW_TITLE 24    /* list row title */
 #define ROW_DESC 72     /* list row description */
+#define ROW_ID_MAX 200  /* list row id (reply button ids may be 256) */
 #define WINDOW_MS (24LL * 3600 * 1000)
 #define DEFAULT_GRAPH "https://graph.facebook.com"
 #define DEFAULT_VERSION "v21.0"
-#define WINDOW_ERROR "outside WhatsApp's 24-hour customer-service window: send a template"
+#define WINDOW_ERROR                                                                               \
+  "whatsapp: outside WhatsApp's 24-hour customer-service window (the user has not written "        \
+  "in the last 24 hours, or never): WhatsApp delivers only a pre-approved template then; give "    \
+  "one with opts.template = {name = ..., language = ..., params = {...}}"
 
 typedef struct wa {
   char *app_secret;   /* HMAC key of X-Hub-Signature-256 */
@@ -303,6 +314,9 @@ static void map_message(const json_t *m, const json_t *contacts, json_t *events)
     json_object_set_new(ev, "data", d);
   }
   /* reaction, system, unsupported, edit, revoke, order, ...: acknowledged, no event */
+  const char *pressed = json_string_value(json_object_get(json_object_get(m, "context"), "id"));
+  if (kind && !strcmp(kind, "button") && pressed && *pressed) /* the message with the button */
+    json_object_set_new(ev, "message_id", json_string(pressed));
   if (kind) {
     json_object_set_new(ev, "kind", json_string(kind));
     json_array_append(events, ev);
@@ -363,131 +377,201 @@ static char *wa_webhook(void *instance, const pl_channel_request *req) {
 
 /* ---- render ---------------------------------------------------------------------------- */
 
-static json_t *truncated(const char *s, size_t max) {
-  size_t n = strlen(s);
-  if (pl_text_code_points(s, n) <= max) return json_string(s);
-  return json_sprintf("%.*s…", (int)pl_text_prefix_bytes(s, n, max - 1), s);
-}
-
-static char *render_error(json_t *m, const char *msg) {
-  json_decref(m);
-  return pl_plugin_dump(json_pack("{s:s}", "error", msg));
-}
+#define ID_LIMIT "WhatsApp's list row id limit"
 
 static void add_request(const wa *c, json_t *reqs, const char *to, const char *type,
                         json_t *payload) {
   json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:o}", "messaging_product", "whatsapp",
                            "recipient_type", "individual", "to", to, "type", type, type, payload);
-  char *text = pl_plugin_dump(body);
-  json_array_append_new(reqs, json_pack("{s:s,s:s,s:{s:s,s:s},s:s}", "method", "POST", "url",
-                                        c->send_url, "headers", "Content-Type", "application/json",
-                                        "Authorization", c->auth, "body", text));
-  free(text);
+  json_array_append_new(reqs, pl_plugin_post_json(c->send_url, c->auth, body));
 }
 
-static void add_texts(const wa *c, json_t *reqs, const char *to, json_t *parts) {
+static void add_texts(const wa *c, json_t *reqs, const char *to, const json_t *parts) {
   size_t i;
   json_t *p;
   json_array_foreach(parts, i, p) add_request(c, reqs, to, "text", json_pack("{s:O}", "body", p));
 }
 
+/* {link, caption?, filename?} of a media message or an interactive header. */
+static json_t *media_object(const pl_media *media, const char *caption) {
+  json_t *o = json_pack("{s:s}", "link", media->url);
+  if (caption) json_object_set_new(o, "caption", json_string(caption));
+  if (media->filename && !strcmp(media->type, "document"))
+    json_object_set_new(o, "filename", json_string(media->filename));
+  return o;
+}
+
+/* Reply buttons (1-3, titles <= 20) or a list (<= 10 rows, one section "Choose"; titles
+ * over 24 cut with "…", the whole label then in the row's description, <= 72). */
+static json_t *choices_action(const json_t *choices, bool buttons) {
+  json_t *out = json_array(), *ch;
+  size_t i;
+  json_array_foreach(choices, i, ch) {
+    const char *label = json_string_value(json_object_get(ch, "label"));
+    if (buttons) {
+      json_array_append_new(out, json_pack("{s:s,s:{s:O,s:s}}", "type", "reply", "reply", "id",
+                                           json_object_get(ch, "id"), "title", label));
+      continue;
+    }
+    json_t *r = json_pack("{s:O,s:o}", "id", json_object_get(ch, "id"), "title",
+                          pl_text_truncated(label, ROW_TITLE));
+    if (pl_text_code_points(label, strlen(label)) > ROW_TITLE)
+      json_object_set_new(r, "description", pl_text_truncated(label, ROW_DESC));
+    json_array_append_new(out, r);
+  }
+  return buttons ? json_pack("{s:o}", "buttons", out)
+                 : json_pack("{s:s,s:[{s:o}]}", "button", "Choose", "sections", "rows", out);
+}
+
+/* One part of a message, alone or a card: a text (and the links as "Label: url" lines),
+ * media, choices. Choices ride on an interactive message whose body is the text (reply
+ * buttons, with the media as header when it fits; else a list), or in a numbered menu
+ * when there are more than a list holds or no text; without choices, the text is the
+ * media's caption. One link alone, without choices or media, is a CTA URL button. */
+static void add_part(const wa *c, json_t *reqs, const char *to, const char *text,
+                     const pl_media *media, const json_t *choices, const json_t *links) {
+  size_t n = json_array_size(choices);
+  bool short_titles = pl_message_labels_fit(choices, BUTTON_TITLE);
+  if (!n && json_array_size(links) == 1 && text && !media->type) {
+    json_t *parts = pl_text_split_last(text, TEXT_MAX, BODY_MAX), *l = json_array_get(links, 0);
+    json_t *body = json_incref(json_array_get(parts, json_array_size(parts) - 1));
+    json_array_remove(parts, json_array_size(parts) - 1);
+    add_texts(c, reqs, to, parts);
+    json_decref(parts);
+    add_request(
+        c, reqs, to, "interactive",
+        json_pack("{s:s,s:{s:o},s:{s:s,s:{s:o,s:O}}}", "type", "cta_url", "body", "text", body,
+                  "action", "name", "cta_url", "parameters", "display_text",
+                  pl_text_truncated(json_string_value(json_object_get(l, "label")), BUTTON_TITLE),
+                  "url", json_object_get(l, "url")));
+    return;
+  }
+  json_t *lines = pl_message_link_lines(links);
+  const char *texts[] = {text, json_string_value(lines)};
+  json_t *body = pl_message_join(texts, 2);
+  json_decref(lines);
+  const char *b = json_string_value(body);
+  bool captioned = media->type && strcmp(media->type, "audio"); /* audio takes no caption */
+  if (captioned && n && n <= BUTTONS_MAX && short_titles && b &&
+      pl_text_code_points(b, strlen(b)) <= BODY_MAX) {
+    /* the media as the header of the reply buttons: one message */
+    add_request(c, reqs, to, "interactive",
+                json_pack("{s:s,s:{s:s,s:o},s:{s:s},s:o}", "type", "button", "header", "type",
+                          media->type, media->type, media_object(media, NULL), "body", "text", b,
+                          "action", choices_action(choices, true)));
+    json_decref(body);
+    return;
+  }
+  if (media->type) { /* the text is its caption (the head of it), unless choices need it */
+    json_t *parts = !b || n     ? json_array()
+                    : captioned ? pl_text_split_first(b, BODY_MAX, TEXT_MAX)
+                                : pl_text_split(b, TEXT_MAX);
+    const char *caption = captioned ? json_string_value(json_array_get(parts, 0)) : NULL;
+    add_request(c, reqs, to, media->type, media_object(media, caption));
+    if (caption) json_array_remove(parts, 0);
+    add_texts(c, reqs, to, parts);
+    json_decref(parts);
+  } else if (!n && b) {
+    json_t *parts = pl_text_split(b, TEXT_MAX);
+    add_texts(c, reqs, to, parts);
+    json_decref(parts);
+  }
+  if (n && n <= ROWS_MAX && b) {
+    /* the interactive body holds 1024 characters: what does not fit goes first as text */
+    json_t *parts = pl_text_split_last(b, TEXT_MAX, BODY_MAX);
+    json_t *last = json_incref(json_array_get(parts, json_array_size(parts) - 1));
+    json_array_remove(parts, json_array_size(parts) - 1);
+    add_texts(c, reqs, to, parts);
+    json_decref(parts);
+    bool buttons = n <= BUTTONS_MAX && short_titles;
+    add_request(c, reqs, to, "interactive",
+                json_pack("{s:s,s:{s:o},s:o}", "type", buttons ? "button" : "list", "body", "text",
+                          last, "action", choices_action(choices, buttons)));
+  } else if (n) {
+    /* more than a list holds, or no text for a body: a numbered text menu (parley maps a
+     * typed "2" to the choice numbered 2) */
+    json_t *menu = pl_message_menu(choices, false, true);
+    const char *all[] = {b, json_string_value(menu)};
+    json_t *full = pl_message_join(all, 2),
+           *parts = pl_text_split(json_string_value(full), TEXT_MAX);
+    add_texts(c, reqs, to, parts);
+    json_decref(parts);
+    json_decref(full);
+    json_decref(menu);
+  }
+  json_decref(body);
+}
+
+/* A pre-approved template: its name, language and body parameters. */
+static void add_template(const wa *c, json_t *reqs, const char *to, const json_t *t) {
+  json_t *tpl = json_pack("{s:O,s:{s:O}}", "name", json_object_get(t, "name"), "language", "code",
+                          json_object_get(t, "language"));
+  json_t *params = json_array(), *p;
+  size_t i;
+  json_array_foreach(json_object_get(t, "params"), i, p) {
+    json_t *text = json_is_string(p)    ? json_incref(p)
+                   : json_is_integer(p) ? json_sprintf("%lld", (long long)json_integer_value(p))
+                                        : json_sprintf("%g", json_real_value(p));
+    json_array_append_new(params, json_pack("{s:s,s:o}", "type", "text", "text", text));
+  }
+  if (json_array_size(params))
+    json_object_set_new(tpl, "components",
+                        json_pack("[{s:s,s:o}]", "type", "body", "parameters", params));
+  else
+    json_decref(params);
+  add_request(c, reqs, to, "template", tpl);
+}
+
+/* Inside the 24-hour window: the message (text, buttons and quick replies, then each card
+ * as a part of its own), or the template when there is nothing else to send. Outside it
+ * only the template can go. WhatsApp has no edits (a new message is sent; an edit that
+ * only takes buttons away sends nothing) and no reply keyboards to remove. */
 static char *wa_render(void *instance, const char *message) {
   wa *c = instance;
-  json_t *m = json_loads(message, 0, NULL);
-  const char *chat = json_string_value(json_object_get(m, "chat_id"));
-  const char *text = json_string_value(json_object_get(m, "text"));
-  json_t *rows = json_object_get(m, "buttons");
-  if (!chat || !*chat) return render_error(m, "whatsapp: the message has no chat_id");
-  json_t *now = json_object_get(m, "now"), *last = json_object_get(m, "last_inbound_at");
-  if (!json_is_integer(last) ||
-      (json_is_integer(now) && json_integer_value(now) - json_integer_value(last) > WINDOW_MS))
-    return render_error(m, WINDOW_ERROR);
-  if (!text || strspn(text, " \n\r\t") == strlen(text))
-    return render_error(m, "whatsapp: a message needs a non-blank text (WhatsApp refuses "
-                           "empty messages and interactive messages need a body)");
-  if (rows && !json_is_array(rows))
-    return render_error(m, "whatsapp: \"buttons\" must be a list of rows");
-  /* WhatsApp has no rows: all buttons in order. */
-  json_t *buttons = json_array();
-  size_t i, j;
-  json_t *row, *b;
-  bool short_titles = true;
-  json_array_foreach(rows, i, row) {
-    if (!json_is_array(row)) {
-      json_decref(buttons);
-      return render_error(m, "whatsapp: each row of \"buttons\" must be a list");
-    }
-    json_array_foreach(row, j, b) {
-      const char *label = json_string_value(json_object_get(b, "label"));
-      const char *id = json_string_value(json_object_get(b, "id"));
-      if (!label || !*label || !id || !*id || strlen(id) > 200) {
-        json_decref(buttons);
-        return render_error(m, "whatsapp: every button needs a label and an id of 1-200 bytes");
-      }
-      if (pl_text_code_points(label, strlen(label)) > BUTTON_TITLE) short_titles = false;
-      json_array_append(buttons, b);
-    }
-  }
-  size_t n = json_array_size(buttons);
+  pl_message m;
+  if (pl_message_read(&m, message, "whatsapp", ROW_ID_MAX, ID_LIMIT)) return pl_message_refuse(&m);
+  bool open = m.since_user >= 0 && m.since_user <= WINDOW_MS;
+  bool content = pl_message_has_content(&m);
+  char *out = NULL;
   json_t *reqs = json_array();
-  if (n > ROWS_MAX) { /* a numbered text menu: parley maps a typed "2" to the second button */
-    json_t *menu = json_string(text);
-    json_array_foreach(buttons, i, b) {
-      json_t *next = json_sprintf("%s%s%zu. %s", json_string_value(menu), i ? "\n" : "\n\n", i + 1,
-                                  json_string_value(json_object_get(b, "label")));
-      json_decref(menu);
-      menu = next;
+  if (m.tmpl && (!open || !content)) {
+    add_template(c, reqs, m.chat_id, m.tmpl);
+  } else if (!open) {
+    out = pl_plugin_render_error("%s", WINDOW_ERROR);
+  } else if (!content && !m.edit_id && !m.remove_keyboard) {
+    out = pl_plugin_render_error("whatsapp: the message has nothing to send (no text, media, "
+                                 "cards, buttons or template)");
+  } else if (json_array_size(m.choices) && !m.text && !m.media.type && !json_array_size(m.cards)) {
+    out = pl_plugin_render_error("whatsapp: buttons need a text to go with (WhatsApp's "
+                                 "interactive messages have a body)");
+  } else if (content) {
+    json_t *choices = json_copy(m.buttons), *card;
+    json_array_extend(choices, m.quick); /* quick replies are buttons on WhatsApp */
+    add_part(c, reqs, m.chat_id, m.text, &m.media, choices, m.links);
+    json_decref(choices);
+    size_t i;
+    json_array_foreach(m.cards, i, card) {
+      json_t *text = pl_message_card_text(card);
+      pl_media image = {"image", json_string_value(json_object_get(card, "image")), NULL};
+      if (!image.url) image.type = NULL;
+      add_part(c, reqs, m.chat_id, json_string_value(text), &image,
+               json_array_get(m.card_choices, i), json_array_get(m.card_links, i));
+      json_decref(text);
     }
-    json_t *full = json_sprintf("%s\nReply with a number.", json_string_value(menu));
-    json_decref(menu);
-    json_t *parts = pl_text_split(json_string_value(full), TEXT_MAX);
-    json_decref(full);
-    add_texts(c, reqs, chat, parts);
-    json_decref(parts);
-  } else if (n == 0) {
-    json_t *parts = pl_text_split(text, TEXT_MAX);
-    add_texts(c, reqs, chat, parts);
-    json_decref(parts);
-  } else {
-    /* The interactive body holds 1024 characters: what does not fit goes first as text. */
-    json_t *parts = pl_text_split(text, TEXT_MAX), *body_parts = NULL;
-    json_t *lastp = json_array_get(parts, json_array_size(parts) - 1);
-    body_parts = pl_text_split(json_string_value(lastp), BODY_MAX);
-    json_array_remove(parts, json_array_size(parts) - 1);
-    json_t *bodytext = json_incref(json_array_get(body_parts, json_array_size(body_parts) - 1));
-    json_array_remove(body_parts, json_array_size(body_parts) - 1);
-    json_array_extend(parts, body_parts);
-    json_decref(body_parts);
-    add_texts(c, reqs, chat, parts);
-    json_decref(parts);
-    json_t *interactive;
-    if (n <= BUTTONS_MAX && short_titles) {
-      json_t *action = json_array();
-      json_array_foreach(buttons, i, b) {
-        json_array_append_new(action, json_pack("{s:s,s:{s:O,s:O}}", "type", "reply", "reply", "id",
-                                                json_object_get(b, "id"), "title",
-                                                json_object_get(b, "label")));
-      }
-      interactive = json_pack("{s:s,s:{s:o},s:{s:o}}", "type", "button", "body", "text", bodytext,
-                              "action", "buttons", action);
-    } else {
-      json_t *rws = json_array();
-      json_array_foreach(buttons, i, b) {
-        const char *label = json_string_value(json_object_get(b, "label"));
-        json_t *r = json_pack("{s:O,s:o}", "id", json_object_get(b, "id"), "title",
-                              truncated(label, ROW_TITLE));
-        if (pl_text_code_points(label, strlen(label)) > ROW_TITLE) /* the whole title, below */
-          json_object_set_new(r, "description", truncated(label, ROW_DESC));
-        json_array_append_new(rws, r);
-      }
-      interactive = json_pack("{s:s,s:{s:o},s:{s:s,s:[{s:o}]}}", "type", "list", "body", "text",
-                              bodytext, "action", "button", "Choose", "sections", "rows", rws);
-    }
-    add_request(c, reqs, chat, "interactive", interactive);
   }
-  json_decref(buttons);
-  json_decref(m);
-  return pl_plugin_dump(json_pack("{s:o}", "requests", reqs));
+  if (!out) out = pl_plugin_dump(json_pack("{s:O}", "requests", reqs));
+  json_decref(reqs);
+  pl_message_free(&m);
+  return out;
+}
+
+static char *wa_describe(void *instance) {
+  (void)instance;
+  return pl_plugin_dump(json_pack("{s:i,s:b,s:b,s:b,s:b,s:[s,s,s,s],s:i,s:s,s:i,s:b,s:b}",
+                                  "buttons", ROWS_MAX, "url_buttons", 0, "quick_replies", 0,
+                                  "cards", 0, "edit", 0, "media", "image", "video", "audio",
+                                  "document", "text_limit", TEXT_MAX, "text_limit_unit", "chars",
+                                  "window_hours", 24, "templates", 1, "tags", 0));
 }
 
 /* ---- classify -------------------------------------------------------------------------- */
@@ -589,6 +673,8 @@ static const pl_channel_api api = {
     .classify = wa_classify,
     .poll_request = NULL,
     .poll_result = NULL,
+    .start = NULL,
+    .describe = wa_describe,
 };
 
 const pl_channel_api *parley_channel_v1(void) {

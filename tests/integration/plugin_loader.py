@@ -33,6 +33,17 @@ def ensure_sanitizer_runtime(channel):
         os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
+def message(chat_id, now=None, last_inbound_at=None, **fields):
+    """A canonical message for render (include/parley/channel.h) as the runtime passes it:
+    chat_id, key, tenant, the clock and when the user last wrote (None: never)."""
+    m = dict({"chat_id": chat_id, "key": "k", "tenant": "t"}, **fields)
+    if now is not None:
+        m["now"] = now
+    if last_inbound_at is not None:
+        m["last_inbound_at"] = last_inbound_at
+    return m
+
+
 class Header(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("value", ctypes.c_char_p)]
 
@@ -50,14 +61,21 @@ WEBHOOK = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(Requ
 RENDER = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)
 CLASSIFY = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p,
                             ctypes.c_char_p, ctypes.c_size_t)
+DESCRIBE = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
 
 
 class Api(ctypes.Structure):
-    """pl_channel_api, up to the optional members (compare `size` before using those)."""
+    """pl_channel_api; an optional member exists only if `size` covers it (has())."""
     _fields_ = [("abi", ctypes.c_int), ("size", ctypes.c_size_t), ("name", ctypes.c_char_p),
                 ("open", OPEN), ("close", CLOSE), ("webhook", WEBHOOK), ("render", RENDER),
                 ("classify", CLASSIFY), ("poll_request", ctypes.c_void_p),
-                ("poll_result", ctypes.c_void_p)]
+                ("poll_result", ctypes.c_void_p), ("start", ctypes.c_void_p),
+                ("describe", ctypes.c_void_p)]
+
+    def has(self, member):
+        """PL_CHANNEL_HAS: the plugin's struct reaches `member` and sets it."""
+        field = getattr(Api, member)
+        return self.size >= field.offset + field.size and bool(getattr(self, member))
 
 
 class Plugin:
@@ -101,6 +119,20 @@ class Plugin:
 
     def render(self, inst, message):
         return self._take(self.api.render(inst, json.dumps(message).encode()))
+
+    def requests(self, inst, message):
+        """render's requests as (request, parsed body) pairs; its answer itself when it has
+        none (an error)."""
+        out = self.render(inst, message)
+        if "requests" not in (out or {}):
+            return out
+        return [(r, json.loads(r["body"])) for r in out["requests"]]
+
+    def describe(self, inst):
+        """describe()'s answer, or None when the plugin has no describe."""
+        if not self.api.has("describe"):
+            return None
+        return self._take(DESCRIBE(self.api.describe)(inst))
 
     def classify(self, inst, status, body=None, headers=None):
         raw = (body if isinstance(body, bytes) else json.dumps(body).encode()) \

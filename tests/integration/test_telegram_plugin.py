@@ -6,6 +6,12 @@ for the cases a bot cannot produce or a fake is slow to stage:
     (markup characters sent verbatim), empty rows, blank text refused; splitting: 4096
     code points -> 1 part, 4097 without spaces -> cut at exactly 4096, 4096 emoji (8192
     UTF-16 units) -> 1 part, CJK sentences cut after "。"
+  - render of the canonical message (canonical()): describe(); url buttons, rows wrapped
+    at 8, over 100 buttons -> a numbered menu; quick replies as a one-time reply keyboard
+    (callback buttons where every message has an inline keyboard); media by URL with the
+    text's head as caption, documents other than PDF/ZIP/GIF as a link; cards as photos
+    or messages with a bold-title entity; edits (editMessageText /
+    editMessageReplyMarkup); keyboard removal; refusals naming the field
   - classify: every row of CHANNELS.md §1.6 / §7.5 as implemented (ok, retry_after from
     parameters or the Retry-After header, retry_backoff, unreachable, invalid, auth,
     "message is not modified" -> ok, an error envelope inside a 2xx)
@@ -33,6 +39,234 @@ TOKEN = "123456789:AAtest-token_for_parley"
 
 def plugin_path(parley):
     return plugin_loader.plugin_path(parley, "telegram")
+
+
+def canonical(p, inst, checks):
+    """render of every canonical element and degradation rule (docs/channels.md, "Canonical
+    messages and degradation rules"), as exact Bot API calls."""
+    api = f"http://fake.test:81/tg/bot{TOKEN}/"
+
+    def calls(**fields):
+        """(method, body) of each request for a message to chat 42."""
+        out = p.requests(inst, plugin_loader.message("42", **fields))
+        if not isinstance(out, list):
+            return out
+        return [(r["url"][len(api):] if r["method"] == "POST" and r["url"].startswith(api)
+                 and r["headers"] == {"Content-Type": "application/json"} else r, b)
+                for r, b in out]
+
+    def send(text, **extra):
+        return ("sendMessage", dict({"chat_id": 42, "text": text}, **extra))
+
+    def ikb(*rows):
+        return {"inline_keyboard": [list(r) for r in rows]}
+
+    def cb(label, bid):
+        return {"text": label, "callback_data": bid}
+
+    def link(label, url):
+        return {"text": label, "url": url}
+
+    got = p.describe(inst)
+    checks.check(got == {"buttons": 100, "url_buttons": True, "quick_replies": True,
+                         "cards": True, "edit": True,
+                         "media": ["image", "video", "audio", "document"], "text_limit": 4096,
+                         "text_limit_unit": "chars", "templates": False, "tags": False},
+                 "describe: Telegram's capabilities (100 buttons, url buttons, quick replies, "
+                 "cards, edits, 4 media types, 4096 characters, no window)", got)
+
+    # ---- buttons ----
+    got = calls(text="Pick", buttons=[[{"label": "A", "id": "a"},
+                                       {"label": "Site", "url": "https://e.com/x?y=1"}],
+                                      [{"label": "B", "id": "b"}]])
+    checks.check(got == [send("Pick", reply_markup=ikb([cb("A", "a"),
+                                                        link("Site", "https://e.com/x?y=1")],
+                                                       [cb("B", "b")]))],
+                 "buttons: callback and url buttons in one inline keyboard, row for row", got)
+    row = [{"label": f"L{i}", "id": f"i{i}"} for i in range(1, 10)]
+    got = calls(text="Nine", buttons=[row])
+    checks.check(got == [send("Nine", reply_markup=ikb([cb(f"L{i}", f"i{i}") for i in range(1, 9)],
+                                                       [cb("L9", "i9")]))],
+                 "buttons: a row of 9 is wrapped at 8 buttons a row", got)
+    many = [[{"label": f"Option {i}", "id": f"o{i}"}] for i in range(1, 102)]
+    got = calls(text="Pick", buttons=many + [[{"label": "Site", "url": "https://e.com"}]])
+    want = ("Pick\n\nSite: https://e.com\n\n"
+            + "\n".join(f"{i}. Option {i}" for i in range(1, 102)) + "\nReply with a number.")
+    checks.check(got == [send(want)],
+                 "buttons: more than 100 (a keyboard's limit) -> a numbered menu, url buttons as "
+                 "'Label: url' lines, no keyboard", got)
+
+    # ---- quick replies ----
+    q3 = [{"label": "Yes", "id": "y"}, {"label": "No", "id": "n"}, {"label": "Maybe", "id": "m"}]
+    got = calls(text="Sure?", quick_replies=q3)
+    checks.check(got == [send("Sure?", reply_markup={
+        "keyboard": [[{"text": "Yes"}, {"text": "No"}, {"text": "Maybe"}]],
+        "one_time_keyboard": True, "resize_keyboard": True})],
+        "quick replies: a one-time reply keyboard, 3 short labels on one row", got)
+    q4 = q3 + [{"label": "A much longer answer than twenty", "id": "l"}]
+    got = calls(text="Sure?", quick_replies=q4)
+    kb = got[0][1].get("reply_markup", {}).get("keyboard") if isinstance(got, list) else None
+    checks.check(kb == [[{"text": q["label"]}] for q in q4],
+                 "quick replies: 4 (or a long label) -> one a row", got)
+    got = calls(text="Pick", buttons=[[{"label": "A", "id": "a"}]], quick_replies=q3[:2])
+    checks.check(got == [send("Pick", reply_markup=ikb([cb("A", "a")],
+                                                       [cb("Yes", "y"), cb("No", "n")]))],
+                 "quick replies with an inline keyboard on the only message -> callback buttons "
+                 "on a row after it (one message takes one markup)", got)
+    long_text = "Word. " * 800  # 4800 characters -> 2 parts
+    got = calls(text=long_text, buttons=[[{"label": "A", "id": "a"}]], quick_replies=q3[:1])
+    checks.check(isinstance(got, list) and len(got) == 2
+                 and got[0][1].get("reply_markup") == {"keyboard": [[{"text": "Yes"}]],
+                                                       "one_time_keyboard": True,
+                                                       "resize_keyboard": True}
+                 and got[1][1].get("reply_markup") == ikb([cb("A", "a")]),
+                 "quick replies: on the last message without markup (the first part here), "
+                 "the inline keyboard on the last part", got)
+
+    # ---- media ----
+    for mtype, method, field in [("image", "sendPhoto", "photo"), ("video", "sendVideo", "video"),
+                                 ("audio", "sendAudio", "audio"),
+                                 ("document", "sendDocument", "document")]:
+        url = f"https://e.com/f/{mtype}.pdf"
+        got = calls(text="Here", media={"type": mtype, "url": url, "filename": "x.pdf"},
+                    buttons=[[{"label": "OK", "id": "ok"}]])
+        checks.check(got == [(method, {"chat_id": 42, field: url, "caption": "Here",
+                                       "reply_markup": ikb([cb("OK", "ok")])})],
+                     f"media {mtype}: {method} by URL, the text as caption, buttons on it", got)
+    got = calls(media={"type": "image", "url": "https://e.com/a.jpg"})
+    checks.check(got == [("sendPhoto", {"chat_id": 42, "photo": "https://e.com/a.jpg"})],
+                 "media without text: no caption", got)
+    text = ("Sentence number one is here. " * 50).strip()  # 1449 characters
+    got = calls(text=text, media={"type": "image", "url": "https://e.com/a.jpg"},
+                buttons=[[{"label": "OK", "id": "ok"}]])
+    cap = got[0][1].get("caption", "") if isinstance(got, list) and got else ""
+    checks.check(isinstance(got, list) and [m for m, _ in got] == ["sendPhoto", "sendMessage"]
+                 and len(cap) <= 1024 and cap.endswith(".")
+                 and cap + " " + got[1][1]["text"] == text
+                 and "reply_markup" not in got[0][1]
+                 and got[1][1]["reply_markup"] == ikb([cb("OK", "ok")]),
+                 "media: a text over the 1024-character caption -> its head (cut after a "
+                 "sentence) as caption, the rest as a message with the buttons", got)
+    got = calls(text="Your contract",
+                media={"type": "document", "url": "https://e.com/c.docx", "filename": "c.docx"})
+    checks.check(got == [send("Your contract\n\nc.docx: https://e.com/c.docx")],
+                 "media: a document Telegram cannot fetch by URL (not PDF/ZIP/GIF) -> a link "
+                 "line 'filename: url'", got)
+    got = calls(media={"type": "document", "url": "https://e.com/dl/Q.PDF?sig=1#x"})
+    checks.check(got == [("sendDocument", {"chat_id": 42,
+                                           "document": "https://e.com/dl/Q.PDF?sig=1#x"})],
+                 "media: a .PDF url (any case, query ignored) -> sendDocument", got)
+    got = calls(media={"type": "document", "url": "https://e.com/dl/x"})
+    checks.check(got == [send("https://e.com/dl/x")],
+                 "media: a document of unknown type without filename -> the url as text", got)
+
+    # ---- cards ----
+    cards = [{"title": "Room <b> & 👋", "subtitle": "Sea view", "image": "https://e.com/a.jpg",
+              "url": "https://e.com/a",
+              "buttons": [{"label": "Book", "id": "book_a"},
+                          {"label": "Info", "url": "https://e.com/ai"}]},
+             {"title": "Room B", "subtitle": "Garden", "buttons": [{"label": "Book",
+                                                                    "id": "book_b"}]}]
+    got = calls(text="Rooms", cards=cards, buttons=[[{"label": "More", "id": "more"}]])
+    checks.check(got == [
+        send("Rooms", reply_markup=ikb([cb("More", "more")])),
+        ("sendPhoto", {"chat_id": 42, "photo": "https://e.com/a.jpg",
+                       "caption": "Room <b> & 👋\nSea view\nhttps://e.com/a",
+                       "caption_entities": [{"type": "bold", "offset": 0, "length": 13}],
+                       "reply_markup": ikb([cb("Book", "book_a")],
+                                           [link("Info", "https://e.com/ai")])}),
+        send("Room B\nGarden", entities=[{"type": "bold", "offset": 0, "length": 6}],
+             reply_markup=ikb([cb("Book", "book_b")]))],
+        "cards: the text with its buttons first; a card with an image -> sendPhoto, caption "
+        "title/subtitle/url, the title bold by an entity (UTF-16 length: the emoji counts 2; "
+        "'<b> &' verbatim, no parse_mode), its buttons one a row; without image -> a message",
+        got)
+    got = calls(cards=[{"title": "T", "subtitle": "s" * 2000, "image": "https://e.com/a.jpg"}])
+    cap = got[0][1].get("caption", "") if isinstance(got, list) else ""
+    checks.check(len(cap) == 1024 and cap.endswith("…") and cap.startswith("T\nsss")
+                 and got[0][1]["caption_entities"][0]["length"] == 1,
+                 "cards: a caption over 1024 characters is cut to 1024 with '…'", len(cap))
+    got = calls(cards=[{"title": "T" * 2000, "image": "https://e.com/a.jpg"}])
+    ent = got[0][1]["caption_entities"][0] if isinstance(got, list) else None
+    checks.check(ent == {"type": "bold", "offset": 0, "length": 1024},
+                 "cards: a title over the caption -> the bold entity ends with the caption", ent)
+    got = calls(cards=cards[1:], buttons=[[{"label": "More", "id": "more"}]])
+    checks.check(got == [send("Room B\nGarden", entities=[{"type": "bold", "offset": 0,
+                                                           "length": 6}],
+                              reply_markup=ikb([cb("Book", "book_b")], [cb("More", "more")]))],
+                 "cards without a text: the message's buttons after the last card's", got)
+
+    # ---- edits ----
+    got = calls(text="Updated", edit_message_id="77", buttons=[[{"label": "A", "id": "a"}]])
+    checks.check(got == [("editMessageText", {"chat_id": 42, "message_id": 77, "text": "Updated",
+                                              "reply_markup": ikb([cb("A", "a")])})],
+                 "edit: editMessageText of message_id (an integer) with the inline keyboard",
+                 got)
+    got = calls(edit_message_id="77")
+    checks.check(got == [("editMessageReplyMarkup", {"chat_id": 42, "message_id": 77,
+                                                     "reply_markup": {"inline_keyboard": []}})],
+                 "edit without text or buttons: editMessageReplyMarkup, empty keyboard (the "
+                 "buttons go)", got)
+    got = calls(edit_message_id="77", buttons=[[{"label": "A", "id": "a"}]])
+    checks.check(got == [("editMessageReplyMarkup", {"chat_id": 42, "message_id": 77,
+                                                     "reply_markup": ikb([cb("A", "a")])})],
+                 "edit of the buttons only: editMessageReplyMarkup with the new keyboard", got)
+    got = calls(text="é" * 5000, edit_message_id="77", buttons=[[{"label": "A", "id": "a"}]])
+    checks.check(isinstance(got, list) and [m for m, _ in got] == ["editMessageText",
+                                                                    "sendMessage"]
+                 and got[0][1]["text"] == "é" * 4096 and "reply_markup" not in got[0][1]
+                 and got[1][1] == {"chat_id": 42, "text": "é" * 904,
+                                   "reply_markup": ikb([cb("A", "a")])},
+                 "edit of a text over 4096: the first part edits, the rest is a new message "
+                 "with the keyboard", got)
+    got = calls(text="New", edit_message_id="77", quick_replies=q3[:1])
+    checks.check(got == [("editMessageText", {"chat_id": 42, "message_id": 77, "text": "New",
+                                              "reply_markup": ikb([cb("Yes", "y")])})],
+                 "edit with quick replies: callback buttons (an edit takes no reply keyboard)",
+                 got)
+    got = calls(text="Pic", edit_message_id="77", media={"type": "image",
+                                                         "url": "https://e.com/a.jpg"})
+    checks.check(got == [("sendPhoto", {"chat_id": 42, "photo": "https://e.com/a.jpg",
+                                        "caption": "Pic"})],
+                 "edit with media: sent as a new message (editMessageText edits text only)",
+                 got)
+    got = calls(text="x", edit_message_id="m_77")
+    checks.check(set(got or {}) == {"error"} and "edit_message_id" in got["error"],
+                 "edit: a non-numeric message id -> error", got)
+
+    # ---- keyboard removal, fields Telegram does not use ----
+    got = calls(text="Done", remove_keyboard=True)
+    checks.check(got == [send("Done", reply_markup={"remove_keyboard": True})],
+                 "remove_keyboard: ReplyKeyboardRemove on the message", got)
+    got = calls(text="Done", remove_keyboard=True, quick_replies=q3[:1])
+    checks.check(got == [send("Done", reply_markup={"keyboard": [[{"text": "Yes"}]],
+                                                   "one_time_keyboard": True,
+                                                   "resize_keyboard": True})],
+                 "remove_keyboard with quick replies: the new keyboard replaces the old", got)
+    got = calls(text=long_text, remove_keyboard=True, buttons=[[{"label": "A", "id": "a"}]])
+    checks.check(isinstance(got, list) and len(got) == 2
+                 and got[0][1].get("reply_markup") == {"remove_keyboard": True},
+                 "remove_keyboard: on the first message without an inline keyboard", got)
+    got = calls(text="Hi", template={"name": "t", "language": "en"}, tag="HUMAN_AGENT")
+    checks.check(got == [send("Hi")], "template and tag: not used on Telegram", got)
+
+    # ---- refusals ----
+    for what, fields, needle in [
+            ("nothing to send", {"remove_keyboard": True}, "text, media or cards"),
+            ("a quick reply with a url", {"text": "x", "quick_replies": [
+                {"label": "Q", "url": "https://e.com"}]}, '"Q" has a url'),
+            ("a button with an id and a url", {"text": "x", "buttons": [[
+                {"label": "B", "id": "b", "url": "https://e.com"}]]}, "both"),
+            ("a button url that is not http(s)", {"text": "x", "buttons": [[
+                {"label": "B", "url": "javascript:alert(1)"}]]}, "http(s)"),
+            ("an unknown media type", {"media": {"type": "sticker", "url": "https://e.com/s"}},
+             '"image", "video", "audio" or "document"'),
+            ("a card without a title", {"cards": [{"subtitle": "s"}]}, "card 1 has no title"),
+            ("a card button id over 64 bytes", {"cards": [{"title": "T", "buttons": [
+                {"label": "Go", "id": "g" * 65}]}]}, "64 bytes")]:
+        got = calls(**fields)
+        checks.check(set(got or {}) == {"error"} and got["error"].startswith("telegram: ")
+                     and needle in got["error"], f"render: {what} -> error ({needle!r})", got)
 
 
 def test(parley, checks, tmp):
@@ -123,6 +357,8 @@ def test(parley, checks, tmp):
     markups = [b.get("reply_markup") for b in bodies(out)]
     checks.check(len(markups) == 3 and markups[:2] == [None, None] and markups[2] is not None,
                  "split: the buttons ride on the last part only", markups)
+
+    canonical(p, inst, checks)
 
     # ---- classify ----
     def cls(status, body=None, headers=None):
@@ -225,10 +461,12 @@ def test(parley, checks, tmp):
     out = p.webhook(inst, press(data="yes", message={"message_id": 3, "date": 0,
                                                      "chat": {"id": 7, "type": "private"}}))
     checks.check(out == {"events": [{"event_id": "u123456789:10", "chat_id": "7", "user_id": "7",
-                                     "user_name": "Ana", "kind": "button", "text": "yes"}],
+                                     "user_name": "Ana", "kind": "button", "text": "yes",
+                                     "message_id": "3"}],
                          "send": answer},
                  "webhook: a press (even on an inaccessible message, date 0) -> button event "
-                 "+ answerCallbackQuery in \"send\"", out)
+                 "with the pressed message's message_id (for an edit) + answerCallbackQuery in "
+                 "\"send\"", out)
     out = p.webhook(inst, press(game_short_name="g",
                                 message={"message_id": 3, "date": 1, "chat": {"id": 7}}))
     checks.check(out == {"events": [], "send": answer},

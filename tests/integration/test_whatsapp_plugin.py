@@ -8,6 +8,11 @@ for the cases a bot cannot produce or a fake is slow to stage:
     vs numbered text at 3 / 4 / 10 / 11 buttons, long titles -> a list with truncated
     titles and the whole title as description, texts over 4096 split, bodies over 1024
     with buttons (the head goes first as text)
+  - render of the canonical message (canonical()): describe(); templates outside the
+    window (and inside it only with nothing else to send); CTA URL vs "Label: url"
+    lines; quick replies as buttons; numbering across buttons, card buttons and quick
+    replies; media with captions (none on audio), as the header of reply buttons; cards
+    as parts of their own; edits and keyboard removal; refusals
   - classify: CHANNELS.md §3.6 / §7.5 as implemented
   - webhook: the signature over the raw bytes (\\u escapes kept), GET handshake with
     URL-encoded values, several entries, failed statuses, missing fields
@@ -33,7 +38,10 @@ CONFIG = {"token": "EAAGtok", "app_secret": "s3cret", "verify_token": "vt",
           "phone_number_id": "106540352242922"}
 DAY = 24 * 3600 * 1000
 NOW = 1_700_000_000_000
-WINDOW = "outside WhatsApp's 24-hour customer-service window: send a template"
+WINDOW = ("whatsapp: outside WhatsApp's 24-hour customer-service window (the user has not "
+          "written in the last 24 hours, or never): WhatsApp delivers only a pre-approved "
+          "template then; give one with opts.template = {name = ..., language = ..., "
+          "params = {...}}")
 
 
 def plugin_path(parley):
@@ -42,6 +50,209 @@ def plugin_path(parley):
 
 def sign(raw, secret="s3cret"):
     return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def canonical(p, inst, checks, url):
+    """render of every canonical element and degradation rule (docs/channels.md, "Canonical
+    messages and degradation rules"), as exact Cloud API bodies."""
+
+    def sends(last=NOW - 1000, **fields):
+        """[(type, payload)] of each request for a message to 15551234567."""
+        out = p.requests(inst, plugin_loader.message("15551234567", NOW, last, **fields))
+        if not isinstance(out, list):
+            return out
+        got = []
+        for r, b in out:
+            ok = r["url"] == url and r["headers"].get("Authorization") == "Bearer EAAGtok" \
+                and b.get("messaging_product") == "whatsapp" and b.get("to") == "15551234567" \
+                and b.get("recipient_type") == "individual" and len(b) == 5
+            got.append((b["type"], b[b["type"]]) if ok else b)
+        return got
+
+    def text(body):
+        return ("text", {"body": body})
+
+    def reply_buttons(body, *pairs, header=None):
+        i = {"type": "button", "body": {"text": body}, "action": {"buttons": [
+            {"type": "reply", "reply": {"id": bid, "title": title}} for title, bid in pairs]}}
+        if header:
+            i["header"] = header
+        return ("interactive", i)
+
+    def opts(n, first=1):
+        return [{"label": f"Option {i}", "id": f"o{i}"} for i in range(first, first + n)]
+
+    got = p.describe(inst)
+    checks.check(got == {"buttons": 10, "url_buttons": False, "quick_replies": False,
+                         "cards": False, "edit": False,
+                         "media": ["image", "video", "audio", "document"], "text_limit": 4096,
+                         "text_limit_unit": "chars", "window_hours": 24, "templates": True,
+                         "tags": False},
+                 "describe: WhatsApp's capabilities (10 choices, no url buttons / quick replies "
+                 "/ cards / edits as such, 4 media types, 4096 characters, 24 h window, "
+                 "templates)", got)
+
+    # ---- templates and the window ----
+    tpl = {"name": "booking_reminder", "language": "en_US", "params": ["Tuesday", 10, 2.5]}
+    want_tpl = [("template", {"name": "booking_reminder", "language": {"code": "en_US"},
+                              "components": [{"type": "body", "parameters": [
+                                  {"type": "text", "text": "Tuesday"},
+                                  {"type": "text", "text": "10"},
+                                  {"type": "text", "text": "2.5"}]}]})]
+    got = sends(last=NOW - DAY - 1, text="Reminder: Tuesday", template=tpl,
+                buttons=[[{"label": "A", "id": "a"}]])
+    checks.check(got == want_tpl,
+                 "outside the window with a template: only the template (name, language.code, "
+                 "body parameters as text), nothing free-form", got)
+    got = sends(last=None, template={"name": "hello_world", "language": "en_US"})
+    checks.check(got == [("template", {"name": "hello_world", "language": {"code": "en_US"}})],
+                 "a user who never wrote + a template without params: no components", got)
+    got = sends(text="Reminder: Tuesday", template=tpl)
+    checks.check(got == [text("Reminder: Tuesday")],
+                 "inside the window with a template and a text: the free-form message", got)
+    got = sends(template=tpl)
+    checks.check(got == want_tpl, "inside the window, a template and nothing else: the template",
+                 got)
+    got = sends(last=NOW - DAY - 1, text="late")
+    checks.check(set(got or {}) == {"error"} and "24-hour customer-service window" in got["error"]
+                 and "opts.template" in got["error"] and got["error"].startswith("whatsapp: "),
+                 "outside the window without a template: a sentence naming the window and "
+                 "opts.template", got)
+
+    # ---- url buttons, quick replies ----
+    got = sends(text="Our site", buttons=[[{"label": "Open the website today", "url":
+                                            "https://e.com"}]])
+    checks.check(got == [("interactive", {"type": "cta_url", "body": {"text": "Our site"},
+                                          "action": {"name": "cta_url", "parameters": {
+                                              "display_text": "Open the website to…",
+                                              "url": "https://e.com"}}})],
+                 "one url button alone: a CTA URL button (display text cut to 20 with '…')", got)
+    got = sends(text="Pick", buttons=[[{"label": "A", "id": "a"},
+                                       {"label": "Site", "url": "https://e.com"}]])
+    checks.check(got == [reply_buttons("Pick\n\nSite: https://e.com", ("A", "a"))],
+                 "url buttons with reply buttons: 'Label: url' lines in the body", got)
+    got = sends(text="Links", buttons=[[{"label": "One", "url": "https://e.com/1"}],
+                                       [{"label": "Two", "url": "https://e.com/2"}]])
+    checks.check(got == [text("Links\n\nOne: https://e.com/1\nTwo: https://e.com/2")],
+                 "two url buttons: 'Label: url' lines in a text", got)
+    got = sends(text="Sure?", quick_replies=[{"label": "Yes", "id": "y"},
+                                             {"label": "No", "id": "n"}])
+    checks.check(got == [reply_buttons("Sure?", ("Yes", "y"), ("No", "n"))],
+                 "quick replies: reply buttons, as buttons are", got)
+    got = sends(text="Pick", buttons=[[b] for b in opts(2)],
+                quick_replies=[{"label": "Yes", "id": "y"}, {"label": "No", "id": "n"}])
+    i = got[0][1] if isinstance(got, list) and len(got) == 1 else {}
+    checks.check(i.get("type") == "list" and [r["id"] for r in i["action"]["sections"][0]["rows"]]
+                 == ["o1", "o2", "y", "n"],
+                 "2 buttons + 2 quick replies: 4 choices -> a list, buttons first", got)
+    got = sends(text="Pick", buttons=[[b] for b in opts(11)], quick_replies=[
+        {"label": "Never mind", "id": "nm"}],
+        cards=[{"title": "Card", "buttons": [{"label": "Go", "id": "go"}]}])
+    checks.check(got == [text("Pick\n\n" + "\n".join(f"{i}. Option {i}" for i in range(1, 12))
+                              + "\n13. Never mind\nReply with a number."),
+                         reply_buttons("Card", ("Go", "go"))],
+                 "a numbered menu numbers choices in the canonical order: buttons 1-11, the "
+                 "card's button is 12, so the quick reply is 13", got)
+    got = sends(text="Pick", buttons=[[{"label": "A rather long option title here", "id": "x"}],
+                                      [{"label": "O" * 80, "id": "y"}]])
+    rows = got[0][1]["action"]["sections"][0]["rows"] if isinstance(got, list) else None
+    checks.check(rows == [{"id": "x", "title": "A rather long option ti…",
+                           "description": "A rather long option title here"},
+                          {"id": "y", "title": "O" * 23 + "…", "description": "O" * 71 + "…"}],
+                 "labels over 20 -> a list; row titles cut to 24 and descriptions to 72 with "
+                 "'…' (at a character boundary)", rows)
+
+    # ---- media ----
+    img = {"type": "image", "url": "https://e.com/a.jpg"}
+    got = sends(text="A photo", media=img)
+    checks.check(got == [("image", {"link": "https://e.com/a.jpg", "caption": "A photo"})],
+                 "media image: by link, the text as caption", got)
+    got = sends(text="The quote", media={"type": "document", "url": "https://e.com/q.pdf",
+                                          "filename": "quote.pdf"})
+    checks.check(got == [("document", {"link": "https://e.com/q.pdf", "caption": "The quote",
+                                       "filename": "quote.pdf"})],
+                 "media document: link, caption and filename", got)
+    got = sends(text="Listen", media={"type": "audio", "url": "https://e.com/a.mp3",
+                                       "filename": "a.mp3"})
+    checks.check(got == [("audio", {"link": "https://e.com/a.mp3"}), text("Listen")],
+                 "media audio: no caption on WhatsApp audio -> the text after it", got)
+    got = sends(media={"type": "video", "url": "https://e.com/v.mp4"})
+    checks.check(got == [("video", {"link": "https://e.com/v.mp4"})],
+                 "media video without text: no caption", got)
+    long = ("Sentence number one is here. " * 50).strip()  # 1449 characters
+    got = sends(text=long, media=img)
+    cap = got[0][1].get("caption", "") if isinstance(got, list) else ""
+    checks.check(isinstance(got, list) and [t for t, _ in got] == ["image", "text"]
+                 and len(cap) <= 1024 and cap + " " + got[1][1]["body"] == long,
+                 "media: a text over the 1024-character caption -> its head as caption, the "
+                 "rest as text", got)
+    got = sends(text="Like it?", media=img, buttons=[[{"label": "Yes", "id": "y"}]])
+    checks.check(got == [reply_buttons("Like it?", ("Yes", "y"), header={
+        "type": "image", "image": {"link": "https://e.com/a.jpg"}})],
+        "media + up to 3 buttons: reply buttons with the media as header", got)
+    got = sends(text="Pick", media=img, buttons=[[b] for b in opts(4)])
+    checks.check(isinstance(got, list) and got[0] == ("image", {"link": "https://e.com/a.jpg"})
+                 and got[1][0] == "interactive" and got[1][1]["type"] == "list"
+                 and got[1][1]["body"] == {"text": "Pick"},
+                 "media + 4 buttons: the media (no caption), then a list with the text", got)
+    got = sends(media=img, buttons=[[b] for b in opts(2)])
+    checks.check(got == [("image", {"link": "https://e.com/a.jpg"}),
+                         text("1. Option 1\n2. Option 2\nReply with a number.")],
+                 "media + buttons without a text (no body for them): a numbered menu", got)
+
+    # ---- cards ----
+    got = sends(text="Rooms", cards=[
+        {"title": "Room A", "subtitle": "Sea view", "image": "https://e.com/a.jpg",
+         "url": "https://e.com/a", "buttons": [{"label": "Book", "id": "book_a"},
+                                               {"label": "Info", "url": "https://e.com/ai"}]},
+        {"title": "Room B", "subtitle": "Garden", "buttons": [{"label": "Book", "id": "book_b"}]},
+        {"title": "Room C", "image": "https://e.com/c.jpg"},
+        {"title": "Room D", "subtitle": "Attic"},
+        {"title": "Room E", "buttons": [{"label": "Details", "url": "https://e.com/e"}]}])
+    checks.check(got == [
+        text("Rooms"),
+        reply_buttons("Room A\nSea view\nhttps://e.com/a\n\nInfo: https://e.com/ai",
+                      ("Book", "book_a"),
+                      header={"type": "image", "image": {"link": "https://e.com/a.jpg"}}),
+        reply_buttons("Room B\nGarden", ("Book", "book_b")),
+        ("image", {"link": "https://e.com/c.jpg", "caption": "Room C"}),
+        text("Room D\nAttic"),
+        ("interactive", {"type": "cta_url", "body": {"text": "Room E"}, "action": {
+            "name": "cta_url", "parameters": {"display_text": "Details",
+                                              "url": "https://e.com/e"}}})],
+        "cards, one message each: image + buttons -> reply buttons with an image header, "
+        "body title/subtitle/url and 'Label: url' lines; no image -> reply buttons; image "
+        "alone -> image with caption; text alone -> text + link; one url button -> CTA URL",
+        got)
+    got = sends(cards=[{"title": "Big", "buttons": opts(11)}])
+    checks.check(got == [text("Big\n\n" + "\n".join(f"{i}. Option {i}" for i in range(1, 12))
+                              + "\nReply with a number.")],
+                 "a card with more choices than a list holds: its numbered menu", got)
+
+    # ---- edits, keyboard removal, tags ----
+    got = sends(text="Updated", edit_message_id="wamid.X", remove_keyboard=True)
+    checks.check(got == [text("Updated")],
+                 "edit and remove_keyboard: WhatsApp has neither -> a new message", got)
+    got = sends(edit_message_id="wamid.X")
+    checks.check(got == [], "an edit that only takes the buttons away: nothing to send", got)
+    got = sends(remove_keyboard=True)
+    checks.check(got == [], "remove_keyboard alone: nothing to send", got)
+    got = sends(last=NOW - DAY - 1, text="late", tag="HUMAN_AGENT")
+    checks.check(set(got or {}) == {"error"} and "opts.template" in got["error"],
+                 "a tag does not open WhatsApp's window", got)
+    for what, fields, needle in [
+            ("buttons without a text", {"buttons": [[{"label": "A", "id": "a"}]]},
+             "buttons need a text"),
+            ("nothing at all", {}, "nothing to send"),
+            ("a template without language", {"template": {"name": "x"}}, "language"),
+            ("a template parameter that is a table", {"template": {
+                "name": "x", "language": "en", "params": [{}]}}, "parameter 1"),
+            ("an id over 200 bytes", {"text": "x", "quick_replies": [{"label": "Q",
+                                                                     "id": "q" * 201}]},
+             "200 bytes")]:
+        got = sends(**fields)
+        checks.check(set(got or {}) == {"error"} and needle in got["error"],
+                     f"render: {what} -> error ({needle!r})", got)
 
 
 def test(parley, checks, tmp):
@@ -183,6 +394,8 @@ def test(parley, checks, tmp):
                  "render: a 1,740-character text with buttons -> its head as text, the last "
                  "<= 1024 characters as the interactive body", [len(b) for b in bodies])
 
+    canonical(p, inst, checks, url)
+
     # ---- classify ----
     def err(code, message="m", details=None, status=400):
         e = {"message": message, "type": "OAuthException", "code": code}
@@ -259,7 +472,8 @@ def test(parley, checks, tmp):
     doc = {"object": "whatsapp_business_account", "entry": [
         {"id": "W1", "changes": [change({"messages": [
             {"from": "1", "id": "wamid.A", "type": "text", "text": {"body": "a"}},
-            {"from": "2", "id": "wamid.B", "type": "interactive", "interactive": {
+            {"from": "2", "id": "wamid.B", "type": "interactive",
+             "context": {"from": "106540352242922", "id": "wamid.SENT1"}, "interactive": {
                 "type": "list_reply", "list_reply": {"id": "row_7", "title": "Tue"}}}]})]},
         {"id": "W2", "changes": [change({"messages": [
             {"from": "3", "id": "wamid.C", "type": "button",
@@ -280,6 +494,9 @@ def test(parley, checks, tmp):
                          ("wamid.OUT:failed", "6", "status", None)],
                  "webhook: several entries and changes -> every message in order; template "
                  "button payload -> button; malformed messages and other fields skipped", got)
+    checks.check([e.get("message_id") for e in ev[:3]] == [None, "wamid.SENT1", None],
+                 "webhook: a button press carries the pressed message's wamid (context.id) as "
+                 "message_id", ev[:3])
     media = ev[3].get("data") if len(ev) > 3 else None
     checks.check(media == {"type": "document", "file_id": "M1", "mime_type": "application/pdf",
                            "file_name": "q.pdf"}, "webhook: document -> media data", media)
