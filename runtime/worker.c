@@ -816,8 +816,8 @@ static const char *render_item(pl_tenant *t, out_item *it) {
   static __thread char why[300];
   const char *err = json_string_value(json_object_get(r, "error"));
   json_t *reqs = json_object_get(r, "requests");
-  if (err || !json_is_array(reqs) || !json_array_size(reqs)) {
-    snprintf(why, sizeof why, "invalid: %s", err ? err : "the channel rendered no request");
+  if (err || !json_is_array(reqs)) {
+    snprintf(why, sizeof why, "invalid: %s", err ? err : "the channel rendered no request list");
     json_decref(r);
     return why;
   }
@@ -860,11 +860,19 @@ static void send_next(pl_worker *w, convq *q) {
     wait_for_time(w, q);
     return;
   }
-  if (channel && !strcmp(channel, "console")) {
-    /* The console has no API: serve prints its messages (stdout), then they count as
-     * delivered — after a crash, what was committed but not printed is printed again. */
+  if (!it->reqs && !(channel && !strcmp(channel, "console"))) {
+    const char *why = render_item(t, it);
+    if (why) {
+      send_dead(w, q, it, why);
+      return;
+    }
+  }
+  /* Nothing to send: the console (serve prints its messages; after a crash, what was
+   * committed but not printed is printed again), or a channel with nothing to do for this
+   * message (an edit where edits do not exist, a web chat reading its history). */
+  if (!it->reqs || !json_array_size(it->reqs)) {
     pl_runtime *rt = w->s->rt;
-    if (rt->deliver)
+    if (!it->reqs && rt->deliver)
       rt->deliver(rt->deliver_ud, t, "console",
                   json_string_value(json_object_get(it->entry, "chat_id")), NULL,
                   json_object_get(it->entry, "msg"));
@@ -875,13 +883,6 @@ static void send_next(pl_worker *w, convq *q) {
     record_delivery(w, q, it, false);
     send_next(w, q);
     return;
-  }
-  if (!it->reqs) {
-    const char *why = render_item(t, it);
-    if (why) {
-      send_dead(w, q, it, why);
-      return;
-    }
   }
   pl_channel_outreq o;
   pl_channel_outreq_build(json_array_get(it->reqs, (size_t)it->req_i), &o);

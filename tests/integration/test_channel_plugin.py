@@ -39,6 +39,9 @@ bot.on("message", function(ctx, text)
   elseif text == "menu" then
     ctx:reply("Menu", { buttons = { { {"More", "more"}, {label = "Site", url = "https://example.org/"} } },
                         quick_replies = { "Help" } })
+  elseif text == "quiet" then
+    ctx:reply("(nothing to send)")
+    ctx:reply("after the quiet one")
   elseif text == "wait" then
     ctx:remind_in(4, "nudge")
     ctx:reply("ok")
@@ -104,12 +107,18 @@ def rich(base, sink, checks, serve):
          "buttons": [{"label": "Back", "id": "back"}]}],
         "a press on message m42 + edit = true -> edit_message_id m42; a card in canonical form",
         extra)
-    say(4, "wait")
-    harness.wait_for(lambda: len(sent_to(sink, "r1")) >= 5, 15)
+    dead = harness.metric(base, "parley_messages_dead_total", "rich")
+    say(4, "quiet")
+    checks.check(sent_to(sink, "r1")[3] == ("after the quiet one", {}) and
+                 harness.metric(base, "parley_messages_dead_total", "rich") == dead,
+                 "a message the plugin renders to no request counts as delivered (not dead); "
+                 "the next one follows", sent_to(sink, "r1")[3:])
+    say(5, "wait")
+    harness.wait_for(lambda: len(sent_to(sink, "r1")) >= 6, 15)
     got = sent_to(sink, "r1")
-    checks.check(len(got) == 5 and got[4] == ("Still there?", {
+    checks.check(len(got) == 6 and got[5] == ("Still there?", {
         "template": {"name": "nudge", "language": "en", "params": ["3"]}}),
-        "after the window closed, a reply with a template goes out (params as texts)", got[4:])
+        "after the window closed, a reply with a template goes out (params as texts)", got[5:])
     log = "\n".join(serve.lines("err"))
     checks.check("window_open=false refused=true" in log and "within 0.0006 hours" in log and
                  "opts.template" in log,

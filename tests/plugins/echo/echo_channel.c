@@ -4,7 +4,8 @@
  * the event id), and each message leaves as a text/plain POST "CHAT_ID:TEXT" to the
  * configured url, with the canonical message's other fields as JSON after a '|'. It
  * describes itself (3 buttons, edits, images; a reply window of `window_hours` when
- * configured), and "CHAT:!press ID MESSAGE" is a button press on bot message MESSAGE. */
+ * configured), and "CHAT:!press ID MESSAGE" is a button press on bot message MESSAGE. A
+ * message "(nothing to send)" renders to no request at all. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,10 @@ static char *echo_render(void *instance, const char *message) {
   echo *e = instance;
   json_t *m = json_loads(message, 0, NULL);
   const char *text = json_string_value(json_object_get(m, "text"));
+  if (text && !strcmp(text, "(nothing to send)")) { /* like an edit where edits do not exist */
+    json_decref(m);
+    return strdup("{\"requests\":[]}");
+  }
   json_t *extra = json_deep_copy(m);
   const char *internal[] = {"chat_id", "text", "key", "tenant", "now", "last_inbound_at"};
   for (size_t i = 0; i < sizeof internal / sizeof *internal; i++)
