@@ -10,6 +10,7 @@
 
 #include "hash.h"
 #include "sandbox.h"
+#include "tz.h"
 
 #define PL_HOOK_STEP 1000
 #define PL_SLICE 100000                  /* instructions between two chances for the loop (~1 ms) */
@@ -208,10 +209,32 @@ static int sb_collectgarbage(lua_State *L) {
   return 1;
 }
 
+/* A field of os.time's table: Lua's rules (required, or a default; an integer). */
+static int date_field(lua_State *L, const char *key, int dflt) {
+  int isnum;
+  int t = lua_getfield(L, 1, key);
+  lua_Integer v = lua_tointegerx(L, -1, &isnum);
+  lua_pop(L, 1);
+  if (isnum && v >= -(1 << 24) && v <= (1 << 24)) return (int)v;
+  if (t != LUA_TNIL) return luaL_error(L, "field '%s' is out-of-bound or not an integer", key);
+  if (dflt < 0) return luaL_error(L, "field '%s' missing in date table", key);
+  return dflt;
+}
+
 static int sb_os_time(lua_State *L) {
+  pl_sandbox *sb = pl_sandbox_of(L);
   if (lua_isnoneornil(L, 1)) {
-    pl_sandbox *sb = pl_sandbox_of(L);
     lua_pushinteger(L, pl_clock_now_ms(sb->clock) / 1000);
+    return 1;
+  }
+  if (sb->tz && lua_type(L, 1) == LUA_TTABLE) { /* a wall-clock time in the tenant's zone */
+    int year = date_field(L, "year", -1), month = date_field(L, "month", -1);
+    int day = date_field(L, "day", -1), hour = date_field(L, "hour", 12);
+    int min = date_field(L, "min", 0), sec = date_field(L, "sec", 0);
+    int64_t ms;
+    if (pl_tz_from_local(sb->tz, year, month, day, hour, min, sec, &ms))
+      return luaL_error(L, "os.time: the date cannot be represented");
+    lua_pushinteger(L, (lua_Integer)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000)));
     return 1;
   }
   lua_pushvalue(L, lua_upvalueindex(1));
@@ -220,13 +243,60 @@ static int sb_os_time(lua_State *L) {
   return 1;
 }
 
+/* os.date in the tenant's zone: Lua's own os.date renders the wall-clock time as UTC
+ * ("!" + format, the instant shifted by the zone's offset), with %z and %Z written in
+ * first — so format checking stays Lua's. "!" keeps UTC as in plain Lua. */
 static int sb_os_date(lua_State *L) {
+  pl_sandbox *sb = pl_sandbox_of(L);
   int n = lua_gettop(L);
   if (n == 0) lua_pushliteral(L, "%c");
   if (lua_gettop(L) < 2 || lua_isnil(L, 2)) {
-    pl_sandbox *sb = pl_sandbox_of(L);
     lua_settop(L, 1);
     lua_pushinteger(L, pl_clock_now_ms(sb->clock) / 1000);
+  }
+  lua_settop(L, 2);
+  const char *fmt = luaL_checkstring(L, 1);
+  if (sb->tz && fmt[0] != '!') {
+    lua_Integer t = luaL_checkinteger(L, 2);
+    int off, dst;
+    char abbrev[64];
+    if (pl_tz_offset(sb->tz, (int64_t)t * 1000, &off, &dst, abbrev, sizeof abbrev))
+      return luaL_error(L, "os.date: the time cannot be represented");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '!');
+    for (const char *p = fmt; *p; p++) {
+      if (p[0] == '%' && p[1] == 'z') {
+        char z[16];
+        snprintf(z, sizeof z, "%c%02d%02d", off < 0 ? '-' : '+', abs(off) / 3600,
+                 abs(off) / 60 % 60);
+        luaL_addstring(&b, z);
+        p++;
+      } else if (p[0] == '%' && p[1] == 'Z') {
+        for (const char *a = abbrev; *a; a++) {
+          if (*a == '%') luaL_addchar(&b, '%');
+          luaL_addchar(&b, *a);
+        }
+        p++;
+      } else if (p[0] == '%' && p[1]) {
+        luaL_addchar(&b, *p++);
+        luaL_addchar(&b, *p);
+      } else {
+        luaL_addchar(&b, *p);
+      }
+    }
+    luaL_pushresult(&b);
+    lua_replace(L, 1);
+    lua_pushinteger(L, t + off);
+    lua_replace(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    if (lua_istable(L, -1)) { /* "*t": the zone's daylight saving flag */
+      lua_pushboolean(L, dst);
+      lua_setfield(L, -2, "isdst");
+    }
+    return 1;
   }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
@@ -497,6 +567,13 @@ int pl_sandbox_open(pl_sandbox **out, const pl_sandbox_opts *opts, pl_err *err) 
   sb->tenant_dir = opts->tenant_dir ? strdup(opts->tenant_dir) : NULL;
   sb->lib_dir = opts->lib_dir ? strdup(opts->lib_dir) : NULL;
   sb->log_name = strdup(opts->log_name ? opts->log_name : "?");
+  if (opts->timezone && strcmp(opts->timezone, "UTC")) {
+    int rc = pl_tz_open(&sb->tz, opts->timezone, err);
+    if (rc) {
+      pl_sandbox_close(sb);
+      return rc;
+    }
+  }
   sb->L = lua_newstate(sb_alloc, sb);
   if (!sb->L) {
     pl_sandbox_close(sb);
@@ -515,6 +592,7 @@ void pl_sandbox_close(pl_sandbox *sb) {
   free(sb->tenant_dir);
   free(sb->lib_dir);
   free(sb->log_name);
+  pl_tz_close(sb->tz);
   free(sb);
 }
 

@@ -24,6 +24,7 @@ typedef struct pl_sandbox_opts {
   int64_t instructions;   /* per event, 0 = default */
   const pl_clock *clock;
   const pl_log *log;
+  const char *timezone; /* os.date / os.time's local time (IANA name); NULL: UTC */
 } pl_sandbox_opts;
 
 typedef struct pl_sandbox {
@@ -35,6 +36,7 @@ typedef struct pl_sandbox {
   char *tenant_dir, *lib_dir, *log_name;
   const pl_clock *clock;
   const pl_log *log;
+  struct pl_tz *tz;    /* the tenant's zone, or NULL (UTC) */
   uint64_t hash;       /* FNV-1a over every source file loaded: the code version */
   void *current_run;   /* the event being handled (lua_api.c), NULL outside events */
   lua_State *slice_co; /* the handler coroutine that may be time-sliced right now */

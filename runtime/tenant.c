@@ -9,6 +9,7 @@
 #include "lua_api.h"
 #include "lua_json.h"
 #include "tenant.h"
+#include "tz.h"
 
 #define CONFIG_MEMORY ((size_t)4 << 20)
 #define CONFIG_INSTRUCTIONS 1000000
@@ -111,14 +112,13 @@ done:
   return rc;
 }
 
-static bool zone_ok(const char *tz) {
-  if (!strcmp(tz, "UTC")) return true;
-  if (strstr(tz, "..") || tz[0] == '/') return false;
-  struct stat st;
-  if (stat("/usr/share/zoneinfo", &st) != 0) return true; /* no tzdata: cannot check */
-  char path[512];
-  snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+static bool zone_ok(const char *zone) {
+  if (!strcmp(zone, "UTC")) return true;
+  pl_tz *tz;
+  pl_err err;
+  if (pl_tz_open(&tz, zone, &err)) return false;
+  pl_tz_close(tz);
+  return true;
 }
 
 /* Secrets stay out of tenant.lua: a channel setting `X_env = "VAR"` is replaced by
@@ -274,7 +274,8 @@ int pl_code_load(pl_code **out, const char *dir, const char *key, const pl_code_
                        .memory = c->cfg.memory,
                        .instructions = c->cfg.instructions,
                        .clock = env->clock,
-                       .log = env->log};
+                       .log = env->log,
+                       .timezone = c->cfg.timezone};
   rc = pl_sandbox_open(&c->sb, &o, err);
   if (rc) goto fail;
   c->sb->hash ^= hash;

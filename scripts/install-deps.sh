@@ -4,7 +4,7 @@
 # `install-deps.sh test` adds what the tests need, and the npm peers in tests/node.
 set -e
 PKGS="gcc make cmake pkg-config liblua5.4-dev libuv1-dev libcurl4-openssl-dev \
-libjansson-dev liblmdb-dev libssl-dev libcmocka-dev node-llhttp python3"
+libjansson-dev liblmdb-dev libssl-dev libicu-dev libcmocka-dev node-llhttp python3"
 # `install-deps.sh test`: also the peers the tests run against — Node.js for the
 # telegram-test-api emulator and playwright-core, Chromium for the web chat widget test.
 # (Node.js and npm may come from elsewhere than Debian: only a missing command asks for them.)
