@@ -31,7 +31,8 @@ bench: build
 	@sh bench/run.sh $(BUILD)
 
 format:
-	@clang-format -i runtime/*.c runtime/*.h include/parley/*.h tests/unit/*.c bench/*.c
+	@clang-format -i runtime/*.c runtime/*.h include/parley/*.h plugins/*/*.c plugins/*/*.h \
+	  tests/unit/*.c tests/plugins/*/*.c bench/*.c
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
