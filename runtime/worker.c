@@ -714,7 +714,8 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
   wait_for_time(w, q);
 }
 
-/* Renders an outbox entry through its channel plugin, once. */
+/* Renders an outbox entry through its channel plugin, once. An empty list of requests is
+ * a message with nothing to send (the web chat: its clients read the history). */
 static const char *render_item(pl_tenant *t, out_item *it) {
   pl_channel_inst *ci = channel_of(t, it);
   if (!ci) return "the tenant has no such channel any more";
@@ -734,8 +735,8 @@ static const char *render_item(pl_tenant *t, out_item *it) {
   static __thread char why[300];
   const char *err = json_string_value(json_object_get(r, "error"));
   json_t *reqs = json_object_get(r, "requests");
-  if (err || !json_is_array(reqs) || !json_array_size(reqs)) {
-    snprintf(why, sizeof why, "invalid: %s", err ? err : "the channel rendered no request");
+  if (err || !json_is_array(reqs)) {
+    snprintf(why, sizeof why, "invalid: %s", err ? err : "the channel rendered no request list");
     json_decref(r);
     return why;
   }
@@ -776,7 +777,8 @@ static void send_next(pl_worker *w, convq *q) {
     wait_for_time(w, q);
     return;
   }
-  if (channel && !strcmp(channel, "console")) {
+  bool console = channel && !strcmp(channel, "console");
+  if (console) {
     /* The console has no API: serve prints its messages (stdout), then they count as
      * delivered — after a crash, what was committed but not printed is printed again. */
     pl_runtime *rt = w->s->rt;
@@ -784,6 +786,14 @@ static void send_next(pl_worker *w, convq *q) {
       rt->deliver(rt->deliver_ud, t, "console",
                   json_string_value(json_object_get(it->entry, "chat_id")), NULL,
                   json_object_get(it->entry, "msg"));
+  } else if (!it->reqs) {
+    const char *why = render_item(t, it);
+    if (why) {
+      send_dead(w, q, it, why);
+      return;
+    }
+  }
+  if (console || !json_array_size(it->reqs)) { /* nothing to send: delivered */
     atomic_fetch_add(&ts->t->stats.sent, 1);
     q->ohead = it->next;
     if (!q->ohead) q->otail = NULL;
@@ -791,13 +801,6 @@ static void send_next(pl_worker *w, convq *q) {
     record_delivery(w, q, it, false);
     send_next(w, q);
     return;
-  }
-  if (!it->reqs) {
-    const char *why = render_item(t, it);
-    if (why) {
-      send_dead(w, q, it, why);
-      return;
-    }
   }
   pl_channel_outreq o;
   pl_channel_outreq_build(json_array_get(it->reqs, (size_t)it->req_i), &o);

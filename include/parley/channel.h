@@ -64,7 +64,9 @@ typedef struct pl_channel_api {
    *             "key": idempotency key, "tenant", "operator"?, "now": ms,
    *             "last_inbound_at": ms (when the user last wrote, for reply windows)}
    * Returns malloc'd JSON {"requests": [{"method","url","headers":{...},"body"}]} or
-   * {"error": "..."} for a message the channel cannot take (a bug in the script). */
+   * {"error": "..."} for a message the channel cannot take (a bug in the script). An
+   * empty list means nothing to send: the message counts as delivered (the web chat,
+   * whose clients read the conversation's history through a feed). */
   char *(*render)(void *instance, const char *message);
 
   /* Classifies the answer to one rendered request. Returns malloc'd JSON
