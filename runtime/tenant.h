@@ -53,6 +53,7 @@ typedef struct pl_tenant {
   _Atomic long queued;            /* accepted, not yet committed events (backpressure) */
   pl_tenant_stats stats;
   _Atomic bool ready; /* its worker finished recovery: webhooks may be accepted */
+  int feed_parked;    /* requests waiting on its conversations' feeds (main loop) */
   struct pl_tenant *next_removed;
 } pl_tenant;
 

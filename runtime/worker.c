@@ -326,6 +326,8 @@ static void job_commit_done(pl_commit_job *cj) {
   tstate *ts = q->ts;
   pl_server *s = w->s;
   pl_job_committed(job, cj->rc, &cj->err);
+  if (cj->rc == 0 && json_array_size(job->c.history))
+    pl_feed_touch(s->feed, ts->t->id, job->conv); /* clients waiting on the history */
   if (cj->rc == 0 || cj->rc == PL_ESTALE) {
     atomic_fetch_add(&ts->t->stats.handled, 1);
     if (job->src) atomic_fetch_add(&ts->t->stats.handler_errors, 1);
