@@ -310,14 +310,16 @@
       node.appendChild(buttonRows(m.buttons, m.seq));
   }
 
-  function showChips(list) {
+  /* Quick replies of message `seq`: chips under the conversation until one is used or
+   * the conversation moves on. */
+  function showChips(list, seq) {
     chips.replaceChildren();
     (list || []).forEach((q) => {
       const chip = el("button", "pwc-chip", q.label);
       chip.type = "button";
       chip.addEventListener("click", () => {
         chips.replaceChildren();
-        press(q, null);
+        press(q, seq);
       });
       chips.appendChild(chip);
     });
@@ -370,7 +372,7 @@
     node.title = m.at ? new Date(m.at).toLocaleString() : "";
     bySeq.set(seq, node);
     if (!old) place(node);
-    if (Array.isArray(m.quick_replies) && m.quick_replies.length) showChips(m.quick_replies);
+    if (Array.isArray(m.quick_replies) && m.quick_replies.length) showChips(m.quick_replies, seq);
     else if (!old || m.remove_keyboard) showChips(null);
     if (panel.hidden) launcher.classList.add("pwc-unread");
   }
@@ -435,7 +437,7 @@
           if (!resp.ok) {
             /* refused for good: retrying the same message cannot help */
             const node = pending.get(item.cid);
-            if (node) node.classList.add("pwc-failed");
+            if (node) node.classList.replace("pwc-pending", "pwc-failed");
             pending.delete(item.cid);
           }
           outbox.shift();
@@ -525,7 +527,13 @@
         const doc = await resp.json();
         if (identity !== asked) continue; /* an answer for the previous visitor */
         const shown = log.scrollTop + log.clientHeight >= log.scrollHeight - 40;
-        (doc.messages || []).forEach(render);
+        (doc.messages || []).forEach((m) => {
+          try {
+            render(m);
+          } catch (e) {
+            console.error("parley web chat: cannot show message", m, e); /* skip, go on */
+          }
+        });
         if (typeof doc.next === "number" && doc.next >= next) next = doc.next;
         if ((doc.messages || []).length && shown) scrollDown();
         failures = 0;
