@@ -20,9 +20,10 @@ build-san:
 	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON -DPARLEY_TESTS=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 
+# The conference bot in the terminal, and on a web page (http://127.0.0.1:8080/, or
+# DEMO_LISTEN=ADDR:PORT) while the terminal chat runs: scripts/demo.sh.
 demo: build
-	@echo "Talking to the example conference bot (clock set to 1 June 2026; :help for commands)"
-	@$(BUILD)/parley chat scripts/examples/conference --data $(BUILD)/demo-data --at "2026-06-01 09:00"
+	@sh scripts/demo.sh $(BUILD)
 
 test: build-san
 	@cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -31,7 +32,8 @@ bench: build
 	@sh bench/run.sh $(BUILD)
 
 format:
-	@clang-format -i runtime/*.c runtime/*.h include/parley/*.h tests/unit/*.c bench/*.c
+	@clang-format -i runtime/*.c runtime/*.h include/parley/*.h plugins/*/*.c plugins/*/*.h \
+	  tests/unit/*.c tests/plugins/*/*.c bench/*.c
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -25,3 +25,5 @@ n=$(wc -l < "$tmp/out.txt")
 awk -v n="$n" -v c=$((t1-t0)) -v p=$((t2-t1)) 'BEGIN {
   printf "  %d replies in %.2f s: %.0f events/s (cat: %.3f s)\n", n, p/1e9, n/(p/1e9), c/1e9 }'
 rm -rf "$tmp"
+
+echo "== web chat: reply on the page vs the send's accept"; python3 bench/webchat_feed.py "$B"

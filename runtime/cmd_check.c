@@ -14,7 +14,8 @@ static const char check_usage[] =
     "\n"
     "Compile every .lua file of the tenant in DIR, then load tenant.lua and bot.lua in the\n"
     "sandbox without serving. Prints one FILE:LINE: MESSAGE per error (exit 1), or\n"
-    "\"ok DIR (version V)\" (exit 0).\n";
+    "\"ok DIR (version V)\" (exit 0). A channel whose *_env variable is not set here is\n"
+    "not checked (a note says so): parley serve needs it.\n";
 
 static void syntax_check(void *ud, const char *path, const struct stat *st) {
   pl_err err;
@@ -60,6 +61,10 @@ int pl_cmd_check(int argc, char **argv) {
     pl_channel_registry_free(&reg);
     return PL_EXIT_FAIL;
   }
+  size_t i;
+  json_t *note;
+  json_array_foreach(code->cfg.unset_env, i, note)
+      fprintf(stderr, "%s/tenant.lua: note: %s\n", dir, json_string_value(note));
   printf("ok %s (version %.12s)\n", dir, code->version);
   pl_code_free(code);
   pl_channel_registry_free(&reg);

@@ -291,6 +291,8 @@ static json_t *inbound_message(const pl_event *ev, pl_event_kind kind, const cha
     json_object_set(m, "data", ev->data ? (json_t *)ev->data : json_null());
   else
     json_object_set_new(m, kind == PL_EV_TIMER ? "name" : "text", json_string(text));
+  /* the channel's id of the event: a client that sent it recognises it in the history */
+  if (ev->event_id) json_object_set_new(m, "event_id", json_string(ev->event_id));
   return m;
 }
 

@@ -1,13 +1,20 @@
-/* The HTTP routes of the server (main loop): webhooks with durable accept, health and
- * metrics. A webhook is answered 200 only after its event is committed to the inbox
- * (invariant 1); a repeated channel event id is answered 200 and changes nothing
+/* The HTTP routes of the server (main loop): webhooks with durable accept, the web chat,
+ * health and metrics. A webhook is answered 200 only after its event is committed to the
+ * inbox (invariant 1); a repeated channel event id is answered 200 and changes nothing
  * (invariant 3); a tenant whose queue is full gets 429 + Retry-After, so the channel
- * redelivers instead of parley holding more than it can (backpressure). */
+ * redelivers instead of parley holding more than it can (backpressure).
+ *
+ * /webchat/<tenant>/... goes to the tenant's webchat channel like a webhook; its answers
+ * may also be a feed (a long poll on the conversation, feed.c), and all of them carry
+ * Access-Control-Allow-Origin: * so that the widget works on any site. That is safe
+ * because the web chat uses no cookies and no ambient credentials: a visitor's token
+ * travels in the request itself. */
 #include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "server.h"
 
@@ -23,7 +30,21 @@ typedef struct accept_job {
   pl_http_pending *p;
   int status;    /* what the plugin asked to answer after the commit (default 200) */
   json_t *after; /* requests to send once committed (the plugin's "send"), or NULL */
+  char *headers; /* extra header lines of the answer (the route's, the plugin's) */
 } accept_job;
+
+/* What every answer of the web chat's routes carries (see the top of this file). */
+static const char cors_headers[] = "Access-Control-Allow-Origin: *\r\n";
+
+/* An error answer with the route's headers, and Retry-After when retry_s > 0. */
+static void refuse(pl_http_pending *p, int status, const char *error, const char *detail,
+                   int retry_s, const char *route_headers) {
+  char extra[2200] = "";
+  if (retry_s > 0) snprintf(extra, sizeof extra, "Retry-After: %d\r\n", retry_s);
+  if (route_headers)
+    snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s", route_headers);
+  pl_http_respond_error(p, status, error, detail, extra);
+}
 
 static int accept_apply(pl_txn *tx, void *ud, pl_err *err) {
   accept_job *a = ud;
@@ -36,8 +57,8 @@ static void accept_done(pl_commit_job *job) {
   size_t n = json_array_size(a->events), fresh = 0;
   if (job->rc) {
     pl_log_printf(&s->rt->log, a->t->key, "could not accept an event: %s", job->err.msg);
-    pl_http_respond_error(a->p, 503, "storage unavailable",
-                          "the event was not stored; send it again later", "Retry-After: 5\r\n");
+    refuse(a->p, 503, "storage unavailable", "the event was not stored; send it again later", 5,
+           a->headers);
     atomic_fetch_sub(&a->t->queued, (long)n);
   } else {
     size_t i;
@@ -59,26 +80,27 @@ static void accept_done(pl_commit_job *job) {
     static const char ok[] = "{\"ok\":true}", dup[] = "{\"ok\":true,\"duplicate\":true}";
     bool all_dup = n && !fresh;
     pl_http_respond(a->p, a->status, "application/json", all_dup ? dup : ok,
-                    all_dup ? sizeof dup - 1 : sizeof ok - 1, NULL);
+                    all_dup ? sizeof dup - 1 : sizeof ok - 1, a->headers);
   }
   json_decref(a->events);
   json_decref(a->after);
   free(a->seqs);
+  free(a->headers);
   free(a);
 }
 
-/* Durable accept of `events` (takes the reference); p is answered after the commit.
- * Refuses with 429 when the tenant's queue is full. */
+/* Durable accept of `events` (takes the reference); p is answered after the commit, with
+ * the extra header lines `headers` (copied; may be NULL). Refuses with 429 when the
+ * tenant's queue is full. */
 static void submit_accept(pl_server *s, pl_tenant *t, json_t *events, pl_http_pending *p,
-                          int status, json_t *after) {
+                          int status, json_t *after, const char *headers) {
   size_t n = json_array_size(events);
   if ((size_t)atomic_fetch_add(&t->queued, (long)n) + n > s->opts.queue_limit) {
     atomic_fetch_sub(&t->queued, (long)n);
     json_decref(events);
     json_decref(after);
-    pl_http_respond_error(p, 429, "tenant busy",
-                          "this tenant's queue is full; the event was not accepted, send it again",
-                          "Retry-After: 1\r\n");
+    refuse(p, 429, "tenant busy",
+           "this tenant's queue is full; the event was not accepted, send it again", 1, headers);
     return;
   }
   int64_t now = pl_clock_now_ms(&s->rt->clock);
@@ -93,7 +115,8 @@ static void submit_accept(pl_server *s, pl_tenant *t, json_t *events, pl_http_pe
                     .seqs = calloc(n ? n : 1, sizeof(uint64_t)),
                     .p = p,
                     .status = status ? status : 200,
-                    .after = after};
+                    .after = after,
+                    .headers = headers ? strdup(headers) : NULL};
   a->job.ud = a;
   pl_committer_submit(s->committer, &a->job);
 }
@@ -158,30 +181,86 @@ static const char *events_invalid(const json_t *events) {
   return NULL;
 }
 
+/* Header lines from a plugin's "headers" object ({"Cache-Control": "no-cache"}) into
+ * out, after the route's own; names that parley sets itself, and anything that could
+ * split a header, are left out. 405 answers get "Allow: POST" unless the plugin says. */
+static void plugin_headers(const json_t *h, int status, const char *route_headers, char *out,
+                           size_t n) {
+  static const char *const reserved[] = {"content-length",
+                                         "content-type",
+                                         "connection",
+                                         "transfer-encoding",
+                                         "access-control-allow-origin",
+                                         NULL};
+  snprintf(out, n, "%s", route_headers ? route_headers : "");
+  bool allow = false;
+  const char *name;
+  json_t *v;
+  json_object_foreach((json_t *)h, name, v) {
+    const char *value = json_string_value(v);
+    bool ok = value && *name && strlen(name) < 64;
+    for (const char *c = name; ok && *c; c++)
+      ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+           *c == '-';
+    for (const char *c = value; ok && *c; c++)
+      ok = (unsigned char)*c >= 0x20 && *c != 0x7f;
+    for (const char *const *r = reserved; ok && *r; r++)
+      ok = strcasecmp(name, *r) != 0;
+    size_t used = strlen(out);
+    if (!ok || used + strlen(name) + strlen(value) + 5 >= n) continue;
+    snprintf(out + used, n - used, "%s: %s\r\n", name, value);
+    allow = allow || !strcasecmp(name, "allow");
+  }
+  if (status == 405 && !allow && strlen(out) + 14 < n) strcat(out, "Allow: POST\r\n");
+}
+
+/* A plugin's {"feed": {"chat_id", "after", "wait_ms"}}: the conversation's history after
+ * `after`, now or when it grows (feed.c). */
+static void feed(pl_server *s, pl_tenant *t, const char *channel, const json_t *f,
+                 pl_http_pending *p, const char *headers) {
+  const char *chat = json_string_value(json_object_get(f, "chat_id"));
+  json_int_t after = json_integer_value(json_object_get(f, "after"));
+  json_int_t wait = json_integer_value(json_object_get(f, "wait_ms"));
+  if (!chat || !*chat || strlen(chat) > 256 || after < 0) {
+    pl_log_printf(&s->rt->log, t->key,
+                  "channel %s: a feed answer lacks chat_id or has a bad "
+                  "\"after\" (a bug in the plugin)",
+                  channel);
+    refuse(p, 500, "channel plugin error", "a feed needs chat_id and after >= 0", 0, headers);
+    return;
+  }
+  if (wait < 0) wait = 0;
+  if (wait > 60000) wait = 60000;
+  char conv[600];
+  pl_conv_key(conv, sizeof conv, channel, chat);
+  pl_feed_wait(s->feed, t, conv, (uint64_t)after, wait, p, headers);
+}
+
+/* A request for tenant tkey's channel: the plugin reads it and says what to do. Every
+ * answer carries route_headers (static, or NULL). */
 static void webhook(pl_server *s, const pl_http_request *req, pl_http_pending *p, const char *tkey,
-                    const char *channel) {
+                    const char *channel, const char *route_headers) {
   if (s->stopping) {
-    pl_http_respond_error(p, 503, "stopping", "parley is shutting down; send it again later",
-                          "Retry-After: 5\r\n");
+    refuse(p, 503, "stopping", "parley is shutting down; send it again later", 5, route_headers);
     return;
   }
   pl_tenant *t = pl_runtime_find_tenant(s->rt, tkey);
   char detail[512];
   if (!t || !t->worker) {
     snprintf(detail, sizeof detail, "no tenant \"%s\" is being served here", tkey);
-    pl_http_respond_error(p, 404, "unknown tenant", detail, NULL);
+    refuse(p, 404, "unknown tenant", detail, 0, route_headers);
     return;
   }
   pl_channel_inst *ci = pl_channel_set_find(&t->accept_channels, channel);
   if (!ci) {
     snprintf(detail, sizeof detail, "tenant \"%s\" has no \"%s\" channel in its tenant.lua", tkey,
              channel);
-    pl_http_respond_error(p, 404, "unknown channel", detail, NULL);
+    refuse(p, 404, "unknown channel", detail, 0, route_headers);
     return;
   }
   if (!atomic_load(&t->ready)) {
-    pl_http_respond_error(p, 503, "starting", "this tenant is recovering its queue; send it again",
-                          "Retry-After: 1\r\n");
+    refuse(p, 503, "starting", "this tenant is recovering its queue; send it again", 1,
+           route_headers);
     return;
   }
   pl_channel_request creq = {.method = req->method,
@@ -194,29 +273,142 @@ static void webhook(pl_server *s, const pl_http_request *req, pl_http_pending *p
   char *answer = ci->api->webhook(ci->inst, &creq);
   json_t *res = answer ? json_loads(answer, 0, NULL) : NULL;
   free(answer);
-  json_t *events = json_object_get(res, "events");
+  json_t *events = json_object_get(res, "events"), *fd = json_object_get(res, "feed");
   int status = (int)json_integer_value(json_object_get(res, "status"));
-  const char *bad = !res     ? "the channel plugin returned no JSON"
-                    : events ? events_invalid(events)
-                             : NULL;
+  const char *bad = !res                        ? "the channel plugin returned no JSON"
+                    : events                    ? events_invalid(events)
+                    : fd && !json_is_object(fd) ? "\"feed\" is not an object"
+                                                : NULL;
+  char headers[2048];
+  plugin_headers(json_object_get(res, "headers"), status, route_headers, headers, sizeof headers);
   if (bad) {
     pl_log_printf(&s->rt->log, t->key, "channel %s: %s (a bug in the plugin)", channel, bad);
-    pl_http_respond_error(p, 500, "channel plugin error", bad, NULL);
-  } else if (!events) { /* the plugin answers by itself: a refusal or a handshake */
+    refuse(p, 500, "channel plugin error", bad, 0, route_headers);
+  } else if (fd) {
+    feed(s, t, channel, fd, p, headers);
+  } else if (!events) { /* the plugin answers by itself: a refusal, a handshake, a file */
     if (status >= 400) atomic_fetch_add(&s->stats.rejected, 1);
     const char *body = json_string_value(json_object_get(res, "body"));
     const char *ctype = json_string_value(json_object_get(res, "content_type"));
     pl_http_respond(p, status ? status : 200, ctype ? ctype : "text/plain", body ? body : "",
-                    body ? strlen(body) : 0, status == 405 ? "Allow: POST\r\n" : NULL);
+                    body ? json_string_length(json_object_get(res, "body")) : 0, headers);
   } else {
     size_t i;
     json_t *ev;
     json_array_foreach(events, i, ev) json_object_set_new(ev, "channel", json_string(channel));
     json_t *after = json_object_get(res, "send");
     submit_accept(s, t, json_incref(events), p, status,
-                  json_is_array(after) ? json_incref(after) : NULL);
+                  json_is_array(after) ? json_incref(after) : NULL, headers);
   }
   json_decref(res);
+}
+
+/* Percent-decodes a path segment in place ("%20" -> " "); false if it decodes to a NUL
+ * or a slash, which no tenant name holds. */
+static bool segment_decode(char *s) {
+  char *o = s;
+  for (const char *i = s; *i; i++) {
+    unsigned hi, lo;
+    if (*i == '%' && sscanf(i + 1, "%1x%1x", &hi, &lo) == 2) {
+      *o = (char)(hi * 16 + lo);
+      i += 2;
+    } else
+      *o = *i;
+    if (!*o || *o == '/') return false;
+    o++;
+  }
+  *o = 0;
+  return true;
+}
+
+/* /webchat/<tenant>[/...]: the tenant's webchat channel (plugins/webchat). */
+static void webchat(pl_server *s, const pl_http_request *req, pl_http_pending *p) {
+  char tkey[256];
+  const char *rest = req->path + 9, *slash = strchr(rest, '/');
+  size_t tl = slash ? (size_t)(slash - rest) : strlen(rest);
+  if (!tl || tl >= sizeof tkey) {
+    refuse(p, 404, "not found", "the web chat is at /webchat/<tenant>/", 0, cors_headers);
+    return;
+  }
+  memcpy(tkey, rest, tl);
+  tkey[tl] = 0;
+  if (!segment_decode(tkey)) {
+    refuse(p, 404, "unknown tenant", "not a tenant name", 0, cors_headers);
+    return;
+  }
+  if (!strcmp(req->method, "OPTIONS")) { /* a preflight, should a page send one */
+    pl_http_respond(p, 204, NULL, NULL, 0,
+                    "Access-Control-Allow-Origin: *\r\n"
+                    "Access-Control-Allow-Methods: GET, POST\r\n"
+                    "Access-Control-Allow-Headers: Content-Type\r\n"
+                    "Access-Control-Max-Age: 86400\r\n");
+    return;
+  }
+  webhook(s, req, p, tkey, "webchat", cors_headers);
+}
+
+/* Appends s to f, percent-encoded for a URL path segment. */
+static void put_segment(FILE *f, const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        strchr("-._~", c))
+      fputc(c, f);
+    else
+      fprintf(f, "%%%02X", c);
+  }
+}
+
+/* GET /: the web chat of the one tenant that has one (a redirect to its page), or a list
+ * of links when several have; 404 when none has. */
+static bool root_page(pl_server *s, pl_http_pending *p) {
+  size_t n = 0;
+  pl_tenant *only = NULL;
+  for (size_t i = 0; i < s->rt->ntenants; i++)
+    if (s->rt->tenants[i]->worker &&
+        pl_channel_set_find(&s->rt->tenants[i]->accept_channels, "webchat")) {
+      only = s->rt->tenants[i];
+      n++;
+    }
+  if (!n) return false;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (n == 1) {
+    fputs("Location: /webchat/", f);
+    put_segment(f, only->key);
+    fputs("/\r\n", f);
+    fclose(f);
+    pl_http_respond(p, 302, "text/plain", "", 0, buf);
+    free(buf);
+    return true;
+  }
+  fputs("<!doctype html>\n<meta charset=\"utf-8\">\n<title>parley: web chats</title>\n"
+        "<h1>Web chats</h1>\n<ul>\n",
+        f);
+  for (size_t i = 0; i < s->rt->ntenants; i++) {
+    pl_tenant *t = s->rt->tenants[i];
+    if (!t->worker || !pl_channel_set_find(&t->accept_channels, "webchat")) continue;
+    fputs("<li><a href=\"/webchat/", f);
+    put_segment(f, t->key);
+    fputs("/\">", f);
+    for (const char *c = t->key; *c; c++) {
+      if (*c == '<')
+        fputs("&lt;", f);
+      else if (*c == '>')
+        fputs("&gt;", f);
+      else if (*c == '&')
+        fputs("&amp;", f);
+      else
+        fputc(*c, f);
+    }
+    fputs("</a></li>\n", f);
+  }
+  fputs("</ul>\n", f);
+  fclose(f);
+  pl_http_respond(p, 200, "text/html; charset=utf-8", buf, len, NULL);
+  free(buf);
+  return true;
 }
 
 static void metric_family(FILE *f, pl_server *s, const char *name, const char *type,
@@ -350,7 +542,7 @@ static void admin(pl_server *s, const pl_http_request *req, pl_http_pending *p) 
                             "user_name", op ? op : "operator");
   if (text || reason) json_object_set_new(event, "text", json_string(text ? text : reason));
   json_decref(body);
-  submit_accept(s, t, json_pack("[o]", event), p, 200, NULL);
+  submit_accept(s, t, json_pack("[o]", event), p, 200, NULL, NULL);
 }
 
 void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending *p) {
@@ -372,7 +564,11 @@ void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending
     memcpy(tkey, rest, tl);
     tkey[tl] = 0;
     snprintf(channel, sizeof channel, "%s", slash + 1);
-    webhook(s, req, p, tkey, channel);
+    webhook(s, req, p, tkey, channel, NULL);
+  } else if (!strncmp(req->path, "/webchat/", 9)) {
+    webchat(s, req, p);
+  } else if (!strcmp(req->path, "/") && !strcmp(req->method, "GET") && root_page(s, p)) {
+    return;
   } else if (!strcmp(req->path, "/healthz")) {
     char body[128];
     int n = snprintf(body, sizeof body, "{\"ok\":%s,\"tenants\":%zu}",
@@ -382,7 +578,8 @@ void pl_server_handle_http(void *ud, const pl_http_request *req, pl_http_pending
     metrics(s, p);
   } else {
     pl_http_respond_error(p, 404, "not found",
-                          "routes: POST /hook/<tenant>/<channel>, GET /healthz, GET /metrics",
+                          "routes: POST /hook/<tenant>/<channel>, /webchat/<tenant>/, "
+                          "GET /healthz, GET /metrics",
                           NULL);
   }
 }

@@ -89,8 +89,11 @@ int pl_runtime_add_tenant(pl_runtime *rt, const char *dir, pl_tenant **out, pl_e
   t->key = strdup(key);
   t->next_due_ms = INT64_MAX;
   t->signature = pl_watch_signature(d);
-  pl_code_env env = {
-      .channels = &rt->channels, .lib_dir = rt->lib_dir, .clock = &rt->clock, .log = &rt->log};
+  pl_code_env env = {.channels = &rt->channels,
+                     .need_secrets = rt->need_secrets,
+                     .lib_dir = rt->lib_dir,
+                     .clock = &rt->clock,
+                     .log = &rt->log};
   int rc = pl_store_tenant_id(rt->store, t->key, &t->id, err);
   if (!rc) rc = pl_code_load(&t->code, d, t->key, &env, err);
   if (rc) {
@@ -125,8 +128,11 @@ void pl_runtime_remove_tenant(pl_runtime *rt, pl_tenant *t) {
 }
 
 int pl_runtime_reload_tenant(pl_runtime *rt, pl_tenant *t, pl_err *err) {
-  pl_code_env env = {
-      .channels = &rt->channels, .lib_dir = rt->lib_dir, .clock = &rt->clock, .log = &rt->log};
+  pl_code_env env = {.channels = &rt->channels,
+                     .need_secrets = rt->need_secrets,
+                     .lib_dir = rt->lib_dir,
+                     .clock = &rt->clock,
+                     .log = &rt->log};
   pl_code *fresh;
   uint64_t sig = pl_watch_signature(t->dir);
   int rc = pl_code_load(&fresh, t->dir, t->key, &env, err);

@@ -31,6 +31,7 @@ typedef struct pl_runtime {
   void *deliver_ud;
   uint64_t events, failures;    /* counters for reports */
   pl_channel_registry channels; /* loaded channel plugins */
+  bool need_secrets;            /* serve: tenants load only with their channels' secrets */
   uv_loop_t *sync_loop;         /* pl_dispatch's private loop for HTTP waits (lazy) */
   pl_http_client *sync_http;
 } pl_runtime;

@@ -147,6 +147,7 @@ static void rescan(serve *s) {
       if (sig == t->signature) continue;
       t->signature = sig; /* a broken version is not retried until the files change again */
       pl_code_env env = {.channels = &s->rt->channels,
+                         .need_secrets = true,
                          .lib_dir = s->rt->lib_dir,
                          .clock = &s->rt->clock,
                          .log = &s->rt->log};
@@ -322,6 +323,7 @@ int pl_cmd_serve(int argc, char **argv) {
     return PL_EXIT_FAIL;
   }
   s.rt->deliver = on_deliver;
+  s.rt->need_secrets = true; /* a tenant without its channels' secrets is not served */
   s.loop = uv_default_loop();
   if (pl_server_start(&s.server, s.rt, s.loop, &so, &err)) {
     fprintf(stderr, "parley serve: %s\n", err.msg);

@@ -34,7 +34,9 @@ int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_s
     return rc;
   }
   rc = pl_http_client_new(&s->client, loop, err);
+  if (!rc) rc = pl_feed_open(&s->feed, loop, rt->store, err);
   if (rc) {
+    if (s->client) pl_http_client_close(s->client);
     pl_committer_stop(s->committer);
     free(s);
     return rc;
@@ -151,6 +153,7 @@ void pl_server_stop(pl_server *s, void (*on_stopped)(void *ud), void *ud) {
   s->stopping = true;
   s->on_stopped = on_stopped;
   s->stopped_ud = ud;
+  pl_feed_close(s->feed); /* long polls are answered now: their connections may close */
   if (s->http)
     pl_http_server_stop(s->http, http_closed, s);
   else
@@ -159,6 +162,7 @@ void pl_server_stop(pl_server *s, void (*on_stopped)(void *ud), void *ud) {
 
 void pl_server_free(pl_server *s) {
   if (!s) return;
+  pl_feed_free(s->feed);
   free(s->workers);
   free(s);
 }

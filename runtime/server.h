@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 
 #include "committer.h"
+#include "feed.h"
 #include "http_server.h"
 #include "mailbox.h"
 #include "inbox.h"
@@ -56,6 +57,7 @@ struct pl_server {
   int nworkers;
   pl_http_server *http;
   pl_http_client *client; /* main loop: plugins' after-commit requests */
+  pl_feed *feed;          /* long polls on conversations (the web chat) */
   pl_server_stats stats;
   bool stopping;
   void (*on_stopped)(void *ud);

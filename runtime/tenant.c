@@ -122,11 +122,18 @@ static bool zone_ok(const char *zone) {
 }
 
 /* Secrets stay out of tenant.lua: a channel setting `X_env = "VAR"` is replaced by
- * `X = <value of VAR>` here, for every channel; the plugin validates the rest. */
-static int resolve_env_settings(json_t *channels, const char *file, pl_err *err) {
+ * `X = <value of VAR>` here, for every channel; the plugin validates the rest.
+ *
+ * A variable that is not set is an error where the channel serves (need_secrets: parley
+ * serve refuses the tenant). Secrets usually exist only there, so elsewhere — parley
+ * chat and test, which talk through the console, and parley check — the channel is left
+ * out instead and a note in `unset` says which variable is missing. */
+static int resolve_env_settings(json_t *channels, const char *file, bool need_secrets,
+                                json_t *unset, pl_err *err) {
   const char *name;
   json_t *cfg;
-  json_object_foreach(channels, name, cfg) {
+  void *iter;
+  json_object_foreach_safe(channels, iter, name, cfg) {
     if (!json_is_object(cfg))
       return pl_err_set(err, PL_EINVAL, "%s: channels.%s: expected a table of settings", file,
                         name);
@@ -150,10 +157,19 @@ static int resolve_env_settings(json_t *channels, const char *file, pl_err *err)
       snprintf(plain, sizeof plain, "%.*s", (int)(kl - 4), key);
       if (!val || !*val) {
         if (json_object_get(cfg, plain)) continue; /* a literal value is given as well */
-        return pl_err_set(err, PL_EINVAL,
-                          "%s: channels.%s.%s: the environment variable %s is "
-                          "not set; export it before starting parley",
-                          file, name, key, json_string_value(v));
+        if (need_secrets)
+          return pl_err_set(err, PL_EINVAL,
+                            "%s: channels.%s.%s: the environment variable %s is "
+                            "not set; export it before starting parley",
+                            file, name, key, json_string_value(v));
+        char note[600];
+        snprintf(note, sizeof note,
+                 "channels.%s.%s: the environment variable %s is not set: the %s channel is "
+                 "not checked here (parley serve needs it)",
+                 name, key, json_string_value(v), name);
+        json_array_append_new(unset, json_string(note));
+        json_object_del(channels, name);
+        break;
       }
       json_object_set_new(cfg, plain, json_string(val));
     }
@@ -162,7 +178,7 @@ static int resolve_env_settings(json_t *channels, const char *file, pl_err *err)
 }
 
 static int validate_config(lua_State *L, int t, pl_tenant_config *cfg, const char *key,
-                           const char *file, pl_err *err) {
+                           const char *file, bool need_secrets, pl_err *err) {
   static const char *const known[] = {"name",   "locale",   "timezone", "error_reply",
                                       "limits", "channels", NULL};
   lua_pushnil(L);
@@ -205,14 +221,16 @@ static int validate_config(lua_State *L, int t, pl_tenant_config *cfg, const cha
     char path[600];
     snprintf(path, sizeof path, "%s: channels", file);
     rc = pl_lua_to_json(L, -1, path, &cfg->channels, err);
-    if (!rc) rc = resolve_env_settings(cfg->channels, file, err);
+    if (!rc) rc = resolve_env_settings(cfg->channels, file, need_secrets, cfg->unset_env, err);
   }
   lua_pop(L, 1);
   return rc;
 }
 
-int pl_tenant_config_load(const char *dir, pl_tenant_config *cfg, uint64_t *hash, pl_err *err) {
+int pl_tenant_config_load(const char *dir, bool need_secrets, pl_tenant_config *cfg, uint64_t *hash,
+                          pl_err *err) {
   memset(cfg, 0, sizeof *cfg);
+  cfg->unset_env = json_array();
   cfg->instructions = PL_DEFAULT_INSTRUCTIONS;
   cfg->memory = PL_DEFAULT_MEMORY;
   cfg->http_concurrency = 16;
@@ -241,7 +259,7 @@ int pl_tenant_config_load(const char *dir, pl_tenant_config *cfg, uint64_t *hash
       rc = pl_err_set(err, PL_EINVAL, "%s: must return a table, like return { name = \"My bot\" }",
                       path);
     else
-      rc = validate_config(sb->L, lua_gettop(sb->L), cfg, key, path, err);
+      rc = validate_config(sb->L, lua_gettop(sb->L), cfg, key, path, need_secrets, err);
   }
   *hash = sb->hash;
   pl_sandbox_close(sb);
@@ -255,6 +273,7 @@ void pl_tenant_config_free(pl_tenant_config *cfg) {
   free(cfg->timezone);
   free(cfg->error_reply);
   json_decref(cfg->channels);
+  json_decref(cfg->unset_env);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -263,7 +282,7 @@ int pl_code_load(pl_code **out, const char *dir, const char *key, const pl_code_
   pl_code *c = calloc(1, sizeof *c);
   if (!c) return pl_err_set(err, PL_ENOMEM, "out of memory");
   uint64_t hash;
-  int rc = pl_tenant_config_load(dir, &c->cfg, &hash, err);
+  int rc = pl_tenant_config_load(dir, env->need_secrets, &c->cfg, &hash, err);
   if (rc) {
     free(c);
     return rc;

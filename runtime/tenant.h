@@ -19,6 +19,8 @@ typedef struct pl_tenant_config {
   size_t memory;
   int http_concurrency; /* bot.http.request calls in flight at once */
   json_t *channels;
+  json_t *unset_env; /* without need_secrets: a note per channel left out because one of its
+                      *_env variables is not set ("channels.X.Y_env: VAR is not set") */
 } pl_tenant_config;
 
 typedef struct pl_code {
@@ -51,18 +53,22 @@ typedef struct pl_tenant {
   _Atomic long queued;            /* accepted, not yet committed events (backpressure) */
   pl_tenant_stats stats;
   _Atomic bool ready; /* its worker finished recovery: webhooks may be accepted */
+  int feed_parked;    /* requests waiting on its conversations' feeds (main loop) */
   struct pl_tenant *next_removed;
 } pl_tenant;
 
 typedef struct pl_code_env {
-  pl_channel_registry *channels; /* NULL: channels are not opened (parley check) */
+  pl_channel_registry *channels; /* NULL: channels are not opened */
+  bool need_secrets;             /* serve: every channel setting's *_env variable must be set; else
+                                    (chat, test, check) a channel missing one is left out and noted */
   const char *lib_dir;
   const pl_clock *clock;
   const pl_log *log;
 } pl_code_env;
 
-/* Reads and validates DIR/tenant.lua (in a bare sandbox). */
-int pl_tenant_config_load(const char *dir, pl_tenant_config *cfg, uint64_t *hash, pl_err *err);
+/* Reads and validates DIR/tenant.lua (in a bare sandbox); need_secrets as in pl_code_env. */
+int pl_tenant_config_load(const char *dir, bool need_secrets, pl_tenant_config *cfg, uint64_t *hash,
+                          pl_err *err);
 void pl_tenant_config_free(pl_tenant_config *cfg);
 
 /* Loads one version of the tenant in DIR: config, sandbox, bot.lua top level. */

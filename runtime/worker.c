@@ -330,6 +330,8 @@ static void job_commit_done(pl_commit_job *cj) {
   tstate *ts = q->ts;
   pl_server *s = w->s;
   pl_job_committed(job, cj->rc, &cj->err);
+  if (cj->rc == 0 && json_array_size(job->c.history))
+    pl_feed_touch(s->feed, ts->t->id, job->conv); /* clients waiting on the history */
   if (cj->rc == 0 || cj->rc == PL_ESTALE) {
     atomic_fetch_add(&ts->t->stats.handled, 1);
     if (job->src) atomic_fetch_add(&ts->t->stats.handler_errors, 1);
@@ -796,7 +798,8 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
   wait_for_time(w, q);
 }
 
-/* Renders an outbox entry through its channel plugin, once. */
+/* Renders an outbox entry through its channel plugin, once. An empty list of requests is
+ * a message with nothing to send (the web chat: its clients read the history). */
 static const char *render_item(pl_tenant *t, out_item *it) {
   pl_channel_inst *ci = channel_of(t, it);
   if (!ci) return "the tenant has no such channel any more";
@@ -860,22 +863,23 @@ static void send_next(pl_worker *w, convq *q) {
     wait_for_time(w, q);
     return;
   }
-  if (!it->reqs && !(channel && !strcmp(channel, "console"))) {
+  bool console = channel && !strcmp(channel, "console");
+  if (console) {
+    /* The console has no API: serve prints its messages (stdout), then they count as
+     * delivered — after a crash, what was committed but not printed is printed again. */
+    pl_runtime *rt = w->s->rt;
+    if (!it->reqs && rt->deliver)
+      rt->deliver(rt->deliver_ud, t, "console",
+                  json_string_value(json_object_get(it->entry, "chat_id")), NULL,
+                  json_object_get(it->entry, "msg"));
+  } else if (!it->reqs) {
     const char *why = render_item(t, it);
     if (why) {
       send_dead(w, q, it, why);
       return;
     }
   }
-  /* Nothing to send: the console (serve prints its messages; after a crash, what was
-   * committed but not printed is printed again), or a channel with nothing to do for this
-   * message (an edit where edits do not exist, a web chat reading its history). */
-  if (!it->reqs || !json_array_size(it->reqs)) {
-    pl_runtime *rt = w->s->rt;
-    if (!it->reqs && rt->deliver)
-      rt->deliver(rt->deliver_ud, t, "console",
-                  json_string_value(json_object_get(it->entry, "chat_id")), NULL,
-                  json_object_get(it->entry, "msg"));
+  if (console || !json_array_size(it->reqs)) { /* nothing to send: delivered */
     atomic_fetch_add(&ts->t->stats.sent, 1);
     q->ohead = it->next;
     if (!q->ohead) q->otail = NULL;

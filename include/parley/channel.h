@@ -24,7 +24,8 @@ typedef struct pl_channel_header {
   const char *value;
 } pl_channel_header;
 
-/* An inbound HTTP request to POST|GET /hook/<tenant>/<channel>, exactly as received. */
+/* An inbound HTTP request to POST|GET /hook/<tenant>/<channel> (for the channel named
+ * webchat also any request under /webchat/<tenant>/), exactly as received. */
 typedef struct pl_channel_request {
   const char *method;
   const char *path;
@@ -49,11 +50,18 @@ typedef struct pl_channel_api {
 
   /* An inbound request. Returns malloc'd JSON:
    *   {"status": 200, "content_type": "...", "body": "...",   -- answer now, or
-   *    "events": [ <canonical event>, ... ]}                   -- accept these first
+   *    "events": [ <canonical event>, ... ]}                   -- accept these first, or
+   *   {"feed": {"chat_id": "...", "after": N, "wait_ms": ms}}  -- the chat's history
    * With "events", parley stores them durably and answers `status` (default 200) only
    * after the commit; a "send": [request, ...] list (same shape as render's requests) is
    * then sent once, best effort (e.g. Telegram's answerCallbackQuery). Refusals set
-   * status 401/403/400 and no events. A canonical event:
+   * status 401/403/400 and no events. Any answer may add "headers": {"Name": "value"}
+   * (e.g. Cache-Control, Location, Allow; parley sets Content-Type, Content-Length and
+   * Connection itself). With "feed", parley answers 200 {"messages": [...], "next": M}
+   * with the conversation's history after message N — at once if there is some, else as
+   * soon as a commit adds to it, or after wait_ms (at most 60000) with no messages — for
+   * clients that fetch their messages themselves (the web chat's widget; the plugin has
+   * checked who asks). A canonical event:
    *   {"event_id": "...", "chat_id": "...", "user_id": "...", "user_name": "...",
    *    "user_lang": "..", "kind": "text"|"button"|"contact"|"location"|"media"|"edit"|
    *    "blocked"|"unblocked"|"status", "text": "...", "data": {...},
@@ -87,7 +95,9 @@ typedef struct pl_channel_api {
    * or label in the same order. A plugin degrades what its channel lacks (docs/channels.md
    * lists the rules) rather than refusing it.
    * Returns malloc'd JSON {"requests": [{"method","url","headers":{...},"body"}]} or
-   * {"error": "..."} for a message the channel cannot take (a bug in the script). */
+   * {"error": "..."} for a message the channel cannot take (a bug in the script). An
+   * empty list means nothing to send: the message counts as delivered (the web chat,
+   * whose clients read the conversation's history through a feed). */
   char *(*render)(void *instance, const char *message);
 
   /* Classifies the answer to one rendered request. Returns malloc'd JSON

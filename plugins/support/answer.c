@@ -1,4 +1,6 @@
 /* Answer helpers shared by the channel plugins (see answer.h). */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,58 @@ const char *pl_plugin_header(const pl_channel_request *r, const char *name) {
   for (size_t i = 0; i < r->nheaders; i++)
     if (!strcmp(r->headers[i].name, name)) return r->headers[i].value;
   return NULL;
+}
+
+static int hexval(int ch) {
+  return ch >= '0' && ch <= '9'   ? ch - '0'
+         : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+         : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                  : -1;
+}
+
+char *pl_plugin_query_param(const char *q, const char *name) {
+  size_t nl = strlen(name);
+  while (q && *q) {
+    const char *end = strchr(q, '&');
+    size_t len = end ? (size_t)(end - q) : strlen(q);
+    if (len > nl && q[nl] == '=' && !strncmp(q, name, nl)) {
+      const char *v = q + nl + 1;
+      size_t vl = len - nl - 1;
+      char *out = malloc(vl + 1);
+      size_t o = 0;
+      for (size_t i = 0; i < vl; i++) {
+        if (v[i] == '+')
+          out[o++] = ' ';
+        else if (v[i] == '%' && i + 2 < vl && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
+          out[o++] = (char)(hexval(v[i + 1]) * 16 + hexval(v[i + 2]));
+          i += 2;
+        } else
+          out[o++] = v[i];
+      }
+      out[o] = 0;
+      return out;
+    }
+    q = end ? end + 1 : NULL;
+  }
+  return NULL;
+}
+
+bool pl_plugin_known_setting(const char *key, const char *const *known) {
+  size_t n = strlen(key);
+  if (n > 4 && !strcmp(key + n - 4, "_env")) n -= 4;
+  for (const char *const *k = known; *k; k++)
+    if (strlen(*k) == n && !strncmp(*k, key, n)) return true;
+  return false;
+}
+
+int pl_plugin_hmac_hex(const char *key, const void *data, size_t len, char hex[65]) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int maclen = 0;
+  if (!HMAC(EVP_sha256(), key, (int)strlen(key), data, len, mac, &maclen) || maclen != 32)
+    return -1;
+  for (int i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+  return 0;
 }
 
 char *pl_plugin_refuse(int status, const char *error, const char *detail) {

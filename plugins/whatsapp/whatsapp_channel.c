@@ -71,14 +71,6 @@ static const char *const known_keys[] = {"token",           "app_secret",       
                                          "phone_number_id", "graph_base",           "graph_version",
                                          "rate_per_second", "chat_rate_per_second", NULL};
 
-static bool known_key(const char *key) {
-  size_t n = strlen(key);
-  if (n > 4 && !strcmp(key + n - 4, "_env")) n -= 4;
-  for (const char *const *k = known_keys; *k; k++)
-    if (strlen(*k) == n && !strncmp(*k, key, n)) return true;
-  return false;
-}
-
 /* A secret that goes into a header or is compared: printable ASCII, no spaces. */
 static bool secret_ok(const json_t *v, size_t max) {
   if (!json_is_string(v)) return false;
@@ -127,7 +119,7 @@ static void *wa_open(const char *config, char **error) {
   const char *key;
   json_t *v;
   json_object_foreach(cfg, key, v) {
-    if (!known_key(key)) {
+    if (!pl_plugin_known_setting(key, known_keys)) {
       *error =
           pl_plugin_error("channels.whatsapp.%s: unknown setting (expected token or token_env, "
                           "app_secret or app_secret_env, verify_token or verify_token_env, "

@@ -2,10 +2,13 @@
 """The Telegram channel's settings (channels.telegram in tenant.lua): `parley check`
 accepts a good configuration and refuses each bad one with a message naming the setting
 (exit 1), without ever printing the bot token:
-  - token missing; token_env naming an unset variable; a token that is not a bot token
+  - token missing; a token that is not a bot token
   - api_base that is not an http(s) URL; secret_token with characters Telegram refuses,
     or over 256 characters; an unknown setting (a typo such as secret_tokn must not
     silently leave the webhook unauthenticated); a pacing setting that is not a number
+A token_env naming an unset variable is not an error for check (the secret exists where
+parley serves): check passes with a note naming the variable, and serve refuses the
+tenant with the same name.
 
 Usage: python3 test_telegram_config.py PATH/TO/parley
 """
@@ -37,11 +40,20 @@ def test(parley, checks, tmp):
     r = check("defaults", 'token = "%s"' % TOKEN)
     checks.check(r.rc == 0, "token alone is enough (api_base defaults to api.telegram.org)",
                  r.describe())
+    r = check("unset_env", 'token_env = "PARLEY_TEST_TELEGRAM_UNSET"')
+    checks.check(r.rc == 0 and "note: channels.telegram.token_env" in r.err
+                 and "PARLEY_TEST_TELEGRAM_UNSET is not set" in r.err,
+                 "token_env naming an unset variable: check passes with a note naming it",
+                 r.describe())
+    serve = harness.Process([parley, "serve", "--tenants", tmp, "--data", tmp / "data"], cwd=tmp)
+    found = serve.wait_line("err", "unset_env: failed to load, not serving: .*"
+                            "PARLEY_TEST_TELEGRAM_UNSET is not set", harness.START_TIMEOUT)
+    checks.check(found is not None,
+                 "... and parley serve refuses that tenant, naming the variable", serve.describe())
+    serve.stop()
 
     for name, settings, needle in [
             ("no_token", 'secret_token = "abc"', "channels.telegram.token: required"),
-            ("unset_env", 'token_env = "PARLEY_TEST_TELEGRAM_UNSET"',
-             "PARLEY_TEST_TELEGRAM_UNSET is not set"),
             ("bad_token", 'token = "bot%s"' % TOKEN, "channels.telegram.token: not a bot token"),
             ("token_path", 'token = "123:abc/../x"', "channels.telegram.token: not a bot token"),
             ("bad_base", 'token = "%s", api_base = "ftp://example.org"' % TOKEN,
