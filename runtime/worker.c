@@ -1047,13 +1047,26 @@ static void start_channels(pl_worker *w, tstate *ts) {
   }
 }
 
-/* Starts a poller for every channel of the tenant that can poll, from its saved state. */
+/* Starts a poller for every channel of the tenant that can poll, from its saved state (at
+ * start, and after each reload for a channel that has none yet). */
 static void start_pollers(pl_worker *w, tstate *ts) {
+  if (w->stopping || ts->dropping) return; /* a reload racing with stop or removal */
   pl_channel_set *set = &ts->t->code->channels;
   for (size_t i = 0; i < set->n; i++) {
     if (!PL_CHANNEL_HAS(set->v[i].api, poll_request) || !PL_CHANNEL_HAS(set->v[i].api, poll_result))
       continue;
-    poller *p = calloc(1, sizeof *p);
+    poller *p = ts->pollers;
+    while (p && strcmp(p->channel, set->v[i].name))
+      p = p->next;
+    if (p) { /* after a reload: poll now, with the new settings (the channel may not
+                have polled before, or waited after an error the reload may have fixed) */
+      if (!p->inflight) {
+        uv_timer_stop(&p->timer);
+        poll_next(p);
+      }
+      continue;
+    }
+    p = calloc(1, sizeof *p);
     p->w = w;
     p->ts = ts;
     p->channel = strdup(set->v[i].name);
@@ -1165,7 +1178,10 @@ static void on_swap(void *ud) {
   st->t->code = st->code; /* events that already started keep their version */
   old->retired = true;
   if (old->refs == 0) pl_code_free(old);
-  if (state_of(st->t)) start_channels(st->t->worker, state_of(st->t));
+  if (state_of(st->t)) { /* e.g. a channel switched from webhook to polling */
+    start_channels(st->t->worker, state_of(st->t));
+    start_pollers(st->t->worker, state_of(st->t));
+  }
   free(st);
 }
 
