@@ -6,7 +6,8 @@ It prints one line per check ("ok   ..." or "FAIL ..." with details), a final
 
 This module keeps the rules every test must follow in one place:
 - the whole script is bounded (SIGALRM after SCRIPT_BUDGET seconds),
-- every subprocess has a hard timeout and is the parley binary itself,
+- every subprocess has a hard timeout and is the parley binary itself (or a peer the
+  test runs against, such as the node Telegram emulator of test_telegram_e2e.py),
 - every process started here is killed by its PID when the script ends, and every
   HTTP server (Sink, SlowService) is shut down,
 - all files live in one temporary directory, removed at the end
