@@ -19,6 +19,7 @@
 #define NBUCKETS 4096
 #define TICK_MS 50
 #define BACKOFF_CAP_MS 60000
+#define POLL_IDLE_MS 1000 /* the least time between two polls when the first found nothing */
 
 typedef struct bucket {
   double tokens, rate, burst;
@@ -938,8 +939,9 @@ typedef struct poller {
   pl_worker *w;
   tstate *ts;
   char *channel;
-  json_t *state;    /* as committed: what the next poll starts from */
-  uv_timer_t timer; /* waits between polls after an error */
+  json_t *state;      /* as committed: what the next poll starts from */
+  uv_timer_t timer;   /* waits between polls after an error or an idle answer */
+  int64_t started_ns; /* when the poll in flight (or the last one) was sent */
   bool inflight, closed;
   struct poller *next;
 } poller;
@@ -956,6 +958,19 @@ typedef struct poll_commit {
 static void poll_next(poller *p);
 static void poll_timer(uv_timer_t *h) {
   poll_next(h->data);
+}
+
+/* After an answer that brought nothing: the next poll, but no sooner than POLL_IDLE_MS
+ * after the last one was sent. A long poll waited on the server already; an answer that
+ * came back at once (short polling: poll_timeout = 0, or a server that ignores the
+ * timeout) would otherwise make the poller spin. */
+static void poll_idle(poller *p) {
+  if (p->closed || p->w->stopping) return;
+  int64_t waited_ms = (pl_clock_mono_ns() - p->started_ns) / 1000000;
+  if (waited_ms >= POLL_IDLE_MS)
+    poll_next(p);
+  else
+    uv_timer_start(&p->timer, poll_timer, (uint64_t)(POLL_IDLE_MS - waited_ms), 0);
 }
 
 static void poll_key(const poller *p, char *buf, size_t n) {
@@ -990,7 +1005,10 @@ static void poll_committed(pl_commit_job *cj) {
     size_t i;
     json_t *ev;
     json_array_foreach(pc->events, i, ev) {
-      if (!pc->seqs[i]) continue;
+      if (!pc->seqs[i]) { /* handed out again (an offset the server ignored) */
+        atomic_fetch_add(&p->ts->t->stats.duplicates, 1);
+        continue;
+      }
       atomic_fetch_add(&p->ts->t->stats.accepted, 1);
       atomic_fetch_add(&p->ts->t->queued, 1);
       pl_event e;
@@ -1042,6 +1060,15 @@ static void poll_answered(void *ud, const pl_http_client_resp *resp) {
     json_decref(r);
     return;
   }
+  json_t *after = json_object_get(r, "send");
+  if (!json_array_size(events) && json_equal(state, p->state)) { /* nothing to commit */
+    pl_channel_send_after(w->http, after, &w->s->rt->log, p->ts->t->key);
+    p->inflight = false;
+    p->ts->active_jobs--;
+    poll_idle(p);
+    json_decref(r);
+    return;
+  }
   int64_t now = pl_clock_now_ms(&w->s->rt->clock);
   size_t i;
   json_t *ev;
@@ -1053,7 +1080,6 @@ static void poll_answered(void *ud, const pl_http_client_resp *resp) {
   pc->p = p;
   pc->events = json_incref(events);
   pc->state = json_incref(state);
-  json_t *after = json_object_get(r, "send");
   pc->after = json_is_array(after) ? json_incref(after) : NULL;
   pc->seqs = calloc(json_array_size(events) + 1, sizeof *pc->seqs);
   pc->cj =
@@ -1086,6 +1112,7 @@ static void poll_next(poller *p) {
                             .body_len = o.body_len,
                             .timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : 40000};
   p->inflight = true;
+  p->started_ns = pl_clock_mono_ns();
   p->ts->active_jobs++; /* stop waits for the batch's commit, not for the long poll */
   pl_err err;
   if (pl_http_client_request(w->http, &req, poll_answered, p, &err)) {
@@ -1109,13 +1136,26 @@ static void start_channels(pl_worker *w, tstate *ts) {
   }
 }
 
-/* Starts a poller for every channel of the tenant that can poll, from its saved state. */
+/* Starts a poller for every channel of the tenant that can poll, from its saved state (at
+ * start, and after each reload for a channel that has none yet). */
 static void start_pollers(pl_worker *w, tstate *ts) {
+  if (w->stopping || ts->dropping) return; /* a reload racing with stop or removal */
   pl_channel_set *set = &ts->t->code->channels;
   for (size_t i = 0; i < set->n; i++) {
     if (!PL_CHANNEL_HAS(set->v[i].api, poll_request) || !PL_CHANNEL_HAS(set->v[i].api, poll_result))
       continue;
-    poller *p = calloc(1, sizeof *p);
+    poller *p = ts->pollers;
+    while (p && strcmp(p->channel, set->v[i].name))
+      p = p->next;
+    if (p) { /* after a reload: poll now, with the new settings (the channel may not
+                have polled before, or waited after an error the reload may have fixed) */
+      if (!p->inflight) {
+        uv_timer_stop(&p->timer);
+        poll_next(p);
+      }
+      continue;
+    }
+    p = calloc(1, sizeof *p);
     p->w = w;
     p->ts = ts;
     p->channel = strdup(set->v[i].name);
@@ -1227,7 +1267,10 @@ static void on_swap(void *ud) {
   st->t->code = st->code; /* events that already started keep their version */
   old->retired = true;
   if (old->refs == 0) pl_code_free(old);
-  if (state_of(st->t)) start_channels(st->t->worker, state_of(st->t));
+  if (state_of(st->t)) { /* e.g. a channel switched from webhook to polling */
+    start_channels(st->t->worker, state_of(st->t));
+    start_pollers(st->t->worker, state_of(st->t));
+  }
   free(st);
 }
 

@@ -178,10 +178,14 @@ static void *tg_open(const char *config, char **error) {
     goto out;
   }
   c->base_url = join_url(b, blen, json_string_value(tok), "");
+  /* Telegram's cloud only posts to https://; a local Bot API server (api_base) also
+   * posts to plain http:// (CHANNELS.md §1.1). */
   json_t *wh = json_object_get(cfg, "webhook_url");
-  if (wh && (!json_is_string(wh) || strncmp(json_string_value(wh), "https://", 8))) {
+  const char *whs = json_string_value(wh);
+  if (wh && (!whs || (strncmp(whs, "https://", 8) && (strncmp(whs, "http://", 7) || !base)))) {
     *error = strdup("channels.telegram.webhook_url: the public https:// URL of "
-                    "/hook/<tenant>/telegram, registered with setWebhook at start");
+                    "/hook/<tenant>/telegram, registered with setWebhook at start (plain "
+                    "http:// only with api_base: a local Bot API server accepts it)");
     tg_close(c);
     c = NULL;
     goto out;

@@ -6,7 +6,8 @@ It prints one line per check ("ok   ..." or "FAIL ..." with details), a final
 
 This module keeps the rules every test must follow in one place:
 - the whole script is bounded (SIGALRM after SCRIPT_BUDGET seconds),
-- every subprocess has a hard timeout and is the parley binary itself,
+- every subprocess has a hard timeout and is the parley binary itself (or a peer the
+  test runs against, such as the node Telegram emulator of test_telegram_e2e.py),
 - every process started here is killed by its PID when the script ends, and every
   HTTP server (Sink, SlowService) is shut down,
 - all files live in one temporary directory, removed at the end
@@ -15,8 +16,10 @@ This module keeps the rules every test must follow in one place:
 It also holds what the tests of `parley serve` share: start_serve and serve_checked
 (port 0, the port read from its log), request, post_event and metric for its HTTP side,
 Sink (a recording stand-in for a channel's API: the tenants' callback), SlowService (an
-HTTP service a bot waits on), wait_for / run_until, and copy_fixture's placeholder
-substitution.
+HTTP service a bot waits on), wait_for / run_until, copy_fixture's placeholder
+substitution, and for the fake channel APIs: pacing_problems / check_rate (outbound
+pacing checked from arrival times) and check_slow_answer (an answer later than parley's
+send timeout).
 """
 
 import http.client
@@ -340,6 +343,55 @@ def metric(base, name, tenant=None):
               else r"(?:\{[^}]*\})?")
     found = re.findall(rf"^{re.escape(name)}{labels} (\d+)$", text, re.M) if status == 200 else []
     return sum(int(v) for v in found) if found else None
+
+
+def pacing_problems(times, rate, burst, slack=0.1):
+    """Where arrival times (seconds) break a token bucket of `rate` per second holding
+    `burst` (parley's pacing): any n messages in a window [t_i, t_j] must satisfy
+    n <= burst + rate * (t_j - t_i + slack), slack absorbing network jitter. A list of
+    strings (empty if the pacing held)."""
+    times = sorted(times)
+    problems = []
+    for i in range(len(times)):
+        for j in range(i + 1, len(times)):
+            n, span = j - i + 1, times[j] - times[i]
+            if n > burst + rate * (span + slack):
+                problems.append(f"{n} messages in {span:.2f} s (at most {burst} at once, "
+                                f"then {rate}/s)")
+    return problems[:5]
+
+
+def check_rate(checks, what, times, rate, burst=None):
+    """One check "WHAT: at most BURST at once, then RATE/s" of arrival `times` (seconds),
+    with the offending windows or the gaps as detail; burst defaults to rate (parley's
+    bucket holds one second's worth, at least 1)."""
+    burst = burst or max(1, rate)
+    problems = pacing_problems(times, rate, burst)
+    times = sorted(times)
+    return checks.check(not problems, f"{what}: at most {burst} at once, then {rate}/s",
+                        problems or [round(b - a, 2) for a, b in zip(times, times[1:])])
+
+
+SEND_TIMEOUT = 10  # seconds parley waits for a channel API's answer (runtime/worker.c)
+SLOW_ANSWER = SEND_TIMEOUT + 1.5  # how long a fake holds its answer for a "slow answer"
+
+
+def check_slow_answer(checks, who, receipts, api):
+    """Checks what a fake API saw of one message whose first send it answered (200) only
+    after SLOW_ANSWER s: `receipts` are its records of that message, in order (dicts with
+    t, the arrival time, and status). parley gives up after SEND_TIMEOUT and sends it
+    again: not lost. The fake delivered the first one too, so the user got it twice - `api`
+    has no idempotency key - checked as the known at-least-once duplicate it is."""
+    gap = receipts[1]["t"] - receipts[0]["t"] if len(receipts) >= 2 else None
+    checks.check(len(receipts) == 2 and gap is not None
+                 and SEND_TIMEOUT - 0.5 <= gap <= SLOW_ANSWER + 2,
+                 f"{who}a send answered only after {SLOW_ANSWER} s: parley gives up after its "
+                 f"{SEND_TIMEOUT} s send timeout and sends it again (not lost)",
+                 [(r["t"], r["status"]) for r in receipts])
+    checks.check(len(receipts) == 2 and all(r["status"] == 200 for r in receipts),
+                 f"{who}... but the fake delivered both: the user sees the message twice (no "
+                 f"idempotency key in the {api}; a known at-least-once duplicate)",
+                 [r["status"] for r in receipts])
 
 
 def parse_json(text):

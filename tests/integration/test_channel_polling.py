@@ -3,7 +3,9 @@
 poll_result, standing in for Telegram's getUpdates): updates are taken from a fake API by
 offset; parley commits the updates and the new offset in one transaction before it polls
 again. With kill -9 at random moments: every update is handled exactly once (nothing lost,
-nothing twice) and the offset never skips an update.
+nothing twice) and the offset never skips an update. The fake answers at once when it has
+nothing (short polling): an idle poller then asks about once a second, not in a loop, and
+an empty answer commits nothing.
 
 Usage: python3 test_channel_polling.py PATH/TO/parley
 """
@@ -31,7 +33,8 @@ end)
 
 class Updates:
     """The fake API: GET /updates?offset=N answers the updates with id >= N (at most 5),
-    as getUpdates does; updates are released a few at a time while the test runs."""
+    as getUpdates does, and an empty list at once if there are none (short polling);
+    updates are released a few at a time while the test runs."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -47,8 +50,6 @@ class Updates:
                     owner.offsets.append(offset)
                     ups = [{"id": i, "chat": f"c{i % CHATS}", "text": f"u{i}"}
                            for i in range(offset, owner.released)][:5]
-                if not ups:
-                    time.sleep(0.05)
                 body = json.dumps({"updates": ups}).encode()
                 try:
                     self.send_response(200)
@@ -90,6 +91,14 @@ def test(parley, checks, tmp):
                                                 str(tenants), data, tmp)
     handled = lambda: {r["text"].split(" ", 2)[2] for r in sink.got if r["path"] == "/echo"}
     harness.wait_for(lambda: len(handled()) >= UPDATES, 20)
+    time.sleep(0.5)
+    polls, commits = len(api.offsets), harness.metric(base, "parley_commits_total")
+    time.sleep(3)
+    polls = len(api.offsets) - polls
+    commits = harness.metric(base, "parley_commits_total") - commits
+    checks.check(polls <= 4, f"idle, with a server that answers at once: {polls} polls in 3 s "
+                 "(at most one a second, no busy loop)", polls)
+    checks.check(commits == 0, "... and an empty answer commits nothing", commits)
     serve.signal(signal.SIGTERM)
     checks.check(serve.wait(20) == 0, "SIGTERM -> exit 0", serve.describe())
     checks.info(f"{kills} kills; offsets asked: {len(api.offsets)} polls")

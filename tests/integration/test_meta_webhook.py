@@ -14,7 +14,26 @@ faults by recipient. Webhooks are POSTed signed with X-Hub-Signature-256:
   - Messenger: 3 buttons -> button template (postback), 5 -> quick replies
   - Instagram: 3 buttons -> quick replies plus the numbered list in the text
   - echo / delivery / read -> 200, no event; a replayed mid -> no second reply
-  - faults: 551 -> dead letter (unreachable); 500 -> retried until delivered
+  - faults: 551 -> dead letter (unreachable), on each channel; 500 -> retried until
+    delivered; rate limits as the Send API signals them (no Retry-After): 613 "Calls to
+    this API have exceeded the rate limit" (Messenger) and 4 "Application request limit
+    reached" (Instagram) -> class rate_exhausted: parley pauses that conversation for a
+    minute (docs/plugins.md) - checked: no retry for the rest of the test, no dead letter,
+    the message waits in the outbox, and after a restart it is delivered, once (the test
+    does not wait the minute out)
+  - a slow answer, on each channel: the fake holds the first send longer than parley's
+    send timeout (10 s), then answers 200 -> parley sends it again, not lost; but the fake
+    delivered both: the user sees it TWICE (no idempotency key in the Send API,
+    CHANNELS.md §2.1)
+  - limits (tenant "metapace": Messenger rate_per_second = 2, Instagram 8; 1/s per user
+    on Messenger, 2/s on Instagram), checked from the fake's arrival times while both
+    channels send at once: /burst 3 at the user's rate; 10 users per channel answered at
+    once -> each channel within its own rate; every message once
+The fake checks each request against CHANNELS.md §4.5 / §5.4 (the path with the Graph
+version, the channel's Bearer token, JSON, recipient, messaging_type, text <= 2000
+characters (Messenger) or 1000 bytes (Instagram), quick replies <= 13 with titles <= 20
+and payloads <= 1000, button templates (Messenger only) with text <= 640 and 1-3
+postback buttons) and answers a malformed one 400 (code 100).
 Usage: python3 test_meta_webhook.py PATH/TO/parley
 """
 
@@ -22,6 +41,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -39,6 +59,13 @@ PAGE_ID = "106540352242922"
 IG_ID = "17841400000000001"
 BUDGET = 120
 TO_551, TO_500 = "5510000000000551", "5000000000000500"
+TO_613, IG_4, IG_551 = "6130000000000613", "4000000000000004", "5510000000000552"
+TO_SLOW, IG_SLOW = "4080000000000408", "4080000000000409"  # answered after harness.SLOW_ANSWER
+PACE_TENANT = "metapace"
+PACE = {"messenger": {"rate": 2, "chat": 1, "burst": "30000",
+                      "users": [str(30001 + n) for n in range(10)]},
+        "instagram": {"rate": 8, "chat": 2, "burst": "40000",
+                      "users": [str(40001 + n) for n in range(10)]}}
 
 
 def graph_error(status, code, message, subcode=None):
@@ -49,7 +76,15 @@ def graph_error(status, code, message, subcode=None):
 
 
 def fault_for(to, attempt):
-    if to == TO_551:
+    """How the fake answers the `attempt`-th send of a message to `to`: (status, JSON), or
+    ("delay", seconds) to answer as usual after that long, or None (at once, 200)."""
+    if to in (TO_SLOW, IG_SLOW) and attempt == 1:
+        return "delay", harness.SLOW_ANSWER
+    if to == TO_613 and attempt == 1:
+        return graph_error(400, 613, "(#613) Calls to this API have exceeded the rate limit.")
+    if to == IG_4 and attempt == 1:
+        return graph_error(400, 4, "(#4) Application request limit reached")
+    if to in (TO_551, IG_551):
         return graph_error(400, 551, "This person isn't available right now.", 1545041)
     if to == TO_500 and attempt <= 2:
         return graph_error(500, 2, "An unexpected error has occurred.")
@@ -69,11 +104,14 @@ def shape_problems(channel, headers, body):
         problems.append(f"fields {sorted(body)}")
     if body.get("messaging_type") != "RESPONSE":
         problems.append(f"messaging_type {body.get('messaging_type')!r}")
-    if not isinstance((body.get("recipient") or {}).get("id"), str):
+    if not re.fullmatch(r"\d{1,32}", str((body.get("recipient") or {}).get("id"))) \
+            or set(body.get("recipient") or {}) != {"id"}:
         problems.append(f"recipient {body.get('recipient')!r}")
     m = body.get("message") or {}
     if "text" in m:
         t = m["text"]
+        if not isinstance(t, str) or not t.strip():
+            return problems + [f"text {t!r}"]
         if channel == "messenger" and not 1 <= len(t) <= 2000:
             problems.append(f"text length {len(t)}")
         if channel == "instagram" and not 1 <= len(t.encode()) <= 1000:
@@ -83,7 +121,7 @@ def shape_problems(channel, headers, body):
             if not 1 <= len(qr) <= 13:
                 problems.append(f"{len(qr)} quick replies")
             for q in qr:
-                if q.get("content_type") != "text" or not q.get("payload") \
+                if q.get("content_type") != "text" or not 1 <= len(q.get("payload", "")) <= 1000 \
                         or not 1 <= len(q.get("title", "")) <= 20:
                     problems.append(f"bad quick reply {q!r}")
     elif "attachment" in m:
@@ -92,6 +130,10 @@ def shape_problems(channel, headers, body):
                 or not 1 <= len(p.get("text", "")) <= 640 \
                 or not 1 <= len(p.get("buttons") or []) <= 3:
             problems.append(f"bad template {m!r}")
+        for b in p.get("buttons") or []:
+            if b.get("type") != "postback" or not 1 <= len(b.get("title", "")) <= 20 \
+                    or not 1 <= len(b.get("payload", "")) <= 1000:
+                problems.append(f"bad template button {b!r}")
     else:
         problems.append(f"message {m!r}")
     return problems
@@ -106,6 +148,7 @@ class FakeGraph:
 
         class Handler(harness.QuietHandler):
             def do_POST(self):
+                t = time.monotonic()
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 body = harness.parse_json(raw)
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -116,8 +159,9 @@ class FakeGraph:
                 b = body if isinstance(body, dict) else {}
                 to = (b.get("recipient") or {}).get("id")
                 m = b.get("message") or {}
-                call = {"channel": channel, "to": to, "body": body, "problems": problems,
-                        "text": m.get("text"), "message": m}
+                call = {"t": t, "channel": channel, "to": to, "body": body,
+                        "problems": problems, "text": m.get("text"), "message": m}
+                delay = 0
                 with fake.lock:
                     key = (to, json.dumps(body, sort_keys=True))
                     call["attempt"] = fake.attempts[key] = fake.attempts.get(key, 0) + 1
@@ -125,11 +169,15 @@ class FakeGraph:
                 if problems:
                     status, doc = graph_error(400, 100, "Invalid parameter: " + "; ".join(problems))
                 else:
-                    status, doc = fault_for(to, call["attempt"]) or (
+                    fault = fault_for(to, call["attempt"])
+                    if fault and fault[0] == "delay":
+                        fault, delay = None, fault[1]
+                    status, doc = fault or (
                         200, {"recipient_id": to, "message_id": f"m_OUT{n}"})
-                call["status"] = status
+                call["status"], call["delay"] = status, delay
                 with fake.lock:
                     fake.calls.append(call)
+                time.sleep(delay)  # the message is sent, whether or not parley still waits
                 self.answer(status, json.dumps(doc).encode())
 
         self.server = harness.serve_http(Handler)
@@ -175,24 +223,30 @@ def test(parley, checks, tmp):
                       PARLEY_TEST_META_APP_SECRET=APP_SECRET,
                       PARLEY_TEST_META_VERIFY_TOKEN=VERIFY)
     tenants = tmp / "tenants"
-    harness.copy_fixture("meta_bot", tenants / TENANT, GRAPH_BASE=fake.url)
+    harness.copy_fixture("meta_bot", tenants / TENANT, GRAPH_BASE=fake.url,
+                         FB_PACING="chat_rate_per_second = 0,",
+                         IG_PACING="chat_rate_per_second = 0,")
+    pacing = {ch: f"rate_per_second = {p['rate']}, chat_rate_per_second = {p['chat']},"
+              for ch, p in PACE.items()}
+    harness.copy_fixture("meta_bot", tenants / PACE_TENANT, GRAPH_BASE=fake.url,
+                         FB_PACING=pacing["messenger"], IG_PACING=pacing["instagram"])
     data = tmp / "data"
     serve, base = harness.serve_checked(checks, "serve with messenger + instagram", parley,
                                         tenants, data, tmp)
     if base is None:
         return
 
-    def post(channel, doc, signature="good"):
+    def post(channel, doc, signature="good", tenant=TENANT):
         raw = json.dumps(doc).encode()
         headers = {"Content-Type": "application/json"}
         if signature == "good":
             headers["X-Hub-Signature-256"] = sign(raw)
         elif signature is not None:
             headers["X-Hub-Signature-256"] = signature
-        return harness.request(base, "POST", f"/hook/{TENANT}/{channel}", raw, headers)
+        return harness.request(base, "POST", f"/hook/{tenant}/{channel}", raw, headers)
 
-    def accepted(channel, doc, what):
-        status, _, body = post(channel, doc)
+    def accepted(channel, doc, what, tenant=TENANT):
+        status, _, body = post(channel, doc, tenant=tenant)
         return checks.check(status == 200 and "duplicate" not in body,
                             f"{channel}: {what}: accepted (200)", f"{status} {body}")
 
@@ -201,6 +255,11 @@ def test(parley, checks, tmp):
         return fake.sent(to)
 
     events = lambda: harness.metric(base, "parley_events_accepted_total", TENANT)  # noqa: E731
+
+    # Slow answers and rate limits first: they take their time.
+    for ch, to in (("messenger", TO_SLOW), ("instagram", IG_SLOW), ("messenger", TO_613),
+                   ("instagram", IG_4)):
+        accepted(ch, envelope(ch, text_item(to, ch, "early")), f"to {to}")
 
     for ch in ("messenger", "instagram"):
         q = urllib.parse.urlencode({"hub.mode": "subscribe", "hub.verify_token": VERIFY,
@@ -324,19 +383,76 @@ def test(parley, checks, tmp):
     # ---- faults ----
     accepted("messenger", envelope("messenger", text_item(TO_551, "messenger", "blocked")),
              "to a user who blocked the page")
+    accepted("instagram", envelope("instagram", text_item(IG_551, "instagram", "blocked")),
+             "to a user who blocked the account")
     accepted("instagram", envelope("instagram", text_item(TO_500, "instagram", "flaky")),
              "to a flaky send")
     harness.wait_for(lambda: any(c["status"] == 200 for c in fake.sent(TO_500)), 20)
     got = [c["status"] for c in fake.sent(TO_500)]
     checks.check(got == [500, 500, 200], "500 -> retried with backoff until delivered", got)
     dead = harness.run_until([parley, "outbox", "--data", data, "--dead"],
-                             lambda r: r.rc == 0 and "1 dead letter(s)" in r.out, 10,
+                             lambda r: r.rc == 0 and "2 dead letter(s)" in r.out, 10,
                              timeout=20, cwd=tmp)
-    line = next((ln for ln in dead.lines if TO_551 in ln), "")
-    checks.check("1 dead letter(s)" in dead.out and "unreachable" in line and "551" in line,
-                 "551/1545041 -> a dead letter, class unreachable", dead.describe())
+    for ch, to in (("messenger", TO_551), ("instagram", IG_551)):
+        line = next((ln for ln in dead.lines if to in ln), "")
+        checks.check("2 dead letter(s)" in dead.out and "unreachable" in line and "551" in line,
+                     f"{ch}: 551/1545041 (blocked) -> a dead letter, class unreachable",
+                     dead.describe())
     time.sleep(1.0)
-    checks.check(len(fake.sent(TO_551)) == 1, "... not retried", fake.sent(TO_551))
+    for to in (TO_551, IG_551):
+        checks.check(len(fake.sent(to)) == 1, f"... {to} not retried", fake.sent(to))
+
+    # ---- limits: each channel's own rate, both at once ----
+    for ch, p in PACE.items():
+        accepted(ch, envelope(ch, text_item(p["burst"], ch, "/burst 3")), "/burst 3",
+                 PACE_TENANT)
+    for n in range(len(PACE["messenger"]["users"])):  # both channels at once
+        for ch, p in PACE.items():
+            accepted(ch, envelope(ch, text_item(p["users"][n], ch, "pace")), "pace",
+                     PACE_TENANT)
+    for ch, p in PACE.items():
+        mine = [p["burst"]] + p["users"]
+        harness.wait_for(lambda: len([c for c in fake.sent() if c["to"] in mine])
+                         >= 3 + len(p["users"]), 15)
+        time.sleep(0.3)
+        paced = [c for c in fake.sent() if c["to"] in mine]
+        checks.check([c["text"] for c in fake.sent(p["burst"])]
+                     == ["burst 1", "burst 2", "burst 3"], f"{ch}: /burst 3: all 3, in order",
+                     [c["text"] for c in fake.sent(p["burst"])])
+        harness.check_rate(checks, f"{ch}: ... at chat_rate_per_second = {p['chat']}",
+                           [c["t"] for c in fake.sent(p["burst"])], p["chat"], 1)
+        times = [c["t"] for c in paced]
+        checks.check(len(paced) == 3 + len(p["users"])
+                     and all(len(fake.sent(u)) == 1 for u in p["users"]),
+                     f"{ch}: {len(p['users'])} users answered at once: every reply sent once",
+                     [(c["to"], c["text"]) for c in paced])
+        harness.check_rate(checks, f"{ch}: ... within its own rate_per_second = {p['rate']}, "
+                           "while the other channel sends too", times, p["rate"])
+
+    # ---- slow answers ----
+    for ch, to in (("messenger", TO_SLOW), ("instagram", IG_SLOW)):
+        harness.wait_for(lambda: len(fake.sent(to)) >= 2, harness.SLOW_ANSWER + 5)
+        time.sleep(0.3)
+        harness.check_slow_answer(checks, f"{ch}: ", fake.sent(to), "Send API")
+
+    # ---- rate limits: paused, kept, delivered once ----
+    for ch, to, code in (("messenger", TO_613, 613), ("instagram", IG_4, 4)):
+        got = fake.sent(to)
+        checks.check([c["status"] for c in got] == [400],
+                     f"{ch}: error {code} (rate limit) -> not retried for the rest of the test "
+                     f"({time.monotonic() - got[0]['t']:.0f} s): parley pauses the conversation "
+                     "a minute" if got else f"{ch}: error {code}", got)
+    dead = harness.run([parley, "outbox", "--data", data, "--dead"], timeout=20, cwd=tmp)
+    waiting = harness.run([parley, "outbox", "--data", data], timeout=20, cwd=tmp)
+    checks.check(TO_613 not in dead.out and IG_4 not in dead.out
+                 and "2 message(s) waiting" in waiting.out
+                 and TO_613 in waiting.out and IG_4 in waiting.out,
+                 "... both wait in the outbox (no dead letter), and nothing else does",
+                 f"{waiting.describe()}\n{dead.describe()}")
+    log = "\n".join(serve.lines("err"))
+    checks.check("rate limit exhausted" in log and "613" in log,
+                 "... and the log says so (channel rate limit exhausted, with Meta's code)",
+                 serve.describe(40))
 
     bad = [c for c in fake.sent() if c["problems"]]
     checks.check(not bad, "every request parley sent was well-formed", bad)
@@ -346,6 +462,23 @@ def test(parley, checks, tmp):
     checks.check("AddressSanitizer" not in log and "runtime error" not in log
                  and FB_TOKEN not in log and IG_TOKEN not in log and APP_SECRET not in log,
                  "no sanitizer report; no secret in the log", serve.describe(40))
+
+    serve, base = harness.serve_checked(checks, "serve again (same data)", parley, tenants, data,
+                                        tmp)
+    for ch, to, code in (("messenger", TO_613, 613), ("instagram", IG_4, 4)):
+        harness.wait_for(lambda: len(fake.sent(to)) >= 2, 10)
+        got = fake.sent(to)
+        checks.check([c["status"] for c in got] == [400, 200]
+                     and got[0]["body"] == got[1]["body"],
+                     f"{ch}: the message refused with {code} is delivered at the next start, "
+                     "once", [(c["status"], c["text"]) for c in got])
+    waiting = harness.run_until([parley, "outbox", "--data", data],
+                                lambda r: "0 message(s) waiting" in r.out, 10, timeout=20,
+                                cwd=tmp)
+    checks.check("0 message(s) waiting" in waiting.out, "nothing is left waiting in the outbox",
+                 waiting.describe())
+    serve.signal(15)
+    checks.check(serve.wait(20) == 0, "SIGTERM -> exit 0", serve.describe())
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ def test(parley, checks, tmp):
     fake = FakeTelegram()
     os.environ["PARLEY_TEST_TELEGRAM_TOKEN"] = TOKEN
     tenants = tmp / "tenants"
-    harness.copy_fixture("telegram_bot", tenants / "tgbot", API_BASE=fake.url, SECRET=SECRET)
+    harness.copy_fixture("telegram_bot", tenants / "tgbot", API_BASE=fake.url, SECRET=SECRET,
+                         TENANT="tgbot", PACING="")
     data = tmp / "data"
     serve, base = harness.serve_checked(checks, "serve (run 1)", parley, tenants, data, tmp)
     if base is None:

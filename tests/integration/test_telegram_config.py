@@ -3,9 +3,11 @@
 accepts a good configuration and refuses each bad one with a message naming the setting
 (exit 1), without ever printing the bot token:
   - token missing; a token that is not a bot token
-  - api_base that is not an http(s) URL; secret_token with characters Telegram refuses,
-    or over 256 characters; an unknown setting (a typo such as secret_tokn must not
-    silently leave the webhook unauthenticated); a pacing setting that is not a number
+  - api_base that is not an http(s) URL; webhook_url that is not https:// (plain http://
+    only with api_base: a local Bot API server accepts it, Telegram's cloud does not);
+    secret_token with characters Telegram refuses, or over 256 characters; an unknown
+    setting (a typo such as secret_tokn must not silently leave the webhook
+    unauthenticated); a pacing setting that is not a number
 A token_env naming an unset variable is not an error for check (the secret exists where
 parley serves): check passes with a note naming the variable, and serve refuses the
 tenant with the same name.
@@ -51,6 +53,10 @@ def test(parley, checks, tmp):
     checks.check(found is not None,
                  "... and parley serve refuses that tenant, naming the variable", serve.describe())
     serve.stop()
+    r = check("local_server", 'token = "%s", api_base = "http://127.0.0.1:8081", '
+                              'webhook_url = "http://127.0.0.1:8080/hook/x/telegram"' % TOKEN)
+    checks.check(r.rc == 0, "with api_base (a local Bot API server) webhook_url may be plain "
+                 "http://", r.describe())
 
     for name, settings, needle in [
             ("no_token", 'secret_token = "abc"', "channels.telegram.token: required"),
@@ -67,7 +73,11 @@ def test(parley, checks, tmp):
             ("typo", 'token = "%s", secret_tokn = "abc"' % TOKEN,
              "channels.telegram.secret_tokn: unknown setting"),
             ("bad_rate", 'token = "%s", rate_per_second = "fast"' % TOKEN,
-             "channels.telegram.rate_per_second")]:
+             "channels.telegram.rate_per_second"),
+            ("http_hook", 'token = "%s", webhook_url = "http://bots.example/hook/x/telegram"'
+             % TOKEN, "channels.telegram.webhook_url"),
+            ("bad_hook", 'token = "%s", api_base = "http://127.0.0.1:8081", '
+             'webhook_url = "ftp://x/hook"' % TOKEN, "channels.telegram.webhook_url")]:
         r = check(name, settings)
         checks.check(r.rc == 1 and needle in r.err and TOKEN not in r.err + r.out,
                      f"{name}: refused (exit 1) naming it: {needle!r}", r.describe())

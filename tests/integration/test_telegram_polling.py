@@ -4,7 +4,9 @@ Bot API: getUpdates with offset semantics (confirming by offset, as the real one
 sendMessage and answerCallbackQuery recorded. With kill -9 at random moments: every
 update is handled exactly once, the offset never moves back (it moves only after the
 updates are committed), button presses are answered, and a 409 Conflict (another poller
-on the token) is reported and retried slowly — never spun on.
+on the token) is reported and retried slowly — never spun on. A reload to webhook mode
+calls setWebhook; a reload back to polling calls deleteWebhook and polls again (no
+restart needed).
 
 Usage: python3 test_telegram_polling.py PATH/TO/parley
 """
@@ -159,6 +161,29 @@ def test(parley, checks, tmp):
     log = "\n".join(serve.lines("err")[mark:])
     checks.check("Conflict" in log, "a 409 Conflict is reported in the log", log)
     checks.check(calls <= 2, f"and not spun on ({calls} getUpdates in 3 s)", calls)
+    with tg.lock:
+        tg.conflict = False
+    # Webhook mode and back, by live reloads.
+    tenant_lua = d / "tenant.lua"
+    polling = tenant_lua.read_text()
+    for mode, settings, method in [
+            ("webhook", polling.replace('mode = "polling"',
+                                        'webhook_url = "https://bots.example.test/hook"'),
+             "setWebhook"),
+            ("polling", polling, "deleteWebhook")]:
+        mark = len(serve.lines("err"))
+        with tg.lock:
+            ncalls = len(tg.calls)
+        tenant_lua.write_text(settings)
+        checks.check(serve.wait_line("err", r"tgpoll: reloaded", 15, mark) is not None,
+                     f"reloaded in {mode} mode", serve.describe())
+        harness.wait_for(lambda: method in tg.calls[ncalls:], 5)
+        checks.check(method in tg.calls[ncalls:], f"... and it called {method}", tg.calls[ncalls:])
+    tg.release(1, rng)
+    harness.wait_for(lambda: len(tg.sent) > UPDATES, 10)
+    checks.check(len(tg.sent) == UPDATES + 1,
+                 "back in polling mode after a reload, the next update is answered (no restart)",
+                 tg.sent[UPDATES:])
     serve.signal(signal.SIGTERM)
     checks.check(serve.wait(20) == 0, "SIGTERM -> exit 0 (while polling)", serve.describe())
     checks.info(f"{kills} kills, {len(tg.offsets)} getUpdates calls")

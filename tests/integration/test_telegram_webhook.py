@@ -21,6 +21,16 @@ answers with Telegram's envelopes, injecting faults by chat id. Updates are POST
     blocked by the user" -> dead letter (parley outbox --dead), not retried; 401 ->
     dead letter (auth); 400 "chat not found" -> dead letter; 400 "message is not
     modified" -> delivered
+  - a slow answer: the fake holds the first sendMessage longer than parley's send
+    timeout (10 s, runtime/worker.c), then answers 200 -> parley sends it again and it is
+    not lost; but the fake had delivered the first one too: the user sees it TWICE (the
+    Bot API has no idempotency key; CHANNELS.md §7.6 accepts rare duplicates)
+  - limits (tenant "tgpace": rate_per_second = 4, Telegram's default 1/s per chat),
+    checked from the fake's arrival times: /burst 4 leaves one a second; 12 chats
+    answered at once leave at most 4 at once, then 4/s; every message once
+The fake checks each request against CHANNELS.md §1 (path /bot<token>/<method>, POST
+JSON, the fields and limits above, inline keyboards <= 8 per row and <= 100 buttons,
+setWebhook's url and secret_token) and answers a malformed one 400.
 Then: no malformed request reached the fake, SIGTERM -> exit 0, no sanitizer report.
 
 Usage: python3 test_telegram_webhook.py PATH/TO/parley
@@ -41,10 +51,13 @@ TOKEN = "123456789:AAtest-token_for_parley"
 SECRET = "hook-secret_42"
 BUDGET = 120
 TEXT_MAX = 4096
+PACE_TENANT, PACE_RATE = "tgpace", 4
+PACE_BURST_CHAT, PACE_CHATS = 2000, list(range(2101, 2113))
 
 # chats whose sendMessage the fake answers with a fault
 CHAT_429, CHAT_500, CHAT_403, CHAT_401 = 1429, 1500, 1403, 1401
 CHAT_NOT_FOUND, CHAT_NOT_MODIFIED = 1404, 1400
+CHAT_SLOW = 1408  # the first sendMessage is answered (200) only after harness.SLOW_ANSWER
 
 
 def envelope_error(code, description, **parameters):
@@ -55,7 +68,10 @@ def envelope_error(code, description, **parameters):
 
 
 def fault_for(chat, attempt):
-    """How the fake answers the `attempt`-th sendMessage to `chat`: (status, JSON) or None."""
+    """How the fake answers the `attempt`-th sendMessage to `chat`: (status, JSON), or
+    ("delay", seconds) to answer as usual after that long, or None (at once, 200)."""
+    if chat == CHAT_SLOW and attempt == 1:
+        return "delay", harness.SLOW_ANSWER
     if chat == CHAT_429 and attempt == 1:
         return envelope_error(429, "Too Many Requests: retry after 1", retry_after=1)
     if chat == CHAT_500 and attempt <= 2:
@@ -94,6 +110,9 @@ def shape_problems(method, headers, body):
             rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
             if not isinstance(rows, list) or not rows or set(markup) != {"inline_keyboard"}:
                 problems.append(f"reply_markup is not an inline keyboard: {markup!r}")
+            elif sum(len(r) for r in rows if isinstance(r, list)) > 100 \
+                    or any(isinstance(r, list) and len(r) > 8 for r in rows):
+                problems.append("reply markup is too long (> 100 buttons or > 8 in a row)")
             else:
                 for row in rows:
                     if not isinstance(row, list) or not row:
@@ -110,8 +129,11 @@ def shape_problems(method, headers, body):
         if set(body) != {"callback_query_id"} or not isinstance(body["callback_query_id"], str):
             problems.append(f"answerCallbackQuery body {body!r}")
     elif method == "setWebhook":
+        secret = body.get("secret_token", "x")
         if not str(body.get("url", "")).startswith("https://") \
-                or not isinstance(body.get("allowed_updates", []), list):
+                or not isinstance(body.get("allowed_updates", []), list) \
+                or not all(isinstance(u, str) for u in body.get("allowed_updates", [])) \
+                or not isinstance(secret, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             problems.append(f"setWebhook body {body!r}")
     else:
         problems.append(f"unexpected method {method}")
@@ -154,6 +176,11 @@ class FakeTelegram:
                     call["attempt"] = fake.attempts[key] = fake.attempts.get(key, 0) + 1
                     fake.next_id += 1
                     message_id = fake.next_id
+                fault, delay = None, 0
+                if m and m.group(1) == token and not problems and method == "sendMessage":
+                    fault = fault_for(call["chat"], call["attempt"])
+                    if fault and fault[0] == "delay":
+                        fault, delay = None, fault[1]
                 if not m:
                     status, doc = envelope_error(404, "Not Found")
                 elif m.group(1) != token:
@@ -163,14 +190,15 @@ class FakeTelegram:
                 elif method == "answerCallbackQuery":
                     status, doc = 200, {"ok": True, "result": True}
                 else:
-                    status, doc = fault_for(call["chat"], call["attempt"]) or (
+                    status, doc = fault or (
                         200, {"ok": True, "result": {
                             "message_id": message_id, "date": int(time.time()),
                             "chat": {"id": call["chat"], "type": "private"},
                             "text": call["text"]}})
-                call["status"] = status
+                call["status"], call["delay"] = status, delay
                 with fake.lock:
                     fake.calls.append(call)
+                time.sleep(delay)  # the message is sent, whether or not parley still waits
                 self.answer(status, json.dumps(doc).encode())
 
         self.server = harness.serve_http(Handler)
@@ -240,7 +268,11 @@ def test(parley, checks, tmp):
     fake = FakeTelegram(TOKEN)
     os.environ["PARLEY_TEST_TELEGRAM_TOKEN"] = TOKEN  # the fixture's token_env
     tenants = tmp / "tenants"
-    harness.copy_fixture("telegram_bot", tenants / TENANT, API_BASE=fake.url, SECRET=SECRET)
+    harness.copy_fixture("telegram_bot", tenants / TENANT, API_BASE=fake.url, SECRET=SECRET,
+                         TENANT=TENANT, PACING="")
+    harness.copy_fixture("telegram_bot", tenants / PACE_TENANT, API_BASE=fake.url,
+                         SECRET=SECRET, TENANT=PACE_TENANT,
+                         PACING=f"rate_per_second = {PACE_RATE},")
     data = tmp / "data"
     serve, base = harness.serve_checked(checks, "serve with a telegram tenant", parley, tenants,
                                         data, tmp)
@@ -248,21 +280,21 @@ def test(parley, checks, tmp):
         return
     hook = f"/hook/{TENANT}/telegram"
 
-    fake.wait(lambda: fake.snapshot("setWebhook"), 5)
-    reg = fake.snapshot("setWebhook")
-    checks.check(len(reg) == 1 and reg[0]["body"].get("url") ==
-                 "https://bots.example.test/hook/tgbot/telegram" and
-                 reg[0]["body"].get("secret_token") == SECRET,
+    fake.wait(lambda: len(fake.snapshot("setWebhook")) >= 2, 5)
+    reg = [c for c in fake.snapshot("setWebhook")
+           if c["body"].get("url") == f"https://bots.example.test/hook/{TENANT}/telegram"]
+    checks.check(len(reg) == 1 and reg[0]["body"].get("secret_token") == SECRET,
                  "at start, setWebhook registers webhook_url with the secret token", reg)
-    def post(update, secret=SECRET, raw=None):
+
+    def post(update, secret=SECRET, raw=None, tenant=TENANT):
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        return harness.request(base, "POST", hook, raw if raw is not None else json.dumps(update),
-                               headers)
+        return harness.request(base, "POST", f"/hook/{tenant}/telegram",
+                               raw if raw is not None else json.dumps(update), headers)
 
-    def accepted(update, what):
-        status, _, body = post(update)
+    def accepted(update, what, tenant=TENANT):
+        status, _, body = post(update, tenant=tenant)
         return checks.check(status == 200 and "duplicate" not in body,
                             f"{what}: the update is accepted (200)", f"{status} {body}")
 
@@ -270,6 +302,9 @@ def test(parley, checks, tmp):
         fake.wait(lambda: fake.sent(chat), timeout)
         got = fake.sent(chat)
         return got[0] if got else None
+
+    # A slow answer first: its retry comes after parley's 10 s send timeout.
+    accepted(text_update(CHAT_SLOW, "/say slow"), f"chat {CHAT_SLOW}")
 
     # ---- text, menu, deep link, command with @botname ----
     accepted(text_update(1001, "hello"), "text message")
@@ -499,6 +534,34 @@ def test(parley, checks, tmp):
     checks.check(f":{CHAT_NOT_MODIFIED} " not in dead.out,
                  "400 'message is not modified' counts as delivered (no dead letter)",
                  dead.describe())
+
+    # ---- limits: per chat and per bot, from the fake's arrival times ----
+    accepted(text_update(PACE_BURST_CHAT, "/burst 4"), "/burst 4", PACE_TENANT)
+    for chat in PACE_CHATS:
+        accepted(text_update(chat, f"pace {chat}"), f"chat {chat}", PACE_TENANT)
+    pace = [PACE_BURST_CHAT] + PACE_CHATS
+    paced = lambda: [c for c in fake.snapshot("sendMessage") if c["chat"] in pace]  # noqa: E731
+    fake.wait(lambda: len(paced()) >= 4 + len(PACE_CHATS), 15)
+    time.sleep(0.5)
+    burst = [c["t"] for c in fake.sent(PACE_BURST_CHAT)]
+    checks.check([c["text"] for c in fake.sent(PACE_BURST_CHAT)]
+                 == [f"burst {i}" for i in range(1, 5)],
+                 "/burst 4: all 4 replies, in order, once each",
+                 [c["text"] for c in fake.sent(PACE_BURST_CHAT)])
+    harness.check_rate(checks, "... at Telegram's default per-chat limit", burst, 1)
+    times = [c["t"] for c in paced()]
+    checks.check(len(times) == 4 + len(PACE_CHATS)
+                 and all(len(fake.sent(c)) == 1 for c in PACE_CHATS),
+                 f"{len(PACE_CHATS)} chats answered at once: every reply sent once",
+                 [(c["chat"], c["text"]) for c in paced()])
+    harness.check_rate(checks, f"... and the bot's rate_per_second = {PACE_RATE} held", times,
+                       PACE_RATE)
+    checks.info(f"{len(times)} messages in {max(times) - min(times):.2f} s at {PACE_RATE}/s")
+
+    # ---- the slow answer ----
+    fake.wait(lambda: len(fake.sent(CHAT_SLOW)) >= 2, harness.SLOW_ANSWER + 5)
+    time.sleep(0.5)
+    harness.check_slow_answer(checks, "", fake.sent(CHAT_SLOW), "Bot API")
     waiting = outbox()
     checks.check(waiting.rc == 0 and "0 message(s) waiting" in waiting.out,
                  "nothing is left waiting in the outbox", waiting.describe())

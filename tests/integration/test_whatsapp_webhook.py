@@ -17,7 +17,21 @@ X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the app secret):
   - a batch of 2 messages -> 2 events, 2 replies; a replayed wamid -> no second reply
   - statuses -> a status event, no reply, no error; location / contacts / image -> their
     handlers; unknown message types -> 200, no event
-  - faults: error 131047 -> dead letter (needs_template); 500 -> retried until delivered
+  - faults: error 131047 -> dead letter (needs_template); 500 -> retried until delivered;
+    130429 (throughput, no Retry-After) -> sent again after parley's 2 s, once; 131056
+    (pair rate) -> sent again after >= 6 s, once; 131026 (undeliverable: blocked, not on
+    WhatsApp) -> dead letter (unreachable), not retried
+  - a slow answer: the fake holds the first send longer than parley's send timeout
+    (10 s), then answers 200 -> parley sends it again, not lost; but the fake delivered
+    both: the user sees it TWICE (no idempotency key in the Cloud API, CHANNELS.md §2.1)
+  - limits (tenant "wapace": rate_per_second = 4, WhatsApp's default one message per
+    6 s per user), from the fake's arrival times: /burst 2 -> the second reply >= 6 s
+    after the first; 12 users answered at once -> at most 4 at once, then 4/s
+The fake checks each request against CHANNELS.md §3.5 (POST /v21.0/<phone_number_id>/
+messages, Bearer token, JSON, recipient_type individual, text <= 4096; interactive body
+<= 1024, header / footer <= 60; reply buttons 1-3, titles <= 20 and ids <= 256, unique;
+list button <= 20, <= 10 sections and <= 10 rows in all, row titles <= 24, descriptions
+<= 72, ids <= 200, unique) and answers a malformed one 400 (code 100).
 Then: no malformed request reached the fake, SIGTERM -> exit 0, no sanitizer report, the
 token and app secret never in the log.
 
@@ -45,6 +59,10 @@ PHONE_ID = "106540352242922"
 BUDGET = 120
 
 TO_131047, TO_500 = "15550131047", "15550000500"
+TO_130429, TO_131056, TO_131026 = "15550130429", "15550131056", "15550131026"
+TO_SLOW = "15550000408"  # the first send is answered (200) only after harness.SLOW_ANSWER
+PACE_TENANT, PACE_RATE = "wapace", 4
+PACE_BURST, PACE_USERS = "15552000000", [f"155521{n:05d}" for n in range(12)]
 
 
 def graph_error(status, code, message, details=None):
@@ -56,6 +74,20 @@ def graph_error(status, code, message, details=None):
 
 
 def fault_for(to, attempt):
+    """How the fake answers the `attempt`-th send of a message to `to`: (status, JSON), or
+    ("delay", seconds) to answer as usual after that long, or None (at once, 200)."""
+    if to == TO_SLOW and attempt == 1:
+        return "delay", harness.SLOW_ANSWER
+    if to == TO_130429 and attempt == 1:
+        return graph_error(400, 130429, "(#130429) Rate limit hit",
+                           "Cloud API message throughput has been reached.")
+    if to == TO_131056 and attempt == 1:
+        return graph_error(400, 131056, "(#131056) (Business Account, Consumer Account) pair "
+                           "rate limit hit", "Message failed to send because there were too "
+                           "many messages sent from this phone number to the same phone "
+                           "number in a short period of time.")
+    if to == TO_131026:
+        return graph_error(400, 131026, "Message undeliverable", "Message Undeliverable.")
     if to == TO_131047:
         return graph_error(400, 131047, "Re-engagement message",
                            "Message failed to send because more than 24 hours have passed "
@@ -81,6 +113,8 @@ def shape_problems(headers, body):
     extra = set(body) - {"messaging_product", "recipient_type", "to", "type", t}
     if extra:
         problems.append(f"unexpected fields {sorted(extra)}")
+    if body.get("recipient_type", "individual") != "individual":
+        problems.append(f"recipient_type is {body.get('recipient_type')!r}")
     if t == "text":
         text = (body.get("text") or {}).get("body")
         if not isinstance(text, str) or not text.strip() or len(text) > 4096:
@@ -88,8 +122,11 @@ def shape_problems(headers, body):
     elif t == "interactive":
         i = body.get("interactive") or {}
         btext = (i.get("body") or {}).get("text")
-        if not isinstance(btext, str) or not btext or len(btext) > 1024:
+        if not isinstance(btext, str) or not btext.strip() or len(btext) > 1024:
             problems.append(f"interactive body is not 1-1024 characters: {btext!r:.80}")
+        for part in ("header", "footer"):
+            if len((i.get(part) or {}).get("text", "")) > 60:
+                problems.append(f"interactive {part} over 60 characters")
         action = i.get("action") or {}
         if i.get("type") == "button":
             bs = action.get("buttons")
@@ -101,17 +138,26 @@ def shape_problems(headers, body):
                     if b.get("type") != "reply" or not r.get("id") or len(r["id"]) > 256 \
                             or not r.get("title") or len(r["title"]) > 20:
                         problems.append(f"bad reply button {b!r}")
+                for field in ("id", "title"):
+                    values = [(b.get("reply") or {}).get(field) for b in bs]
+                    if len(set(values)) != len(values):
+                        problems.append(f"reply button {field}s are not unique: {values}")
         elif i.get("type") == "list":
             secs = action.get("sections")
             rows = [r for s in secs for r in s.get("rows", [])] if isinstance(secs, list) else []
             if not action.get("button") or len(action["button"]) > 20:
                 problems.append(f"list button label {action.get('button')!r}")
-            if not 1 <= len(rows) <= 10:
-                problems.append(f"list rows: {len(rows)}")
+            if not 1 <= len(rows) <= 10 or not 1 <= len(secs or []) <= 10:
+                problems.append(f"list: {len(secs or [])} sections, {len(rows)} rows")
+            if len(secs or []) > 1 and not all(s.get("title") for s in secs):
+                problems.append("list sections need titles when there are several")
             for r in rows:
                 if not r.get("id") or len(r["id"]) > 200 or not r.get("title") \
-                        or len(r["title"]) > 24:
+                        or len(r["title"]) > 24 or len(r.get("description", "")) > 72:
                     problems.append(f"bad list row {r!r}")
+            ids = [r.get("id") for r in rows]
+            if len(set(ids)) != len(ids):
+                problems.append(f"list row ids are not unique: {ids}")
         else:
             problems.append(f"interactive type {i.get('type')!r}")
     else:
@@ -150,6 +196,7 @@ class FakeGraph:
                     text = (b.get("text") or {}).get("body")
                 call = {"t": t, "to": to, "body": body, "kind": kind, "text": text,
                         "problems": problems}
+                delay = 0
                 with fake.lock:
                     key = (to, json.dumps(body, sort_keys=True))
                     call["attempt"] = fake.attempts[key] = fake.attempts.get(key, 0) + 1
@@ -160,13 +207,17 @@ class FakeGraph:
                 elif problems:
                     status, doc = graph_error(400, 100, "Invalid parameter", "; ".join(problems))
                 else:
-                    status, doc = fault_for(to, call["attempt"]) or (200, {
+                    fault = fault_for(to, call["attempt"])
+                    if fault and fault[0] == "delay":
+                        fault, delay = None, fault[1]
+                    status, doc = fault or (200, {
                         "messaging_product": "whatsapp",
                         "contacts": [{"input": to, "wa_id": to}],
                         "messages": [{"id": wamid}]})
-                call["status"] = status
+                call["status"], call["delay"] = status, delay
                 with fake.lock:
                     fake.calls.append(call)
+                time.sleep(delay)  # the message is sent, whether or not parley still waits
                 self.answer(status, json.dumps(doc).encode())
 
         self.server = harness.serve_http(Handler)
@@ -218,7 +269,10 @@ def test(parley, checks, tmp):
     os.environ.update(PARLEY_TEST_WA_TOKEN=TOKEN, PARLEY_TEST_WA_APP_SECRET=APP_SECRET,
                       PARLEY_TEST_WA_VERIFY_TOKEN=VERIFY)
     tenants = tmp / "tenants"
-    harness.copy_fixture("whatsapp_bot", tenants / TENANT, GRAPH_BASE=fake.url)
+    harness.copy_fixture("whatsapp_bot", tenants / TENANT, GRAPH_BASE=fake.url,
+                         PACING="chat_rate_per_second = 0,")
+    harness.copy_fixture("whatsapp_bot", tenants / PACE_TENANT, GRAPH_BASE=fake.url,
+                         PACING=f"rate_per_second = {PACE_RATE},")
     data = tmp / "data"
     serve, base = harness.serve_checked(checks, "serve with a whatsapp tenant", parley, tenants,
                                         data, tmp)
@@ -226,23 +280,26 @@ def test(parley, checks, tmp):
         return
     hook = f"/hook/{TENANT}/whatsapp"
 
-    def post(doc, signature="good", raw=None):
+    def post(doc, signature="good", raw=None, tenant=TENANT):
         raw = raw if raw is not None else json.dumps(doc).encode()
         headers = {"Content-Type": "application/json"}
         if signature == "good":
             headers["X-Hub-Signature-256"] = sign(raw)
         elif signature is not None:
             headers["X-Hub-Signature-256"] = signature
-        return harness.request(base, "POST", hook, raw, headers)
+        return harness.request(base, "POST", f"/hook/{tenant}/whatsapp", raw, headers)
 
-    def accepted(doc, what):
-        status, _, body = post(doc)
+    def accepted(doc, what, tenant=TENANT):
+        status, _, body = post(doc, tenant=tenant)
         return checks.check(status == 200 and "duplicate" not in body,
                             f"{what}: the notification is accepted (200)", f"{status} {body}")
 
     def replies(to, n=1, timeout=10):
         harness.wait_for(lambda: len(fake.sent(to)) >= n, timeout)
         return fake.sent(to)
+
+    # A slow answer first: its retry comes after parley's 10 s send timeout.
+    accepted(notification(text_msg(TO_SLOW, "slow")), "to a slow send")
 
     # ---- the GET handshake ----
     q = urllib.parse.urlencode({"hub.mode": "subscribe", "hub.verify_token": VERIFY,
@@ -409,24 +466,72 @@ def test(parley, checks, tmp):
     checks.check(status == 400, "a signed body that is not JSON -> 400", f"{status} {body}")
 
     # ---- faults ----
-    accepted(notification(text_msg(TO_131047, "late")), "to a user outside the window")
-    accepted(notification(text_msg(TO_500, "flaky")), "to a flaky send")
+    for to, what in [(TO_131047, "to a user outside the window"), (TO_500, "to a flaky send"),
+                     (TO_130429, "over the throughput"), (TO_131056, "over the pair rate"),
+                     (TO_131026, "to a user who cannot receive")]:
+        accepted(notification(text_msg(to, "fault")), what)
     harness.wait_for(lambda: any(c["status"] == 200 for c in fake.sent(TO_500)), 15)
     got = [c["status"] for c in fake.sent(TO_500)]
     checks.check(got == [500, 500, 200], "500 -> retried with backoff until delivered", got)
+    for to, code, least, why in [(TO_130429, 130429, 2.0, "no Retry-After: parley waits 2 s"),
+                                 (TO_131056, 131056, 6.0, "pair rate: >= 6 s for that user")]:
+        harness.wait_for(lambda: any(c["status"] == 200 for c in fake.sent(to)), least + 5)
+        got = fake.sent(to)
+        gap = got[1]["t"] - got[0]["t"] if len(got) >= 2 else None
+        checks.check([c["status"] for c in got] == [400, 200]
+                     and got[0]["body"] == got[1]["body"],
+                     f"error {code} -> sent again and delivered, once",
+                     [(c["status"], c["text"]) for c in got])
+        checks.check(gap is not None and least - 0.1 <= gap <= least + 2,
+                     f"... after {least:.0f} s ({why})", f"gap {gap}")
     dead = harness.run_until([parley, "outbox", "--data", data, "--dead"],
-                             lambda r: r.rc == 0 and "1 dead letter(s)" in r.out, 10,
+                             lambda r: r.rc == 0 and "2 dead letter(s)" in r.out, 10,
                              timeout=20, cwd=tmp)
     for ln in dead.lines:
         checks.info(f"outbox --dead: {ln}")
     line = next((ln for ln in dead.lines if TO_131047 in ln), "")
-    checks.check("1 dead letter(s)" in dead.out and "needs_template" in line
+    checks.check("2 dead letter(s)" in dead.out and "needs_template" in line
                  and "131047" in line,
                  "error 131047 -> a dead letter, class needs_template, with Meta's message",
                  dead.describe())
+    line = next((ln for ln in dead.lines if TO_131026 in ln), "")
+    checks.check("unreachable" in line and "131026" in line,
+                 "error 131026 (undeliverable: the user blocked us or is not on WhatsApp) -> "
+                 "a dead letter, class unreachable", dead.describe())
     time.sleep(1.0)
-    checks.check(len(fake.sent(TO_131047)) == 1, "... not retried (1 attempt)",
-                 fake.sent(TO_131047))
+    for to in (TO_131047, TO_131026):
+        checks.check(len(fake.sent(to)) == 1, f"... {to} not retried (1 attempt)",
+                     fake.sent(to))
+
+    # ---- limits: per user and per number, from the fake's arrival times ----
+    accepted(notification(text_msg(PACE_BURST, "/burst 2")), "/burst 2", PACE_TENANT)
+    for to in PACE_USERS:
+        accepted(notification(text_msg(to, "pace")), f"to {to}", PACE_TENANT)
+    pace = [PACE_BURST] + PACE_USERS
+    paced = lambda: [c for c in fake.sent() if c["to"] in pace]  # noqa: E731
+    harness.wait_for(lambda: len(paced()) >= 2 + len(PACE_USERS), 12)
+    time.sleep(0.5)
+    burst = fake.sent(PACE_BURST)
+    gap = burst[1]["t"] - burst[0]["t"] if len(burst) >= 2 else None
+    checks.check([c["text"] for c in burst] == ["burst 1", "burst 2"]
+                 and gap is not None and 5.9 <= gap <= 8,
+                 "/burst 2: the second reply 6 s after the first (WhatsApp's default: one "
+                 "message per 6 s per user)", f"{[c['text'] for c in burst]}, gap {gap}")
+    times = [c["t"] for c in paced()]
+    checks.check(len(times) == 2 + len(PACE_USERS)
+                 and all(len(fake.sent(to)) == 1 for to in PACE_USERS),
+                 f"{len(PACE_USERS)} users answered at once: every reply sent once",
+                 [(c["to"], c["text"]) for c in paced()])
+    harness.check_rate(checks, f"... and the number's rate_per_second = {PACE_RATE} held",
+                       times, PACE_RATE)
+
+    # ---- the slow answer ----
+    harness.wait_for(lambda: len(fake.sent(TO_SLOW)) >= 2, harness.SLOW_ANSWER + 5)
+    time.sleep(0.5)
+    harness.check_slow_answer(checks, "", fake.sent(TO_SLOW), "Cloud API")
+    waiting = harness.run([parley, "outbox", "--data", data], timeout=20, cwd=tmp)
+    checks.check(waiting.rc == 0 and "0 message(s) waiting" in waiting.out,
+                 "nothing is left waiting in the outbox", waiting.describe())
 
     # ---- what did not happen ----
     status, _, body = post(unsigned_doc)
