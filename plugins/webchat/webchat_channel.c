@@ -441,6 +441,14 @@ static char *wc_classify(void *instance, int status, const char *headers, const 
   return strdup("{\"class\":\"ok\"}");
 }
 
+/* The widget shows every element of the canonical message itself. */
+static char *wc_describe(void *instance) {
+  (void)instance;
+  return strdup("{\"buttons\":100,\"url_buttons\":true,\"quick_replies\":true,\"cards\":true,"
+                "\"edit\":true,\"media\":[\"image\",\"video\",\"audio\",\"document\"],"
+                "\"templates\":false,\"tags\":false}");
+}
+
 static const pl_channel_api api = {
     .abi = PL_CHANNEL_ABI,
     .size = sizeof(pl_channel_api),
@@ -450,6 +458,7 @@ static const pl_channel_api api = {
     .webhook = wc_webhook,
     .render = wc_render,
     .classify = wc_classify,
+    .describe = wc_describe,
 };
 
 const pl_channel_api *parley_channel_v1(void) {

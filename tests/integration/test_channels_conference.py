@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One scenario, every channel, the same outcome: the conference example (unchanged
+"""One scenario, five channels, the same outcome: the conference example (unchanged
 scripts/examples/conference, with all channels configured) is driven through the real
 HTTP path of each channel — signed webhooks in each channel's own wire format in, each
 channel's API (a fake of ours) out — by the same journey its specs walk: /start, the
@@ -78,6 +78,7 @@ return {
     instagram = { token = "%(ig_token)s", app_secret = "%(app_secret)s", verify_token = "%(verify)s",
                   ig_account_id = "%(ig)s", graph_base = "%(base)s", graph_version = "v21.0",
                   chat_rate_per_second = 0 },
+    webchat = { secret = "%(webchat_secret)s" },
   },
 }
 """
@@ -200,6 +201,11 @@ class Channel:
         self.read = 0
         self.n = 0
         self.last_choices = ([], "native", None)  # choices, how, the message they were on
+        if name == "webchat":  # a visitor: the widget's session (id + token)
+            _, _, body = harness.request(base, "POST", f"/webchat/{TENANT}/session", "{}",
+                                         {"Content-Type": "text/plain"})
+            doc = harness.parse_json(body) or {}
+            self.chat, self.token = doc.get("visitor"), doc.get("token")
 
     def post(self, path, doc, headers=None):
         raw = json.dumps(doc).encode()
@@ -217,6 +223,14 @@ class Channel:
     def deliver(self, kind, value):
         """kind "text" (value: the text) or "press" (value: the button id)."""
         n = self.uid()
+        if self.name == "webchat":
+            doc = {"visitor": self.chat, "token": self.token, "cid": f"c{n}", "lang": "en"}
+            if kind == "text":
+                doc["text"] = value
+            else:
+                doc.update(button=value, message=str(self.last_choices[2]))
+            return harness.request(self.base, "POST", f"/webchat/{TENANT}/send", json.dumps(doc),
+                                   {"Content-Type": "text/plain;charset=UTF-8"})
         if self.name == "telegram":
             user = {"id": int(self.chat), "is_bot": False, "first_name": "Ana",
                     "language_code": "en"}
@@ -268,8 +282,34 @@ class Channel:
                "entry": [{"id": own, "time": 1780000000123, "messaging": [item]}]}
         return self.post(f"/hook/{TENANT}/{self.name}", doc)
 
+    def feed_replies(self, timeout):
+        """The web chat: the bot's messages after the last one read, from the feed."""
+        def fetch():
+            q = urllib.parse.urlencode({"visitor": self.chat, "token": self.token,
+                                        "after": self.read, "wait": 0})
+            _, _, body = harness.request(self.base, "GET", f"/webchat/{TENANT}/feed?{q}")
+            return (harness.parse_json(body) or {}).get("messages") or []
+        harness.wait_for(lambda: any(m.get("from") == "bot" for m in fetch()), timeout)
+        time.sleep(0.3)
+        out = []
+        for m in fetch():
+            self.read = max(self.read, m["seq"])
+            if m.get("from") != "bot":
+                continue
+            choices = [(b["label"], b["id"]) for row in m.get("buttons") or [] for b in row
+                       if "id" in b]
+            choices += [(b["label"], b["id"]) for c in m.get("cards") or []
+                        for b in c.get("buttons") or [] if "id" in b]
+            choices += [(b["label"], b["id"]) for b in m.get("quick_replies") or []]
+            out.append((m.get("text", ""), choices, "native"))
+            if choices:
+                self.last_choices = (choices, "native", m["seq"])
+        return out
+
     def replies(self, timeout=10):
         """Waits for the bot's answer to the last input and returns it as seen."""
+        if self.name == "webchat":
+            return self.feed_replies(timeout)
         def settled():
             return len(self.fake.sent(self.name, self.chat)) > self.read
         harness.wait_for(settled, timeout)
@@ -344,14 +384,14 @@ def test(parley, checks, tmp):
     (tenants / TENANT / "tenant.lua").write_text(TENANT_LUA % {
         "tg_token": TG_TOKEN, "tg_secret": TG_SECRET, "base": fake.url, "wa_token": WA_TOKEN,
         "fb_token": FB_TOKEN, "ig_token": IG_TOKEN, "app_secret": APP_SECRET, "verify": VERIFY,
-        "phone": PHONE_ID, "page": PAGE_ID, "ig": IG_ID})
+        "phone": PHONE_ID, "page": PAGE_ID, "ig": IG_ID, "webchat_secret": WEBCHAT_SECRET})
     data = tmp / "data"
     serve, base = harness.serve_checked(checks, "serve the conference bot on every channel",
                                         parley, tenants, data, tmp)
     if base is None:
         return
     chats = {"telegram": "5550101", "whatsapp": "15550100001", "messenger": "2400000000000001",
-             "instagram": "1780000000000001"}
+             "instagram": "1780000000000001", "webchat": None}
     for name, chat in chats.items():
         journey(checks, Channel(name, base, fake, chat))
     checks.check(serve.stop() == 0, "SIGTERM -> exit 0", serve.describe())
