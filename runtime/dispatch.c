@@ -364,6 +364,7 @@ int pl_job_run(pl_job *job) {
   pl_channel_inst *ci = pl_channel_set_find(&job->code->channels, ev->channel);
   run->caps = ci ? ci->caps : NULL;
   run->channels = &job->code->channels;
+  run->sign_key = job->t->sign_key;
   run->last_inbound_ms = from_user(ev)
                              ? job->now
                              : json_integer_value(json_object_get(job->record, "last_inbound_at"));

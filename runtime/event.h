@@ -51,6 +51,7 @@ typedef struct pl_run {
   json_t *user;       /* {id,name,language} */
   const json_t *caps; /* what the channel can show (its plugin's describe()), or NULL */
   const struct pl_channel_set *channels; /* the tenant's channels: targets of ctx:send */
+  const unsigned char *sign_key;         /* the tenant's key for bot.sign (32 bytes) */
   int64_t last_inbound_ms; /* when the user last wrote (this event included), 0: never */
   json_t *session_in;      /* borrowed from the conversation record */
   const char *session_version;

@@ -5,6 +5,10 @@
 #include <ctype.h>
 #include <lauxlib.h>
 #include <math.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "channels.h"
@@ -12,6 +16,7 @@
 #include "lua_api.h"
 #include "lua_json.h"
 #include "reply.h"
+#include "unicode.h"
 
 #define HANDLERS_KEY "parley.handlers"
 #define CTX_META "parley.ctx"
@@ -409,6 +414,65 @@ static int json_decode(lua_State *L) {
   return 1;
 }
 
+/* ---- bot.sign / bot.verify: payloads nobody can forge (QR codes, links) ---- */
+
+#define SIG_CHARS 12 /* 72 bits of HMAC-SHA256, base64url: 12 characters */
+
+static void signature(const unsigned char *key, const char *text, size_t n,
+                      char sig[SIG_CHARS + 1]) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key, 32, (const unsigned char *)text, n, mac, &len);
+  unsigned char b64[24];
+  EVP_EncodeBlock(b64, mac, 9); /* 9 bytes: 12 characters, no padding */
+  for (int i = 0; i < SIG_CHARS; i++)
+    sig[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
+  sig[SIG_CHARS] = 0;
+}
+
+static int bot_sign(lua_State *L) {
+  pl_run *run = current_run(L, "bot.sign");
+  size_t n;
+  const char *text = luaL_checklstring(L, 1, &n);
+  char sig[SIG_CHARS + 1];
+  signature(run->sign_key, text, n, sig);
+  lua_pushlstring(L, text, n);
+  lua_pushliteral(L, "-");
+  lua_pushstring(L, sig);
+  lua_concat(L, 3);
+  return 1;
+}
+
+static int bot_verify(lua_State *L) {
+  pl_run *run = current_run(L, "bot.verify");
+  size_t n;
+  const char *signed_text = luaL_optlstring(L, 1, "", &n);
+  if (n < SIG_CHARS + 1 || signed_text[n - SIG_CHARS - 1] != '-') {
+    lua_pushnil(L);
+    return 1;
+  }
+  size_t tn = n - SIG_CHARS - 1;
+  char sig[SIG_CHARS + 1];
+  signature(run->sign_key, signed_text, tn, sig);
+  if (CRYPTO_memcmp(sig, signed_text + tn + 1, SIG_CHARS) != 0)
+    lua_pushnil(L);
+  else
+    lua_pushlstring(L, signed_text, tn);
+  return 1;
+}
+
+/* bot.text.fold(s): text for comparison (unicode.h). */
+static int text_fold(lua_State *L) {
+  size_t n, on;
+  const char *s = luaL_checklstring(L, 1, &n);
+  char *out;
+  pl_err err;
+  if (pl_text_fold(s, n, &out, &on, &err)) return luaL_error(L, "bot.text.fold: %s", err.msg);
+  lua_pushlstring(L, out, on);
+  free(out);
+  return 1;
+}
+
 /* ---- ctx ---- */
 
 static pl_run *ctx_run(lua_State *L, const char *method) {
@@ -707,8 +771,13 @@ void pl_api_install(pl_sandbox *sb) {
   lua_newtable(L);
   static const luaL_Reg bot[] = {{"command", bot_command},   {"on", bot_on},
                                  {"fallback", bot_fallback}, {"migrate", bot_migrate},
-                                 {"log", pl_sandbox_print},  {NULL, NULL}};
+                                 {"log", pl_sandbox_print},  {"sign", bot_sign},
+                                 {"verify", bot_verify},     {NULL, NULL}};
   luaL_setfuncs(L, bot, 0);
+  lua_newtable(L);
+  lua_pushcfunction(L, text_fold);
+  lua_setfield(L, -2, "fold");
+  lua_setfield(L, -2, "text");
   lua_newtable(L);
   static const luaL_Reg store[] = {{"get", store_get},       {"put", store_put},
                                    {"delete", store_delete}, {"incr", store_incr},

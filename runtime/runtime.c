@@ -95,6 +95,7 @@ int pl_runtime_add_tenant(pl_runtime *rt, const char *dir, pl_tenant **out, pl_e
                      .clock = &rt->clock,
                      .log = &rt->log};
   int rc = pl_store_tenant_id(rt->store, t->key, &t->id, err);
+  if (!rc) rc = pl_store_tenant_key(rt->store, t->id, t->sign_key, err);
   if (!rc) rc = pl_code_load(&t->code, d, t->key, &env, err);
   if (rc) {
     free(t->key);

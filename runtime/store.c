@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <openssl/rand.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -331,6 +332,46 @@ int pl_store_tenant_id(pl_store *s, const char *name, uint32_t *id, pl_err *err)
   if (rc) return rc;
   *id = r.id;
   return 0;
+}
+
+typedef struct tenant_key_req {
+  uint32_t id;
+  unsigned char *key;
+} tenant_key_req;
+
+static int tenant_key_name(char *buf, size_t n, uint32_t id) {
+  return snprintf(buf, n, "tenant_key:%u", (unsigned)id);
+}
+
+static int make_tenant_key(pl_txn *t, void *ud, pl_err *err) {
+  tenant_key_req *r = ud;
+  char name[48];
+  int n = tenant_key_name(name, sizeof name, r->id);
+  pl_bytes v;
+  if (pl_store_get(t, PL_T_META, name, (size_t)n, &v) == 0 && v.len == 32) {
+    memcpy(r->key, v.data, 32);
+    return 0;
+  }
+  if (RAND_bytes(r->key, 32) != 1)
+    return pl_err_set(err, PL_EIO, "cannot make a tenant key: no randomness");
+  int rc = pl_store_put(t, PL_T_META, name, (size_t)n, r->key, 32);
+  if (rc && rc != PL_EFULL) return pl_err_set(err, rc, "cannot record a tenant key");
+  return rc;
+}
+
+int pl_store_tenant_key(pl_store *s, uint32_t id, unsigned char key[32], pl_err *err) {
+  pl_txn *t;
+  int rc = pl_store_read_begin(s, &t, err);
+  if (rc) return rc;
+  char name[48];
+  int n = tenant_key_name(name, sizeof name, id);
+  pl_bytes v;
+  rc = pl_store_get(t, PL_T_META, name, (size_t)n, &v);
+  if (rc == 0 && v.len == 32) memcpy(key, v.data, 32);
+  pl_store_read_end(t);
+  if (rc == 0 && v.len == 32) return 0;
+  tenant_key_req r = {id, key};
+  return pl_store_write(s, make_tenant_key, &r, err);
 }
 
 void pl_key_init(pl_key *k, uint32_t tenant) {

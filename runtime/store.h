@@ -53,6 +53,9 @@ size_t pl_store_map_size(const pl_store *s);
 
 /* Returns the numeric id of a tenant name, assigning the next free one on first use. */
 int pl_store_tenant_id(pl_store *s, const char *name, uint32_t *id, pl_err *err);
+/* The tenant's secret key (32 random bytes, made on first use and kept in the store):
+ * what bot.sign uses, so signed payloads survive restarts and reloads. */
+int pl_store_tenant_key(pl_store *s, uint32_t id, unsigned char key[32], pl_err *err);
 
 int pl_store_read_begin(pl_store *s, pl_txn **out, pl_err *err);
 void pl_store_read_end(pl_txn *t);

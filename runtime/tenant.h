@@ -43,6 +43,7 @@ typedef struct pl_tenant {
   char *key; /* folder name: the tenant's stable identity in storage */
   char *dir;
   uint32_t id;
+  unsigned char sign_key[32]; /* bot.sign's key (pl_store_tenant_key) */
   pl_code *code;
   uint64_t signature;  /* of the folder's files when code was loaded */
   int64_t next_due_ms; /* earliest pending timer, INT64_MAX if none */
