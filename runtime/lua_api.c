@@ -74,14 +74,18 @@ static int bot_on(lua_State *L) {
   bool ok = false;
   for (const char *const *k = plain; *k && !ok; k++)
     ok = !strcmp(ev, *k);
-  if (!strncmp(ev, "button:", 7)) ok = id_ok(ev + 7, n - 7, true);
-  if (!strncmp(ev, "timer:", 6)) ok = id_ok(ev + 6, n - 6, true);
-  if (!strncmp(ev, "signal:", 7)) ok = id_ok(ev + 7, n - 7, true);
+  /* "button:menu:*" handles every id starting with "menu:" (the longest prefix wins;
+   * an exact "button:<id>" first): how library modules claim their ids. */
+  size_t star = n && ev[n - 1] == '*' ? 1 : 0;
+  if (!strncmp(ev, "button:", 7)) ok = id_ok(ev + 7, n - 7 - star, true);
+  if (!strncmp(ev, "timer:", 6)) ok = id_ok(ev + 6, n - 6 - star, true);
+  if (!strncmp(ev, "signal:", 7)) ok = id_ok(ev + 7, n - 7 - star, true);
   if (!ok)
     return luaL_error(
         L,
         "bot.on: unknown event \"%s\"; expected \"message\", \"start\", "
-        "\"button\", \"button:<id>\", \"timer:<name>\", \"signal:<name>\", \"handback\", "
+        "\"button\", \"button:<id>\", \"button:<prefix>*\", \"timer:<name>\", \"signal:<name>\", "
+        "\"handback\", "
         "\"contact\", \"location\", "
         "\"media\", \"edit\", \"blocked\", \"unblocked\" or \"status\" (ids: 1-64 of "
         "A-Z a-z 0-9 _ - . :)",
@@ -905,6 +909,33 @@ static void set_event_info(lua_State *L, int ctx, pl_run *run, const char *kind,
   lua_pop(L, 1);
 }
 
+/* Pushes the handler of "<kind>:<name>" from the handlers table at h: the exact one, else
+ * the one of the longest "<kind>:<prefix>*" that name starts with. False (nothing pushed)
+ * if none. */
+static bool push_handler(lua_State *L, int h, const char *kind, const char *name) {
+  lua_pushfstring(L, "%s:%s", kind, name);
+  if (lua_rawget(L, h) == LUA_TFUNCTION) return true;
+  lua_pop(L, 1);
+  size_t kl = strlen(kind), best = 0;
+  lua_pushnil(L); /* the best so far (a function) */
+  lua_pushnil(L);
+  while (lua_next(L, h)) {
+    size_t n;
+    const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &n) : NULL;
+    if (key && n > kl + 2 && key[n - 1] == '*' && key[kl] == ':' && !strncmp(key, kind, kl) &&
+        n - kl - 2 > best && !strncmp(name, key + kl + 1, n - kl - 2) &&
+        lua_type(L, -1) == LUA_TFUNCTION) {
+      best = n - kl - 2;
+      lua_replace(L, -3);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  if (best) return true;
+  lua_pop(L, 1);
+  return false;
+}
+
 /* Pushes the handler for the run and its argument; returns the event kind name or NULL. */
 static const char *route(lua_State *L, pl_run *run, const char **name) {
   lua_getfield(L, LUA_REGISTRYINDEX, HANDLERS_KEY);
@@ -946,9 +977,7 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
     } else
       lua_pop(L, 1);
   } else if (run->kind == PL_EV_BUTTON) {
-    lua_pushfstring(L, "button:%s", run->text);
-    if (lua_rawget(L, h) == LUA_TFUNCTION ||
-        (lua_pop(L, 1), lua_getfield(L, h, "button")) == LUA_TFUNCTION) {
+    if (push_handler(L, h, "button", run->text) || lua_getfield(L, h, "button") == LUA_TFUNCTION) {
       kind = "button";
       lua_pushstring(L, run->text);
     } else
@@ -963,12 +992,11 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
       return NULL; /* nobody listens: fine, it is in the history */
     }
   } else if (run->kind == PL_EV_SIGNAL) {
-    lua_pushfstring(L, "signal:%s", run->text);
-    if (lua_rawget(L, h) == LUA_TFUNCTION) {
+    if (push_handler(L, h, "signal", run->text)) {
       kind = "signal";
       pl_json_push(L, json_object_get(run->ev->data, "data"));
     } else {
-      lua_pop(L, 2);
+      lua_pop(L, 1);
       return NULL; /* nobody listens here */
     }
   } else if (run->kind == PL_EV_HANDBACK) {
@@ -980,12 +1008,10 @@ static const char *route(lua_State *L, pl_run *run, const char **name) {
       return NULL; /* no fallback for a hand-back: nothing to say is fine */
     }
   } else {
-    lua_pushfstring(L, "timer:%s", run->text);
-    if (lua_rawget(L, h) == LUA_TFUNCTION) {
+    if (push_handler(L, h, "timer", run->text)) {
       kind = "timer";
       pl_json_push(L, run->ev->data);
-    } else
-      lua_pop(L, 1);
+    }
   }
   if (!kind) {
     if (lua_getfield(L, h, "fallback") == LUA_TFUNCTION) {

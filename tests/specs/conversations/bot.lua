@@ -45,3 +45,14 @@ bot.command("bad", function(ctx, what)
   if what == "opts" then ctx:send("console:x", "hi", { colour = "red" }) end
   if what == "name" then ctx:signal("console:x", "no spaces") end
 end)
+
+-- Prefix handlers (how library modules claim their ids): the exact handler first, then
+-- the longest matching prefix, then the generic one.
+bot.command("prefixes", function(ctx)
+  ctx:reply("pick", { buttons = { { "A", "lib:a" }, { "B", "lib:deep:b" }, { "C", "lib:exact" } } })
+  ctx:remind_in(60, "lib:tick")
+end)
+bot.on("button:lib:*", function(ctx, id) ctx:reply("lib prefix got " .. id) end)
+bot.on("button:lib:deep:*", function(ctx, id) ctx:reply("deeper prefix got " .. id) end)
+bot.on("button:lib:exact", function(ctx, id) ctx:reply("exact got " .. id) end)
+bot.on("timer:lib:*", function(ctx) ctx:reply("timer prefix got " .. ctx.event.name) end)

@@ -60,3 +60,17 @@ scenario("mistakes are errors naming what is wrong", function(u)
   assert(log:find("ctx:send: opts.colour: unknown option", 1, true), log)
   assert(log:find('ctx:signal: signal name "no spaces"', 1, true), log)
 end)
+
+scenario("prefix handlers: exact first, then the longest prefix", function(u)
+  u:send("/prefixes")
+  u:press("A")
+  u:expect{ text = "lib prefix got lib:a" }
+  u:send("/prefixes")
+  u:press("B")
+  u:expect{ text = "deeper prefix got lib:deep:b" }
+  u:send("/prefixes")
+  u:press("C")
+  u:expect{ text = "exact got lib:exact" }
+  u:advance("61s")
+  u:expect{ text = "timer prefix got lib:tick" }
+end)
