@@ -30,6 +30,7 @@ typedef struct spec {
   json_t *inbox;      /* user -> array of replies */
   json_t *transcript; /* array of lines */
   json_t *log;        /* the tenant's log lines in this scenario */
+  json_t *langs;      /* user -> the language their channel reports (user(name, {language})) */
   int64_t sim_ms;
 } spec;
 
@@ -48,6 +49,13 @@ static void note(spec *s, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   json_array_append_new(s->transcript, json_string(line));
+}
+
+/* The language a user's channel reports: user(name, {language = ...}), else the
+ * tenant's locale. */
+static const char *user_lang(spec *s, const char *name) {
+  const char *l = json_string_value(json_object_get(s->langs, name));
+  return l ? l : s->t->code->cfg.locale;
 }
 
 static spec *get_spec(lua_State *L) {
@@ -146,7 +154,7 @@ static int u_send(lua_State *L) {
                  .chat_id = name,
                  .user_id = name,
                  .user_name = name,
-                 .user_lang = s->t->code->cfg.locale,
+                 .user_lang = user_lang(s, name),
                  .text = text};
   dispatch(L, s, &ev);
   return 0;
@@ -198,7 +206,7 @@ static int u_press(lua_State *L) {
                  .chat_id = name,
                  .user_id = name,
                  .user_name = name,
-                 .user_lang = s->t->code->cfg.locale,
+                 .user_lang = user_lang(s, name),
                  .text = idcopy};
   dispatch(L, s, &ev);
   return 0;
@@ -433,11 +441,19 @@ static void push_user(lua_State *L, const char *name) {
 }
 
 static int g_user(lua_State *L) {
-  get_spec(L);
+  spec *s = get_spec(L);
   size_t n;
   const char *name = luaL_checklstring(L, 1, &n);
   if (n == 0 || n > 64 || strchr(name, ' ') || strchr(name, ':'))
     return luaL_error(L, "user(name): 1-64 characters, no spaces or colons");
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_getfield(L, 2, "language");
+    if (lua_type(L, -1) == LUA_TSTRING)
+      json_object_set_new(s->langs, name, json_string(lua_tostring(L, -1)));
+    else if (!lua_isnil(L, -1))
+      return luaL_error(L, "user(name, {language = \"ru-RU\"}): language must be a string");
+    lua_pop(L, 1);
+  }
   push_user(L, name);
   return 1;
 }
@@ -489,6 +505,7 @@ static bool run_scenario(lua_State *L, const char *file, const char *tenant_dir,
             .inbox = json_object(),
             .transcript = json_array(),
             .log = json_array(),
+            .langs = json_object(),
             .sim_ms = spec_epoch_ms()};
   snprintf(s.data_dir, sizeof s.data_dir, "/tmp/parley-spec-XXXXXX");
   bool ok = false;
@@ -526,6 +543,7 @@ static bool run_scenario(lua_State *L, const char *file, const char *tenant_dir,
   json_decref(s.inbox);
   json_decref(s.transcript);
   json_decref(s.log);
+  json_decref(s.langs);
   if (s.data_dir[0] && strstr(s.data_dir, "XXXXXX") == NULL)
     nftw(s.data_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
   lua_pop(L, 1);

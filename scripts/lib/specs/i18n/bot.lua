@@ -1,0 +1,23 @@
+local i18n = require "i18n"
+
+i18n.define("en", {
+  hello = "Hello, {name}!",
+  points = { one = "{count} point", other = "{count} points" },
+  only_en = "English only",
+})
+i18n.define("ru", {
+  hello = "Привет, {name}!",
+  points = { one = "{count} балл", few = "{count} балла", many = "{count} баллов" },
+})
+i18n.fallback("uk", "ru")
+
+bot.command("hello", function(ctx) ctx:reply(i18n.t(ctx, "hello", { name = ctx.user.name })) end)
+bot.command("points", function(ctx, n)
+  ctx:reply(i18n.t(ctx, "points", { count = tonumber(n) }))
+end)
+bot.command("lang", function(ctx, l)
+  ctx:reply(i18n.set(ctx, l) and ("ok " .. i18n.locale(ctx)) or ("no " .. l))
+end)
+bot.command("only", function(ctx) ctx:reply(i18n.t(ctx, "only_en")) end)
+bot.command("missing", function(ctx) ctx:reply(i18n.t(ctx, "no.such.key")) end)
+bot.command("locale", function(ctx) ctx:reply(i18n.locale(ctx)) end)
