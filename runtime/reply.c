@@ -312,7 +312,7 @@ static int build(json_t *m, const json_t *opts, const pl_reply_ctx *c, pl_err *e
            "audio, document, media, card, cards, edit, remove_keyboard, template, tag",
            k);
   }
-  json_t *out;
+  json_t *out = NULL;
   int rc;
   if ((v = json_object_get(opts, "buttons"))) {
     if ((rc = button_rows(v, &out, err))) return rc;
