@@ -24,7 +24,10 @@
 typedef struct bucket {
   double tokens, rate, burst;
   int64_t last_ms;
+  int64_t paused_until; /* a channel's quota spent (rate_exhausted): nothing before this */
 } bucket;
+
+#define MAX_ACCOUNTS 16 /* channels of one tenant with a bot-wide rate of their own */
 
 typedef struct out_item {
   uint64_t seq;
@@ -56,7 +59,11 @@ struct tstate {
   int active_jobs, http_active;
   pl_job *http_wait_head, *http_wait_tail;
   bool timer_inflight, dropping;
-  bucket account;
+  struct {
+    char channel[32];
+    bucket b;
+  } accounts[MAX_ACCOUNTS]; /* each channel's bot-wide rate (a page, a number, a bot) */
+  int naccounts;
   json_t *known; /* outbox seqs held in memory: "seq" -> true */
   struct poller *pollers;
 };
@@ -143,6 +150,10 @@ static void maybe_free_q(pl_worker *w, convq *q) {
 }
 
 static bool bucket_take(bucket *b, int64_t now, int64_t *wait_ms) {
+  if (b->paused_until > now) {
+    *wait_ms = b->paused_until - now;
+    return false;
+  }
   if (b->rate <= 0) return true;
   b->tokens += (double)(now - b->last_ms) / 1000.0 * b->rate;
   if (b->tokens > b->burst) b->tokens = b->burst;
@@ -165,6 +176,18 @@ static const struct {
     {"telegram", 30, 1}, {"whatsapp", 80, 1.0 / 6}, {"messenger", 300, 0}, {"instagram", 300, 0},
     {"http", 0, 0},
 };
+
+/* The tenant's bot-wide bucket of one channel (Telegram's 30/s are not WhatsApp's 80/s).
+ * Past MAX_ACCOUNTS channels the last one is shared. */
+static bucket *account_of(tstate *ts, const char *channel) {
+  for (int i = 0; i < ts->naccounts; i++)
+    if (!strcmp(ts->accounts[i].channel, channel)) return &ts->accounts[i].b;
+  if (ts->naccounts == MAX_ACCOUNTS) return &ts->accounts[MAX_ACCOUNTS - 1].b;
+  int i = ts->naccounts++;
+  snprintf(ts->accounts[i].channel, sizeof ts->accounts[i].channel, "%s", channel);
+  memset(&ts->accounts[i].b, 0, sizeof ts->accounts[i].b);
+  return &ts->accounts[i].b;
+}
 
 static double pacing(const pl_tenant *t, const char *channel, bool chat) {
   const json_t *v = json_object_get(json_object_get(t->code->cfg.channels, channel),
@@ -782,8 +805,14 @@ static void send_done(void *ud, const pl_http_client_resp *resp) {
   if (cls && !strcmp(cls, "retry_after")) {
     delay = (int64_t)(json_number_value(json_object_get(v, "retry_after")) * 1000);
   } else if (cls && !strcmp(cls, "rate_exhausted")) {
-    delay = 60000; /* the channel's quota is spent: pause this conversation a minute */
-    pl_log_printf(&s->rt->log, q->ts->t->key, "channel rate limit exhausted (%s)", reason);
+    /* The channel's quota (the page's, the number's) is spent: every conversation of
+     * this channel waits a minute, not just this one. */
+    delay = 60000;
+    const char *channel = json_string_value(json_object_get(it->entry, "channel"));
+    account_of(q->ts, channel ? channel : "http")->paused_until = now + delay;
+    pl_log_printf(&s->rt->log, q->ts->t->key,
+                  "channel %s: rate limit exhausted (%s): its sends pause for 60 s",
+                  channel ? channel : "?", reason);
   } else if (!cls || !strcmp(cls, "retry_backoff")) {
     double base = 500.0 * pow(2, it->attempts - 1);
     if (base > BACKOFF_CAP_MS) base = BACKOFF_CAP_MS;
@@ -844,21 +873,22 @@ static void send_next(pl_worker *w, convq *q) {
     return;
   }
   const char *channel = json_string_value(json_object_get(it->entry, "channel"));
-  ts->account.rate = pacing(t, channel ? channel : "http", false);
-  ts->account.burst = ts->account.rate > 1 ? ts->account.rate : 1;
+  bucket *account = account_of(ts, channel ? channel : "http");
+  account->rate = pacing(t, channel ? channel : "http", false);
+  account->burst = account->rate > 1 ? account->rate : 1;
   q->chat_bucket.rate = pacing(t, channel ? channel : "http", true);
   q->chat_bucket.burst = 1;
   if (!q->chat_bucket.last_ms) {
     q->chat_bucket.last_ms = now;
     q->chat_bucket.tokens = 1;
   }
-  if (!ts->account.last_ms) {
-    ts->account.last_ms = now;
-    ts->account.tokens = ts->account.burst;
+  if (!account->last_ms) {
+    account->last_ms = now;
+    account->tokens = account->burst;
   }
   bucket saved = q->chat_bucket;
   if (it->req_i == 0 &&
-      (!bucket_take(&q->chat_bucket, now, &wait) || !bucket_take(&ts->account, now, &wait))) {
+      (!bucket_take(&q->chat_bucket, now, &wait) || !bucket_take(account, now, &wait))) {
     if (q->chat_bucket.tokens < saved.tokens) q->chat_bucket = saved; /* not spent after all */
     it->next_at = now + wait;
     wait_for_time(w, q);

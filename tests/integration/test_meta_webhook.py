@@ -17,10 +17,12 @@ faults by recipient. Webhooks are POSTed signed with X-Hub-Signature-256:
   - faults: 551 -> dead letter (unreachable), on each channel; 500 -> retried until
     delivered; rate limits as the Send API signals them (no Retry-After): 613 "Calls to
     this API have exceeded the rate limit" (Messenger) and 4 "Application request limit
-    reached" (Instagram) -> class rate_exhausted: parley pauses that conversation for a
-    minute (docs/plugins.md) - checked: no retry for the rest of the test, no dead letter,
-    the message waits in the outbox, and after a restart it is delivered, once (the test
-    does not wait the minute out)
+    reached" (Instagram) -> class rate_exhausted: parley pauses that CHANNEL of that
+    tenant for a minute (the page's quota is spent, CHANNELS.md §7.5; docs/plugins.md) -
+    checked on a tenant of their own ("metarate"): no retry for the rest of the test,
+    another user's message on the same channel waits too, no dead letter, both wait in
+    the outbox, and after a restart they are delivered, once each (the test does not wait
+    the minute out); the other tenants' sends on the same page go on
   - a slow answer, on each channel: the fake holds the first send longer than parley's
     send timeout (10 s), then answers 200 -> parley sends it again, not lost; but the fake
     delivered both: the user sees it TWICE (no idempotency key in the Send API,
@@ -60,6 +62,8 @@ IG_ID = "17841400000000001"
 BUDGET = 120
 TO_551, TO_500 = "5510000000000551", "5000000000000500"
 TO_613, IG_4, IG_551 = "6130000000000613", "4000000000000004", "5510000000000552"
+RATE_TENANT = "metarate"  # its quota is spent early: its channels pause, the others go on
+RATE_OTHER_FB, RATE_OTHER_IG = "6130000000000777", "4000000000000777"
 TO_SLOW, IG_SLOW = "4080000000000408", "4080000000000409"  # answered after harness.SLOW_ANSWER
 PACE_TENANT = "metapace"
 PACE = {"messenger": {"rate": 2, "chat": 1, "burst": "30000",
@@ -230,6 +234,9 @@ def test(parley, checks, tmp):
               for ch, p in PACE.items()}
     harness.copy_fixture("meta_bot", tenants / PACE_TENANT, GRAPH_BASE=fake.url,
                          FB_PACING=pacing["messenger"], IG_PACING=pacing["instagram"])
+    harness.copy_fixture("meta_bot", tenants / RATE_TENANT, GRAPH_BASE=fake.url,
+                         FB_PACING="chat_rate_per_second = 0,",
+                         IG_PACING="chat_rate_per_second = 0,")
     data = tmp / "data"
     serve, base = harness.serve_checked(checks, "serve with messenger + instagram", parley,
                                         tenants, data, tmp)
@@ -257,9 +264,15 @@ def test(parley, checks, tmp):
     events = lambda: harness.metric(base, "parley_events_accepted_total", TENANT)  # noqa: E731
 
     # Slow answers and rate limits first: they take their time.
-    for ch, to in (("messenger", TO_SLOW), ("instagram", IG_SLOW), ("messenger", TO_613),
-                   ("instagram", IG_4)):
+    for ch, to in (("messenger", TO_SLOW), ("instagram", IG_SLOW)):
         accepted(ch, envelope(ch, text_item(to, ch, "early")), f"to {to}")
+    for ch, to in (("messenger", TO_613), ("instagram", IG_4)):
+        accepted(ch, envelope(ch, text_item(to, ch, "early")), f"to {to}", tenant=RATE_TENANT)
+    for ch, to in (("messenger", TO_613), ("instagram", IG_4)):  # the quota is spent ...
+        harness.wait_for(lambda: fake.sent(to), 10)
+    for ch, to in (("messenger", RATE_OTHER_FB), ("instagram", RATE_OTHER_IG)):
+        accepted(ch, envelope(ch, text_item(to, ch, "later")), f"to {to} (after the limit)",
+                 tenant=RATE_TENANT)
 
     for ch in ("messenger", "instagram"):
         q = urllib.parse.urlencode({"hub.mode": "subscribe", "hub.verify_token": VERIFY,
@@ -436,18 +449,23 @@ def test(parley, checks, tmp):
         harness.check_slow_answer(checks, f"{ch}: ", fake.sent(to), "Send API")
 
     # ---- rate limits: paused, kept, delivered once ----
-    for ch, to, code in (("messenger", TO_613, 613), ("instagram", IG_4, 4)):
+    for ch, to, code, other in (("messenger", TO_613, 613, RATE_OTHER_FB),
+                                ("instagram", IG_4, 4, RATE_OTHER_IG)):
         got = fake.sent(to)
         checks.check([c["status"] for c in got] == [400],
                      f"{ch}: error {code} (rate limit) -> not retried for the rest of the test "
-                     f"({time.monotonic() - got[0]['t']:.0f} s): parley pauses the conversation "
+                     f"({time.monotonic() - got[0]['t']:.0f} s): parley pauses the channel "
                      "a minute" if got else f"{ch}: error {code}", got)
+        checks.check(not fake.sent(other),
+                     f"{ch}: ... and another user's message on that channel waits too",
+                     fake.sent(other))
     dead = harness.run([parley, "outbox", "--data", data, "--dead"], timeout=20, cwd=tmp)
     waiting = harness.run([parley, "outbox", "--data", data], timeout=20, cwd=tmp)
     checks.check(TO_613 not in dead.out and IG_4 not in dead.out
-                 and "2 message(s) waiting" in waiting.out
-                 and TO_613 in waiting.out and IG_4 in waiting.out,
-                 "... both wait in the outbox (no dead letter), and nothing else does",
+                 and "4 message(s) waiting" in waiting.out
+                 and TO_613 in waiting.out and IG_4 in waiting.out
+                 and RATE_OTHER_FB in waiting.out and RATE_OTHER_IG in waiting.out,
+                 "... the four wait in the outbox (no dead letter), and nothing else does",
                  f"{waiting.describe()}\n{dead.describe()}")
     log = "\n".join(serve.lines("err"))
     checks.check("rate limit exhausted" in log and "613" in log,
@@ -465,6 +483,11 @@ def test(parley, checks, tmp):
 
     serve, base = harness.serve_checked(checks, "serve again (same data)", parley, tenants, data,
                                         tmp)
+    for ch, to in (("messenger", RATE_OTHER_FB), ("instagram", RATE_OTHER_IG)):
+        harness.wait_for(lambda: fake.sent(to), 10)
+        checks.check([c["status"] for c in fake.sent(to)] == [200],
+                     f"{ch}: the other user's waiting message is delivered at the next start, "
+                     "once", fake.sent(to))
     for ch, to, code in (("messenger", TO_613, 613), ("instagram", IG_4, 4)):
         harness.wait_for(lambda: len(fake.sent(to)) >= 2, 10)
         got = fake.sent(to)
