@@ -528,7 +528,11 @@ static char *tg_poll_result(void *instance, const char *state, int status, const
     else
       json_decref(send);
   } else if (status == 409) {
-    out = json_pack("{s:i,s:s}", "retry_after", 30, "error",
+    /* A webhook still set: the deleteWebhook parley sends at start is on its way (the
+     * first poll can overtake it), so try again soon. Another poller on the token: that
+     * one will not go away by itself, so slowly, and the log says why. */
+    bool webhook = desc && strstr(desc, "webhook");
+    out = json_pack("{s:i,s:s}", "retry_after", webhook ? 2 : 30, "error",
                     desc ? desc
                          : "getUpdates conflict: another poller uses this token, or a "
                            "webhook is set (deleteWebhook first)");

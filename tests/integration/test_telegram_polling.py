@@ -22,6 +22,9 @@ import urllib.parse
 sys.dont_write_bytecode = True
 import harness  # noqa: E402
 
+WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; use "
+                    "deleteWebhook to delete the webhook first")
+
 TOKEN = "123456789:AApolling-test_token"
 UPDATES = 40
 BOT = """
@@ -41,6 +44,8 @@ class FakeTelegram:
         self.offsets, self.sent, self.answered, self.calls = [], [], [], []
         self.conflict = False
         self.conflict_calls = 0
+        self.conflict_desc = "Conflict: terminated by other getUpdates request; make sure " \
+            "that only one bot instance is running"
         owner = self
 
         class Handler(harness.QuietHandler):
@@ -65,8 +70,8 @@ class FakeTelegram:
                 with owner.lock:
                     if owner.conflict:
                         owner.conflict_calls += 1
-                        return self.reply(409, {"ok": False, "error_code": 409, "description":
-                                                "Conflict: terminated by other getUpdates request"})
+                        return self.reply(409, {"ok": False, "error_code": 409,
+                                                "description": owner.conflict_desc})
                     owner.offsets.append(offset)
                     ups = [u for u in owner.updates if u["update_id"] >= offset][:5]
                 if not ups:
@@ -161,6 +166,18 @@ def test(parley, checks, tmp):
     log = "\n".join(serve.lines("err")[mark:])
     checks.check("Conflict" in log, "a 409 Conflict is reported in the log", log)
     checks.check(calls <= 2, f"and not spun on ({calls} getUpdates in 3 s)", calls)
+    # A webhook still set (the start's deleteWebhook not through yet): retried soon.
+    with tg.lock:
+        tg.conflict_desc = WEBHOOK_CONFLICT
+        tg.conflict_calls = 0
+    tenant_file = d / "tenant.lua"
+    tenant_file.write_text(tenant_file.read_text() + "-- touched\n")  # a reload: poll now
+    time.sleep(6)
+    with tg.lock:
+        calls = tg.conflict_calls
+    checks.check(2 <= calls <= 5,
+                 f"a 409 for a webhook still set is retried every 2 s ({calls} getUpdates in "
+                 "6 s), not every 30 s", calls)
     with tg.lock:
         tg.conflict = False
     # Webhook mode and back, by live reloads.
