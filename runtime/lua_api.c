@@ -716,11 +716,64 @@ static int ctx_handoff(lua_State *L) {
   return 0;
 }
 
+/* ctx.channel: the channel's name and what it can show (its plugin's describe()), with
+ * media as a set ({image = true, ...}) and window_open for channels with a reply window.
+ * The console shows everything (as text), so scripts take their richest path there. */
+static void push_channel(lua_State *L, pl_run *run) {
+  static const char *const all_media[] = {"image", "video", "audio", "document", NULL};
+  const json_t *caps = run->caps;
+  bool console = !strcmp(run->ev->channel, "console");
+  lua_createtable(L, 0, 12);
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)caps, k, v) {
+    if (!strcmp(k, "media")) continue;
+    pl_json_push(L, v);
+    lua_setfield(L, -2, k);
+  }
+  lua_newtable(L);
+  for (const char *const *m = all_media; *m; m++) {
+    bool has = console;
+    size_t i;
+    json_array_foreach(json_object_get(caps, "media"), i, v) has |=
+        json_is_string(v) && !strcmp(json_string_value(v), *m);
+    lua_pushboolean(L, has);
+    lua_setfield(L, -2, *m);
+  }
+  lua_setfield(L, -2, "media");
+  if (console) {
+    static const char *const yes[] = {"url_buttons", "quick_replies", "cards", NULL};
+    for (const char *const *y = yes; *y; y++) {
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, *y);
+    }
+    lua_pushinteger(L, 100);
+    lua_setfield(L, -2, "buttons");
+  }
+  pl_reply_ctx c = {.caps = caps, .now_ms = run->now_ms, .last_inbound_ms = run->last_inbound_ms};
+  if (json_object_get(caps, "window_hours")) {
+    lua_pushboolean(L, pl_reply_window_open(&c));
+    lua_setfield(L, -2, "window_open");
+  }
+  lua_pushstring(L, run->ev->channel);
+  lua_setfield(L, -2, "name");
+}
+
 static int ctx_index(lua_State *L) {
   ctx_ud *u = luaL_checkudata(L, 1, CTX_META);
   const char *k = lua_tostring(L, 2);
   if (k && !strcmp(k, "now")) {
     lua_pushnumber(L, u->run ? (lua_Number)u->run->now_ms / 1000.0 : 0);
+    return 1;
+  }
+  if (k && !strcmp(k, "channel") && u->run) { /* made on first use: most handlers never ask */
+    lua_getiuservalue(L, 1, 1);
+    if (lua_getfield(L, -1, "channel") == LUA_TNIL) {
+      lua_pop(L, 1);
+      push_channel(L, u->run);
+      lua_pushvalue(L, -1);
+      lua_setfield(L, -3, "channel");
+    }
     return 1;
   }
   lua_getmetatable(L, 1);
@@ -812,49 +865,6 @@ void pl_api_set_version(pl_sandbox *sb, const char *version) {
 
 /* ---- running an event ---- */
 
-/* ctx.channel: the channel's name and what it can show (its plugin's describe()), with
- * media as a set ({image = true, ...}) and window_open for channels with a reply window.
- * The console shows everything (as text), so scripts take their richest path there. */
-static void push_channel(lua_State *L, pl_run *run) {
-  static const char *const all_media[] = {"image", "video", "audio", "document", NULL};
-  const json_t *caps = run->caps;
-  bool console = !strcmp(run->ev->channel, "console");
-  lua_createtable(L, 0, 12);
-  const char *k;
-  json_t *v;
-  json_object_foreach((json_t *)caps, k, v) {
-    if (!strcmp(k, "media")) continue;
-    pl_json_push(L, v);
-    lua_setfield(L, -2, k);
-  }
-  lua_newtable(L);
-  for (const char *const *m = all_media; *m; m++) {
-    bool has = console;
-    size_t i;
-    json_array_foreach(json_object_get(caps, "media"), i, v) has |=
-        json_is_string(v) && !strcmp(json_string_value(v), *m);
-    lua_pushboolean(L, has);
-    lua_setfield(L, -2, *m);
-  }
-  lua_setfield(L, -2, "media");
-  if (console) {
-    static const char *const yes[] = {"url_buttons", "quick_replies", "cards", NULL};
-    for (const char *const *y = yes; *y; y++) {
-      lua_pushboolean(L, 1);
-      lua_setfield(L, -2, *y);
-    }
-    lua_pushinteger(L, 100);
-    lua_setfield(L, -2, "buttons");
-  }
-  pl_reply_ctx c = {.caps = caps, .now_ms = run->now_ms, .last_inbound_ms = run->last_inbound_ms};
-  if (json_object_get(caps, "window_hours")) {
-    lua_pushboolean(L, pl_reply_window_open(&c));
-    lua_setfield(L, -2, "window_open");
-  }
-  lua_pushstring(L, run->ev->channel);
-  lua_setfield(L, -2, "name");
-}
-
 static void push_ctx(lua_State *L, pl_run *run) {
   ctx_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
   u->run = run;
@@ -876,9 +886,7 @@ static void push_ctx(lua_State *L, pl_run *run) {
   lua_pushfstring(L, "%s:%s", run->ev->channel, run->ev->chat_id);
   lua_setfield(L, -2, "address");
   lua_setfield(L, -2, "chat");
-  push_channel(L, run);
-  lua_setfield(L, -2, "channel");
-  lua_setiuservalue(L, -2, 1);
+  lua_setiuservalue(L, -2, 1); /* ctx.channel is made when first read (ctx_index) */
 }
 
 static void set_event_info(lua_State *L, int ctx, pl_run *run, const char *kind, const char *name) {

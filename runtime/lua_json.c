@@ -9,22 +9,41 @@
 
 #define PL_JSON_MAX_DEPTH 32
 
-static int to_json(lua_State *L, int idx, char *path, size_t plen, size_t cap, int depth,
-                   json_t **out, pl_err *err);
+/* Where a value sits ("session.cart[2].name"), as a chain of frames on the C stack:
+ * formatted only when there is an error to report, so converting costs no string work. */
+typedef struct frame {
+  const struct frame *up;
+  const char *key; /* the field name, or the root's name; NULL: an index */
+  lua_Integer index;
+} frame;
 
-static void path_push_key(char *path, size_t plen, size_t cap, const char *key) {
-  snprintf(path + plen, cap - plen, ".%s", key);
+static void path_of(const frame *f, char *buf, size_t cap) {
+  if (f->up) {
+    path_of(f->up, buf, cap);
+  } else {
+    snprintf(buf, cap, "%s", f->key);
+    return;
+  }
+  size_t n = strlen(buf);
+  if (f->key)
+    snprintf(buf + n, cap - n, ".%s", f->key);
+  else
+    snprintf(buf + n, cap - n, "[%lld]", (long long)f->index);
 }
 
-static void path_push_index(char *path, size_t plen, size_t cap, lua_Integer i) {
-  snprintf(path + plen, cap - plen, "[%lld]", (long long)i);
-}
+#define FAIL(f, code, fmt, ...)                                                                    \
+  do {                                                                                             \
+    char p_[512];                                                                                  \
+    path_of(f, p_, sizeof p_);                                                                     \
+    return pl_err_set(err, code, "%s: " fmt, p_, __VA_ARGS__);                                     \
+  } while (0)
 
-static int table_to_json(lua_State *L, int idx, char *path, size_t plen, size_t cap, int depth,
-                         json_t **out, pl_err *err) {
+static int to_json(lua_State *L, int idx, const frame *f, int depth, json_t **out, pl_err *err);
+
+static int table_to_json(lua_State *L, int idx, const frame *f, int depth, json_t **out,
+                         pl_err *err) {
   if (depth > PL_JSON_MAX_DEPTH)
-    return pl_err_set(err, PL_EINVAL, "%s: tables nested too deeply (or a table contains itself)",
-                      path);
+    FAIL(f, PL_EINVAL, "%s", "tables nested too deeply (or a table contains itself)");
   idx = lua_absindex(L, idx);
   /* Classify keys: all strings -> object, exactly 1..n integers -> array. */
   lua_Integer n = 0, max = 0;
@@ -41,18 +60,15 @@ static int table_to_json(lua_State *L, int idx, char *path, size_t plen, size_t 
       others++;
   }
   if (others || (strings && n) || (n && max != n))
-    return pl_err_set(err, PL_EINVAL,
-                      "%s: a stored table needs all-string keys or a list 1..n without holes",
-                      path);
+    FAIL(f, PL_EINVAL, "%s", "a stored table needs all-string keys or a list 1..n without holes");
   if (n) {
     json_t *a = json_array();
     for (lua_Integer i = 1; i <= n; i++) {
       lua_rawgeti(L, idx, i);
-      path_push_index(path, plen, cap, i);
+      frame sub = {f, NULL, i};
       json_t *v;
-      int rc = to_json(L, -1, path, strlen(path), cap, depth + 1, &v, err);
+      int rc = to_json(L, -1, &sub, depth + 1, &v, err);
       lua_pop(L, 1);
-      path[plen] = 0;
       if (rc) {
         json_decref(a);
         return rc;
@@ -67,10 +83,9 @@ static int table_to_json(lua_State *L, int idx, char *path, size_t plen, size_t 
   while (lua_next(L, idx)) {
     size_t kl;
     const char *k = lua_tolstring(L, -2, &kl);
-    path_push_key(path, plen, cap, k);
+    frame sub = {f, k, 0};
     json_t *v;
-    int rc = to_json(L, -1, path, strlen(path), cap, depth + 1, &v, err);
-    path[plen] = 0;
+    int rc = to_json(L, -1, &sub, depth + 1, &v, err);
     lua_pop(L, 1);
     if (rc) {
       json_decref(o);
@@ -80,15 +95,14 @@ static int table_to_json(lua_State *L, int idx, char *path, size_t plen, size_t 
     if (json_object_setn_new(o, k, kl, v) != 0) {
       json_decref(o);
       lua_pop(L, 1);
-      return pl_err_set(err, PL_EINVAL, "%s: key \"%s\" is not valid UTF-8", path, k);
+      FAIL(f, PL_EINVAL, "key \"%s\" is not valid UTF-8", k);
     }
   }
   *out = o;
   return 0;
 }
 
-static int to_json(lua_State *L, int idx, char *path, size_t plen, size_t cap, int depth,
-                   json_t **out, pl_err *err) {
+static int to_json(lua_State *L, int idx, const frame *f, int depth, json_t **out, pl_err *err) {
   switch (lua_type(L, idx)) {
   case LUA_TNIL: *out = json_null(); return 0;
   case LUA_TBOOLEAN: *out = json_boolean(lua_toboolean(L, idx)); return 0;
@@ -97,7 +111,7 @@ static int to_json(lua_State *L, int idx, char *path, size_t plen, size_t cap, i
       *out = json_integer(lua_tointeger(L, idx));
     } else {
       double d = lua_tonumber(L, idx);
-      if (!isfinite(d)) return pl_err_set(err, PL_EINVAL, "%s: cannot store NaN or infinity", path);
+      if (!isfinite(d)) FAIL(f, PL_EINVAL, "%s", "cannot store NaN or infinity");
       *out = json_real(d);
     }
     return 0;
@@ -105,24 +119,21 @@ static int to_json(lua_State *L, int idx, char *path, size_t plen, size_t cap, i
     size_t len;
     const char *s = lua_tolstring(L, idx, &len);
     *out = json_stringn(s, len);
-    if (!*out) return pl_err_set(err, PL_EINVAL, "%s: string is not valid UTF-8", path);
+    if (!*out) FAIL(f, PL_EINVAL, "%s", "string is not valid UTF-8");
     return 0;
   }
-  case LUA_TTABLE: return table_to_json(L, idx, path, plen, cap, depth, out, err);
+  case LUA_TTABLE: return table_to_json(L, idx, f, depth, out, err);
   default:
-    return pl_err_set(err, PL_EINVAL,
-                      "%s: cannot store a %s (only strings, numbers, booleans "
-                      "and tables of them)",
-                      path, luaL_typename(L, idx));
+    FAIL(f, PL_EINVAL, "cannot store a %s (only strings, numbers, booleans and tables of them)",
+         luaL_typename(L, idx));
   }
 }
 
 int pl_lua_to_json(lua_State *L, int idx, const char *path, json_t **out, pl_err *err) {
-  char buf[512];
-  snprintf(buf, sizeof buf, "%s", path);
   if (!lua_checkstack(L, PL_JSON_MAX_DEPTH * 3 + 10))
     return pl_err_set(err, PL_ENOMEM, "%s: out of Lua stack", path);
-  return to_json(L, idx, buf, strlen(buf), sizeof buf, 0, out, err);
+  frame root = {NULL, path, 0};
+  return to_json(L, idx, &root, 0, out, err);
 }
 
 void pl_json_push(lua_State *L, const json_t *j) {
