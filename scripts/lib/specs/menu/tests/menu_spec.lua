@@ -270,4 +270,5 @@ scenario("Russian: the bot's and the module's words", function()
   ivan:expect{ buttons = { "« Назад", "В начало" } }
   ivan:send("/exhibitor nope")
   ivan:expect{ match = "^Этот раздел меню изменился.*Участники выставки:" }
+  assert(not logs():find("i18n: no text", 1, true), logs())
 end)
