@@ -107,12 +107,13 @@ end
 
 -- Drops stack levels whose node no longer exists (or whose text function now returns
 -- nil: an exhibitor deleted from the store) and everything above them. Returns whether
--- anything was dropped. An empty stack becomes home.
-local function repair(ctx, s)
+-- anything was dropped. An empty stack becomes home. With `dry`, only tells.
+local function repair(ctx, s, dry)
   local cut = false
   for i, level in ipairs(s.stack) do
     local node = type(level) == "table" and nodes[level.n]
     if not node or (type(node.text) == "function" and node.text(ctx, level.a) == nil) then
+      if dry then return true end
       for j = #s.stack, i, -1 do s.stack[j] = nil end
       cut = true
       break
@@ -122,8 +123,8 @@ local function repair(ctx, s)
   return cut
 end
 
--- Sends the node on top of the stack; edits the pressed message where the channel can.
-local function render(ctx, s, note)
+-- The text and button rows of the node on top of the stack.
+local function draw(ctx, s)
   local depth = #s.stack
   local level = s.stack[depth]
   local node = nodes[level.n]
@@ -159,6 +160,12 @@ local function render(ctx, s, note)
   if depth > 1 then nav[#nav + 1] = { i18n.t(ctx, "menu.back"), "menu:b" } end
   if depth > 2 then nav[#nav + 1] = { i18n.t(ctx, "menu.home"), "menu:h" } end
   if #nav > 0 then rows[#rows + 1] = nav end
+  return text, rows
+end
+
+-- Sends the node on top of the stack; edits the pressed message where the channel can.
+local function render(ctx, s, note)
+  local text, rows = draw(ctx, s)
   if note then text = note .. "\n\n" .. text end
   local opts = { buttons = rows }
   if ctx.event.kind == "button" and ctx.channel.edit then opts.edit = true end
@@ -239,7 +246,7 @@ end
 
 -- menu:o:<node>  menu:r:<node>:<item>  menu:e:<node>:<entry>  menu:p:<node>:<page>
 -- menu:b  menu:h
-bot.on("button:menu:*", function(ctx, id)
+local function press(ctx, id)
   if not home then return end
   local s = state(ctx)
   local cut = repair(ctx, s)
@@ -288,6 +295,32 @@ bot.on("button:menu:*", function(ctx, id)
   end
   if repair(ctx, s) then note = i18n.t(ctx, "menu.moved") end
   render(ctx, s, note)
-end)
+end
+
+bot.on("button:menu:*", press)
+
+-- Takes a typed label of the user's current menu that the runtime's choice matching
+-- missed (it compares ASCII case only: "выставка" for "Выставка", "expo " for "EXPO"):
+-- compared folded, it presses that button and returns true. Call it in the message
+-- handler (after flow.handle, if the bot uses forms); false when nothing matches.
+function menu.handle(ctx, text)
+  local s = ctx.session._menu
+  if not home or type(s) ~= "table" or type(s.stack) ~= "table" or type(text) ~= "string" or not utf8.len(text) then
+    return false
+  end
+  if ctx.event.kind ~= "message" or #s.stack == 0 or repair(ctx, s, true) then return false end
+  local want = bot.text.fold((text:gsub("^%s+", ""):gsub("%s+$", "")))
+  if want == "" then return false end
+  local _, rows = draw(ctx, s)
+  for _, row in ipairs(rows) do
+    for _, b in ipairs(row) do
+      if bot.text.fold(b[1]) == want then
+        press(ctx, b[2])
+        return true
+      end
+    end
+  end
+  return false
+end
 
 return menu

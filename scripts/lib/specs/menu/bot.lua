@@ -102,6 +102,10 @@ bot.command("seed", function(ctx, n)
   end
   ctx:reply("seeded " .. n)
 end)
+bot.on("message", function(ctx, text)
+  if menu.handle(ctx, text) then return end
+  ctx:reply("echo " .. text)
+end)
 bot.command("drop", function(ctx, id)
   bot.store.delete("exhibitor:" .. id)
   ctx:reply("dropped " .. id)

@@ -70,6 +70,38 @@ scenario("typed numbers and labels press the menu's buttons", function(u)
   u:expect{ contains = "pick a day" }
 end)
 
+scenario("labels typed in another case, in any script, press the current menu's buttons", function()
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("/menu")
+  ivan:send("выставка")              -- the runtime compares ASCII case only; menu.handle folds
+  ivan:expect{ contains = "Участники выставки:" }
+  ivan:send("« назад")
+  ivan:expect{ contains = "что показать?" }
+  ivan:send("ПРОГРАММА")
+  ivan:send("день 2")
+  ivan:expect{ text = "День 2: воркшопы в зале B." }
+  ivan:send("в начало")
+  ivan:expect{ contains = "что показать?" }
+  ivan:send("привет")                -- not a label: the bot's own handler
+  ivan:expect{ text = "echo привет" }
+  ivan:send("день 2")                -- a label of another node is not this node's
+  ivan:expect{ text = "echo день 2" }
+end)
+
+scenario("a typed label does not press anything of a node that is gone", function(u)
+  u:send("/seed 2")
+  u:send("/exhibitor e02")
+  user("bob"):send("/drop e02")
+  u:send("hello")
+  u:expect{ text = "echo hello" }
+  u:send("home")                     -- nor the Back and Home of the vanished page
+  u:expect{ text = "echo home" }
+  u:send("/where")
+  u:expect{ text = "at ex e02" }     -- untouched until the user's next menu action
+  u:send("/menu")
+  u:expect{ text = "DevConf 2026 — what would you like to see?" }
+end)
+
 scenario("a button of an older message still goes where it says", function(u)
   u:send("/menu")
   u:press("Programme")
@@ -127,6 +159,20 @@ scenario("a list whose entries run a function, on its second page; Home from thr
   u:send("/menu")
   u:send("3")                        -- Contacts, by its number
   u:expect{ text = "Write to hello@devconf.example" }
+end)
+
+scenario("a list of 800 entries stays within the event budget", function(u)
+  u:send("/seed 800")
+  u:expect{ text = "seeded 800" }
+  u:send("/expo")
+  u:expect{ contains = "Page 1 of 200" }
+  u:press("Next ›")
+  u:expect{ contains = "Page 2 of 200", buttons = { "Exhibitor 05", "Exhibitor 06", "Exhibitor 07",
+                                                     "Exhibitor 08", "‹ Prev", "Next ›", "« Back" } }
+  u:press("Exhibitor 08")
+  u:expect{ text = "Exhibitor 08 — booth 108" }
+  u:send("exhibitor 99")             -- not on this page: not a label of the current node
+  u:expect{ text = "echo exhibitor 99" }
 end)
 
 scenario("a short list has no pages; an empty one says so", function(u)
