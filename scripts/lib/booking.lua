@@ -63,6 +63,10 @@ i18n.define("ru", {
   ["booking.noshow"] = "Мы ждали вас {when}. Хотите записаться на другое время?",
   ["booking.handed"] = "Менеджер свяжется с вами, чтобы подобрать время.",
   ["booking.stale"] = "Эта запись уже неактуальна.",
+  ["booking.manager.booked"] = "Запись: {name} ({address}), {when}.",
+  ["booking.manager.cancelled"] = "Отмена: {name} ({address}), {when}.",
+  ["booking.manager.noshow"] = "Не пришёл: {name} ({address}), {when}.",
+  ["booking.manager.handoff"] = "{name} ({address}) не нашёл подходящего времени; свяжитесь с ним.",
 })
 
 local UNITS = { s = 1, m = 60, h = 3600, d = 86400, w = 7 * 86400 }

@@ -77,6 +77,14 @@ i18n.define("ru", {
   ["orders.handed"] = "Сотрудник разберётся и напишет вам здесь.",
   ["orders.glad"] = "Рады слышать!",
   ["orders.stale"] = "Это относится к прошлому вопросу.",
+  ["orders.manager"] = "{priority}Заказ {id} ({total}): {why}. Клиент {name} ({address}). {details}",
+  ["orders.why.missing"] = "доставлен, но не получен (спорный случай)",
+  ["orders.why.damaged"] = "пришёл повреждённым",
+  ["orders.why.unknown"] = "номер заказа не найден дважды",
+  ["orders.why.bad"] = "нет правильного номера заказа после трёх попыток",
+  ["orders.why.asked"] = "клиент попросил человека",
+  ["orders.why.down"] = "сервис заказов не ответил",
+  ["orders.high"] = "[ВЫСОКИЙ ПРИОРИТЕТ] ",
 })
 
 local function stat(what) bot.store.incr("orders:stats:" .. what) end

@@ -35,6 +35,7 @@ lead.setup{
   end,
   max_slots = 3,
   manager = "console:manager",
+  manager_locale = ok and variant.manager_locale or nil,
 }
 
 bot.command("start", function(ctx) ctx:reply("Hi! Ask me anything.") end)

@@ -25,6 +25,7 @@ orders.setup{
   end or nil,
   threshold = variant.threshold or 100,
   manager = "console:manager",
+  manager_locale = variant.manager_locale,
   currency_format = "EUR %.2f",
 }
 

@@ -31,7 +31,8 @@ scenario("a booking with the rules, both reminders, a confirmation and an arriva
   u:expect{ text = "02.06 12:00. Please come 5 minutes early; cancel at least 2 hours before. Shall I book it?",
             buttons = { "Book it", "Another time" } }
   u:press("Book it")
-  u:expect{ text = "Booked: 02.06 12:00. I'll remind you a day and two hours before.", buttons = { "Reschedule", "Cancel" } }
+  u:expect{ text = "Booked: 02.06 12:00. I'll remind you a day and two hours before.",
+            buttons = { "Reschedule", "Cancel" } }
   m:expect{ text = "Booking: user (console:user), 02.06 12:00." }
   advance("59m")
   u:expect{ none = true }
@@ -68,7 +69,8 @@ scenario("unconfirmed: asked again once, then a no-show with an offer to rebook"
   advance("3h59m")
   u:expect{ none = true }
   advance("1m")
-  u:expect{ text = "We haven't heard from you: are you coming on 02.06 12:00?", buttons = { "Confirm", "Reschedule", "Cancel" } }
+  u:expect{ text = "We haven't heard from you: are you coming on 02.06 12:00?",
+            buttons = { "Confirm", "Reschedule", "Cancel" } }
   advance("17h")
   u:expect{ none = true }                      -- asked once only
   advance("1h")
@@ -76,7 +78,8 @@ scenario("unconfirmed: asked again once, then a no-show with an offer to rebook"
   advance("2h29m")
   u:expect{ none = true }
   advance("1m")                                -- 30 min after the start, nobody marked an arrival
-  u:expect{ text = "We missed you on 02.06 12:00. Would you like to book another time?", buttons = { "Book another time" } }
+  u:expect{ text = "We missed you on 02.06 12:00. Would you like to book another time?",
+            buttons = { "Book another time" } }
   m:expect{ text = "No-show: user (console:user), 02.06 12:00." }
   assert(store("booking:stats:noshow") == 1 and store("booking:stats:reasked") == 1)
   assert(store("booking:slot:" .. u:session()._booking.at) == nil)
@@ -110,7 +113,8 @@ scenario("rescheduling from a reminder frees the old time and its reminders", fu
   u:expect{ none = true }
   advance("1m")                                -- 02.06 10:00: 24 h before the new one, not 2 h before the old
   local r = u:replies()
-  assert(#r == 1 and r[1].text == "Reminder: your appointment is tomorrow, 03.06 10:00. Will you come?", r[1] and r[1].text)
+  assert(#r == 1 and r[1].text == "Reminder: your appointment is tomorrow, 03.06 10:00. Will you come?",
+         r[1] and r[1].text)
   advance("3h")                                -- past the old time: no no-show
   u:expect{ none = true }
   assert(store("booking:stats:rescheduled") == 1)
@@ -199,7 +203,8 @@ scenario("Russian texts", function()
   ivan:expect{ text = "02.06 12:00. Приходите за 5 минут; отменить можно не позже чем за 2 часа. Записать вас?",
                buttons = { "Записаться", "Другое время" } }
   ivan:press("Записаться")
-  ivan:expect{ text = "Вы записаны: 02.06 12:00. Я напомню за сутки и за два часа.", buttons = { "Перенести", "Отменить" } }
+  ivan:expect{ text = "Вы записаны: 02.06 12:00. Я напомню за сутки и за два часа.",
+               buttons = { "Перенести", "Отменить" } }
   advance("1h")
   ivan:expect{ text = "Напоминаем: ваша запись завтра, 02.06 12:00. Вы придёте?",
                buttons = { "Подтверждаю", "Перенести", "Отменить" } }

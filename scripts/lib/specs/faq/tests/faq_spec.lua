@@ -33,7 +33,8 @@ end)
 
 scenario("a question near several entries offers the best ones as buttons", function(u)
   u:send("food and parking")
-  u:expect{ text = "Did you mean one of these?", buttons = { "Do you serve lunch?", "Is there parking?", "None of these" } }
+  u:expect{ text = "Did you mean one of these?",
+            buttons = { "Do you serve lunch?", "Is there parking?", "None of these" } }
   u:press("Is there parking?")
   u:expect{ contains = "free parking behind the building" }
   assert(store("faq:stats:suggested") == 1 and store("faq:stats:answered") == 1)
@@ -78,7 +79,8 @@ end)
 scenario("Russian questions, inflected words and ё are matched; answers come in Russian", function()
   local ivan = user("ivan", { language = "ru-RU" })
   ivan:send("Есть ли у вас парковка?")
-  ivan:expect{ text = "Да: бесплатная парковка за зданием, въезд с улицы Вязов.", buttons = { "Я спрашивал не об этом" } }
+  ivan:expect{ text = "Да: бесплатная парковка за зданием, въезд с улицы Вязов.",
+               buttons = { "Я спрашивал не об этом" } }
   ivan:send("Где можно припарковаться")
   ivan:expect{ contains = "бесплатная парковка" }
   ivan:send("ДОСТАВКУ?")                        -- an inflected keyword
@@ -131,7 +133,8 @@ scenario("a large FAQ stays within the instruction budget", function(u)
     for i = 1, 150 do
       local kw = {}
       for j = 1, 8 do kw[j] = "topic" .. i .. "word" .. j end
-      entries[i] = { id = "e" .. i, keywords = kw, phrasings = { "how does topic number " .. i .. " work for customers" },
+      entries[i] = { id = "e" .. i, keywords = kw,
+                     phrasings = { "how does topic number " .. i .. " work for customers" },
                      question = "Question " .. i, answer = "Answer " .. i }
     end
     return { entries = entries }

@@ -7,7 +7,8 @@ local SLOTS = { "02.06 10:00", "02.06 15:00", "03.06 10:00", "None of these suit
 
 local function qualify(u)
   u:send("How much does a website cost?")
-  u:expect{ text = "Our prices: websites from $2,000 to $10,000. Three quick questions and I'll tell you more. What is your budget?",
+  u:expect{ text = "Our prices: websites from $2,000 to $10,000. Three quick questions and I'll tell you more. "
+                .. "What is your budget?",
             buttons = BUDGET }
   u:press("$2,000 to $10,000")
   u:expect{ text = "When would you like to start?", buttons = { "This month", "Later", "Talk to a person" } }
@@ -56,7 +57,8 @@ scenario("invalid answers are asked again; too many hand the lead over", functio
   u:press("Over $10,000")
   u:press("This month")
   u:send("A")                                 -- too short
-  u:expect{ text = "Sorry, I didn't get that. A short answer, please (2 to 200 characters). What is your company called?" }
+  u:expect{ text = "Sorry, I didn't get that. A short answer, please (2 to 200 characters). "
+                .. "What is your company called?" }
   u:send(string.rep("x", 201))                -- too long
   u:expect{ contains = "A short answer, please" }
   u:send("?")
@@ -96,7 +98,8 @@ scenario("no suitable slot, or none left, hands over; taken and past slots are n
   bob:expect{ text = "That time is no longer available. Please pick another one.",
               buttons = { "02.06 15:00", "03.06 15:00", "None of these suit me" } }
   bob:send("tomorrow?")                       -- text while slots are offered
-  bob:expect{ contains = "Please pick one of the options.", buttons = { "02.06 15:00", "03.06 15:00", "None of these suit me" } }
+  bob:expect{ contains = "Please pick one of the options.",
+              buttons = { "02.06 15:00", "03.06 15:00", "None of these suit me" } }
   bob:press("03.06 15:00")
   bob:expect{ text = "Done: a manager will call you on 03.06 15:00." }
   local cy = user("cy")
@@ -121,39 +124,63 @@ scenario("a restart mid-flow keeps the answers and the question", function(u)
   assert(u:session()._lead.answers.company == "Globex")
 end)
 
-scenario("a reload that changes the questions moves the lead on", function(u)
+-- Writes variant.lua (the questions) into the spec tenant, reloads, runs fn, and always
+-- removes it again.
+local function with_variant(code, fn)
+  local path = debug.getinfo(1, "S").source:match("^@(.*)/tests/[^/]*$") .. "/variant.lua"
+  local f = assert(io.open(path, "w"))
+  f:write(code)
+  f:close()
+  local ok, err = pcall(function() reload() fn() end)
+  os.remove(path)
+  reload()
+  assert(ok, err)
+end
+
+scenario("a reload that adds a question and relabels the choices moves the lead on", function(u)
   local m = user("manager")
   u:send("price")
   u:press("Over $10,000")
   u:expect{ text = "When would you like to start?" }
-  local path = debug.getinfo(1, "S").source:match("^@(.*)/tests/[^/]*$") .. "/variant.lua"
-  local f = assert(io.open(path, "w"))
-  f:write([[return { questions = {
+  with_variant([[return { questions = {
     { id = "budget", summary = { en = "Budget" }, text = { en = "What is your budget?" },
       choices = { { label = { en = "Low" }, value = "low" }, { label = { en = "High" }, value = "high" } } },
     { id = "size", summary = { en = "Team" }, text = { en = "How big is your team?" } },
     { id = "when", summary = { en = "Start" }, text = { en = "When?" },
       choices = { { label = { en = "Now" }, value = "now" }, { label = { en = "Later" }, value = "later" } } },
-  } }]])
-  f:close()
-  local ok, err = pcall(function()
-    reload()
-    u:press("This month")                     -- a button of the old question "when": still valid
-    u:expect{ text = "How big is your team?" }  -- the new question comes next, the old 'company' is gone
+  } }]], function()
+    u:press("This month")                     -- a button of the question "when": still valid
+    u:expect{ text = "How big is your team?" }  -- the new question comes next, 'company' is gone
     u:send("twelve people")
     u:expect{ buttons = SLOTS }
     u:press("03.06 10:00")
     m:expect{ contains = "Budget: High; Team: twelve people; Start: Now. Qualified: yes." }  -- the new labels
   end)
-  os.remove(path)
-  assert(ok, err)
+end)
+
+scenario("a reload that removes the question being asked closes its buttons", function(u)
+  u:send("price")
+  u:press("Over $10,000")
+  u:expect{ text = "When would you like to start?" }
+  with_variant([[return { questions = {
+    { id = "budget", text = { en = "What is your budget?" },
+      choices = { { label = { en = "High" }, value = "high" } } },
+    { id = "company", text = { en = "Your company?" } },
+  } }]], function()
+    u:press("This month")
+    u:expect{ text = "That question is closed. Your company?" }
+    u:send("Initech")                          -- the bot's qualify() still wants 'when': not qualified
+    u:expect{ text = "Thank you! A manager will write to you shortly." }
+    assert(u:session()._lead.answers.when == nil and u:session()._lead.answers.company == "Initech")
+  end)
 end)
 
 scenario("a Russian-speaking lead gets every phrase in Russian", function()
   local ivan = user("ivan", { language = "ru-RU" })
   local m = user("manager")
   ivan:send("Сколько стоит сайт?")
-  ivan:expect{ text = "Наши цены: сайты от $2 000 до $10 000. Три коротких вопроса — и я расскажу подробнее. Какой у вас бюджет?",
+  ivan:expect{ text = "Наши цены: сайты от $2 000 до $10 000. Три коротких вопроса — и я расскажу подробнее. "
+                   .. "Какой у вас бюджет?",
                buttons = { "До $2 000", "$2 000 – $10 000", "Больше $10 000", "Поговорить с человеком" } }
   ivan:send("много")
   ivan:expect{ contains = "Извините, не понял. Пожалуйста, выберите один из вариантов." }
@@ -163,6 +190,16 @@ scenario("a Russian-speaking lead gets every phrase in Russian", function()
   ivan:expect{ text = "Спасибо! Менеджер скоро вам напишет." }
   m:expect{ text = "Lead ivan (console:ivan) asked about prices. Budget: Under $2,000; Start: Later; "
                 .. "Company: ООО Ромашка. Qualified: no. Handed to a manager: not qualified." }
+end)
+
+scenario("a Russian-speaking manager reads the summary in Russian", function(u)
+  local m = user("manager")
+  with_variant([[return { manager_locale = "ru" }]], function()
+    qualify(u)
+    u:press("None of these suit me")
+    m:expect{ text = "Лид user (console:user) спросил о ценах. Бюджет: $2 000 – $10 000; Начало: В этом месяце; "
+                  .. "Компания: Acme Ltd. Подходит: да. Передан менеджеру: не подошло время звонка." }
+  end)
 end)
 
 scenario("a Russian lead books a call", function()

@@ -67,7 +67,8 @@ scenario("a costly damaged order, and any order not received, are escalated with
   u:press("It arrived damaged")
   u:send("The screen is cracked")
   u:expect{ text = "Thank you. Your case is passed to a specialist with high priority; they will write to you here." }
-  m:expect{ text = "[HIGH PRIORITY] Order 1004 (EUR 450.00): arrived damaged. Customer user (console:user). The screen is cracked" }
+  m:expect{ text = "[HIGH PRIORITY] Order 1004 (EUR 450.00): arrived damaged. Customer user (console:user). "
+                .. "The screen is cracked" }
   assert(logs():find("owned by the operator: orders: high priority: damaged (order 1004)", 1, true), logs())
   u:send("hello?")
   u:expect{ none = true }
@@ -186,18 +187,17 @@ local function start_server()
   end
 end
 
-scenario("a real HTTP service: found, not found (404), failing (500)", function(u)
+scenario("a real HTTP service: found, not found (404), failing (500), refused (401)", function(u)
   local port, stop = start_server()
-  local ok, err = pcall(with_variant, ([[return { url = "http://127.0.0.1:%s/orders/{id}" }]]):format(port), function()
-    -- the headers come from setup; the variant has none, so the server refuses: 401
-    u:send("/order")
-    u:send("2001")
-    u:expect{ text = "The order service is not answering right now." }
-    assert(logs():find("orders: lookup of 2001 failed: HTTP 401", 1, true), logs())
-  end)
-  if ok then
-    ok, err = pcall(with_variant, ([[return { url = "http://127.0.0.1:%s/orders/{id}",
-                                              headers = { Authorization = "Bearer s3cret" } }]]):format(port), function()
+  local url = "http://127.0.0.1:" .. port .. "/orders/{id}"
+  local ok, err = pcall(function()
+    with_variant(([[return { url = %q }]]):format(url), function()
+      u:send("/order")                         -- no Authorization header: the server says 401
+      u:send("2001")
+      u:expect{ text = "The order service is not answering right now." }
+      assert(logs():find("orders: lookup of 2001 failed: HTTP 401", 1, true), logs())
+    end)
+    with_variant(([[return { url = %q, headers = { Authorization = "Bearer s3cret" } }]]):format(url), function()
       u:send("/order")
       u:send("2001")
       u:expect{ text = "Order 2001 was delivered on 2 June. Did you receive it?" }
@@ -208,7 +208,7 @@ scenario("a real HTTP service: found, not found (404), failing (500)", function(
       u:expect{ text = "The order service is not answering right now." }
       assert(logs():find("orders: lookup of 500 failed: HTTP 500", 1, true), logs())
     end)
-  end
+  end)
   stop()
   assert(ok, err)
 end)
@@ -227,4 +227,17 @@ scenario("Russian texts", function()
   ivan:send("/order")
   ivan:send("777")
   ivan:expect{ text = "Не могу найти заказ 777. Проверьте номер и пришлите его ещё раз." }
+end)
+
+scenario("a Russian-speaking manager gets the case in Russian", function(u)
+  local m = user("manager")
+  with_variant([[return { manager_locale = "ru" }]], function()
+    u:send("/order")
+    u:send("1004")
+    u:press("It arrived damaged")
+    u:send("The screen is cracked")
+    u:expect{ contains = "high priority" }     -- the customer keeps their language
+    m:expect{ text = "[ВЫСОКИЙ ПРИОРИТЕТ] Заказ 1004 (EUR 450.00): пришёл повреждённым. "
+                  .. "Клиент user (console:user). The screen is cracked" }
+  end)
 end)
