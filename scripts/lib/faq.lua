@@ -169,7 +169,7 @@ end
 local function stat(what) bot.store.incr("faq:stats:" .. what) end
 
 local function answer(ctx, e)
-  stat("answered")
+  stat("completed")
   bot.store.incr("faq:hits:" .. e.id)
   ctx.session._faq.offered = nil
   ctx:reply(localized(ctx, e.answer), { buttons = { { i18n.t(ctx, "faq.wrong"), "faq:wrong" } } })
@@ -180,14 +180,15 @@ end
 local function fallback(ctx)
   local st = ctx.session._faq or {}
   st.offered = nil
-  stat("fallback")
   if cfg.contact then
+    stat("contact")
     return ctx:reply(i18n.t(ctx, "faq.contact", { contact = localized(ctx, cfg.contact) }))
   end
   if cfg.manager then
     ctx:send(cfg.manager, i18n.t(cfg.manager_locale or i18n.default(), "faq.manager",
       { name = ctx.user.name or ctx.user.id, address = ctx.chat.address, question = st.q or "" }))
   end
+  stat("handoff")
   ctx:reply(i18n.t(ctx, "faq.handoff"))
   ctx:handoff("faq: " .. (st.q or ""))
 end

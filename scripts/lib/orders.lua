@@ -117,6 +117,7 @@ local function hand_over(ctx, why, high, details)
   local st = state(ctx)
   local o = st.order or { id = st.last_id or "?" }
   st.step = "done"
+  stat("handoff")
   if cfg.manager then
     local loc = cfg.manager_locale or i18n.default()
     ctx:send(cfg.manager, i18n.t(loc, "orders.manager", {
@@ -177,7 +178,6 @@ local function look_up(ctx, id)
     st.tries = (st.tries or 0) + 1
     if st.tries >= 2 then
       ctx:reply(i18n.t(ctx, "orders.handed"))
-      stat("handoff")
       return hand_over(ctx, "unknown", false, "Tried: " .. id)
     end
     st.step = "id"
@@ -227,7 +227,6 @@ function orders.message(ctx, text)
     st.bad = (st.bad or 0) + 1
     if st.bad > 2 then
       ctx:reply(i18n.t(ctx, "orders.handed"))
-      stat("handoff")
       hand_over(ctx, "bad", false, "Typed: " .. text:sub(1, 100))
       return true
     end
@@ -251,7 +250,6 @@ function orders.setup(c)
   bot.on("button:orders:human", function(ctx)
     local st = state(ctx)
     ctx:reply(i18n.t(ctx, "orders.handed"))
-    stat("handoff")
     hand_over(ctx, st.step == "id" and st.down and "down" or "asked")
   end)
   bot.on("button:orders:fine", function(ctx)

@@ -13,6 +13,7 @@ booking.setup{
   rules = { en = "Please come 5 minutes early; cancel at least 2 hours before.",
             ru = "Приходите за 5 минут; отменить можно не позже чем за 2 часа." },
   attendance = variant.attendance or "mark",
+  capacity = variant.capacity,
   grace = "30m",
   reask_after = "4h",
   manager = "console:manager",

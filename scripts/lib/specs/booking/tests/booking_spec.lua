@@ -194,6 +194,21 @@ scenario("a reload switching attendance to 'confirmed' mid-booking", function(u)
   end)
 end)
 
+scenario("two places per time: the time stays offered until both are taken", function(u)
+  with_variant([[return { capacity = 2 }]], function()
+    local ann, bob = user("ann"), user("bob")
+    book(u, "02.06 12:00")
+    book(ann, "02.06 12:00")
+    ann:expect{ contains = "Booked: 02.06 12:00" }
+    bob:send("/book")
+    bob:expect{ buttons = { "01.06 14:00", "02.06 15:00", "03.06 10:00", "None of these suit me" } }
+    ann:send("/cancel")
+    bob:send("/book")
+    bob:expect{ buttons = SLOTS }
+    assert(#store("booking:slot:" .. u:session()._booking.at) == 1)
+  end)
+end)
+
 scenario("Russian texts", function()
   local ivan = user("ivan", { language = "ru-RU" })
   ivan:send("/book")

@@ -27,8 +27,8 @@ scenario("clear questions are answered, in spite of case, punctuation and typos"
   u:expect{ text = "Network Cafe-Guest, password: espresso42." }
   u:send("When do you close?")
   u:expect{ text = "Every day from 8:00 to 22:00." }
-  assert(store("faq:stats:answered") == 4 and store("faq:hits:wifi") == 2)
-  assert(store("faq:stats:fallback") == nil)
+  assert(store("faq:stats:completed") == 4 and store("faq:hits:wifi") == 2)
+  assert(store("faq:stats:handoff") == nil and store("faq:stats:contact") == nil)
 end)
 
 scenario("a question near several entries offers the best ones as buttons", function(u)
@@ -37,7 +37,7 @@ scenario("a question near several entries offers the best ones as buttons", func
             buttons = { "Do you serve lunch?", "Is there parking?", "None of these" } }
   u:press("Is there parking?")
   u:expect{ contains = "free parking behind the building" }
-  assert(store("faq:stats:suggested") == 1 and store("faq:stats:answered") == 1)
+  assert(store("faq:stats:suggested") == 1 and store("faq:stats:completed") == 1)
   u:send("garage or courier")
   u:expect{ buttons = { "Do you deliver?", "Is there parking?", "None of these" } }
 end)
@@ -64,7 +64,7 @@ scenario("no match, 'None of these' and 'not what I asked' reach a person", func
   bob:press("That's not what I asked")
   bob:expect{ contains = "passed your question to a person" }
   m:expect{ text = "FAQ question without an answer from bob (console:bob): internet password" }
-  assert(store("faq:stats:fallback") == 3 and store("faq:stats:wrong") == 1)
+  assert(store("faq:stats:handoff") == 3 and store("faq:stats:wrong") == 1)
 end)
 
 scenario("an empty or meaningless question falls back at once", function(u)
@@ -73,7 +73,7 @@ scenario("an empty or meaningless question falls back at once", function(u)
   local ann = user("ann")
   ann:send("hello there")                      -- stopwords only
   ann:expect{ contains = "I don't know the answer" }
-  assert(store("faq:stats:fallback") == 2)
+  assert(store("faq:stats:handoff") == 2)
 end)
 
 scenario("Russian questions, inflected words and ё are matched; answers come in Russian", function()
@@ -122,6 +122,7 @@ scenario("a reload that removes an offered entry and switches to a contact", fun
     local ivan = user("ivan", { language = "ru" })
     ivan:send("собака")
     ivan:expect{ text = "Я не знаю ответа на этот вопрос. Напишите, пожалуйста, на привет@cafe.example." }
+    assert(store("faq:stats:contact") == 3 and store("faq:stats:handoff") == nil)
   end)
   u:send("where can I park")                   -- the original FAQ is back
   u:expect{ contains = "free parking" }

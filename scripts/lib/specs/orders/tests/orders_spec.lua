@@ -83,6 +83,7 @@ scenario("a costly damaged order, and any order not received, are escalated with
   m:expect{ text = "[HIGH PRIORITY] Order 1003 (EUR 35.00): delivered but not received (disputed). "
                 .. "Customer ann (console:ann). Nothing at the door, neighbours saw nothing" }
   assert(store("orders:stats:escalated") == 2 and store("orders:claim:1003").issue == "missing")
+  assert(store("orders:stats:handoff") == 2)     -- an escalation is a handoff too
 end)
 
 scenario("an unknown number is asked again once, then a person takes over", function(u)
