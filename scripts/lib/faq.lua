@@ -1,0 +1,247 @@
+-- faq.lua: answers questions from a tenant's FAQ file (a Lua table of entries with
+-- keywords, phrasings and answers in each language) by keyword and fuzzy match: a clear
+-- match is answered, a near one offers the best two or three as buttons, anything else
+-- goes to a human (handoff, or a contact to write to). docs/lib/faq.md.
+--
+-- Matching: both sides are folded (bot.text.fold: case, accents, ё/е), split into words,
+-- and each word of the question counts by its best match among an entry's words —
+-- exact 1, a shared stem (one word of 4+ letters starts the other, which is at most 4
+-- letters longer: "park"/"parking") 0.8, a typo of a keyword (one letter missing,
+-- added, changed, or two swapped; 4+ letters; "pasword", "парковку") 0.7. An entry's
+-- score is the mean over the question's meaningful words (stopwords dropped).
+--
+-- State: ctx.session._faq = { q = "the last question", offered = { ids } };
+-- bot.store "faq:stats:<what>" and "faq:hits:<id>".
+local i18n = require "i18n"
+
+local faq = {}
+
+local cfg                 -- the bot's setup{}: re-made at every load
+local index               -- words -> entries, built from cfg.entries by setup
+
+i18n.define("en", {
+  ["faq.suggest"] = "Did you mean one of these?",
+  ["faq.none"] = "None of these",
+  ["faq.wrong"] = "That's not what I asked",
+  ["faq.handoff"] = "I don't know the answer to that. I've passed your question to a person, who will reply here.",
+  ["faq.contact"] = "I don't know the answer to that. Please write to {contact}.",
+  ["faq.manager"] = "FAQ question without an answer from {name} ({address}): {question}",
+  ["faq.gone"] = "That question is no longer in the FAQ.",
+})
+i18n.define("ru", {
+  ["faq.suggest"] = "Вы имели в виду один из этих вопросов?",
+  ["faq.none"] = "Ничего из этого",
+  ["faq.wrong"] = "Я спрашивал не об этом",
+  ["faq.handoff"] = "Я не знаю ответа на этот вопрос. Я передал его сотруднику, он ответит здесь.",
+  ["faq.contact"] = "Я не знаю ответа на этот вопрос. Напишите, пожалуйста, на {contact}.",
+  ["faq.manager"] = "Вопрос без ответа в FAQ от {name} ({address}): {question}",
+  ["faq.gone"] = "Этого вопроса больше нет в FAQ.",
+})
+
+-- Words that carry no meaning for matching (folded forms).
+local STOP = {}
+for w in ([[a an the is are am be do does did can could i me my you your we our it its of
+  to in on at for and or with what whats where when how which who why there this that
+  have has please tell about any hi hello
+  а и в во на по с со к ко о об у я мы вы ты он она они это как где когда что чем кто
+  ли есть вас мне нас ваш ваша ваше какой какая какие можно подскажите скажите
+  пожалуйста здравствуйте привет не да]]):gmatch("%S+") do STOP[w] = true end
+
+-- Non-ASCII punctuation that would otherwise stick to words.
+local PUNCT = { "—", "–", "«", "»", "…", "“", "”", "„", "’", "‘", "№" }
+
+local function words(text)
+  local out = {}
+  local f = bot.text.fold(text)
+  for _, p in ipairs(PUNCT) do f = f:gsub(p, " ") end
+  for w in f:gmatch("[%w\128-\255]+") do
+    if not STOP[w] and utf8.len(w) and utf8.len(w) >= 2 then out[#out + 1] = w end
+  end
+  return out
+end
+
+-- The byte offsets where each character of w starts, and the end + 1.
+local function starts(w)
+  local t = {}
+  for p in utf8.codes(w) do t[#t + 1] = p end
+  t[#t + 1] = #w + 1
+  return t
+end
+
+-- w with one character left out, for each character (words of 4+ characters only).
+local function deletions(w, st)
+  local out = {}
+  for i = 1, #st - 1 do out[#out + 1] = w:sub(1, st[i] - 1) .. w:sub(st[i + 1]) end
+  return out
+end
+
+local function mark(map, key, id)
+  local set = map[key]
+  if not set then set = {}; map[key] = set end
+  set[id] = true
+end
+
+local function texts_of(v)
+  -- A field may be a string, a list, or { en = string|list, ru = … }.
+  local out = {}
+  local function add(x)
+    if type(x) == "string" then out[#out + 1] = x
+    elseif type(x) == "table" then for _, y in pairs(x) do add(y) end end
+  end
+  add(v)
+  return out
+end
+
+-- The index, made once per load: every word of every entry's keywords, phrasings and
+-- question (exact), its stems (the word less an ending of up to 4 letters, 4+ letters
+-- left), and each keyword's one-character deletions (typos: a letter missing, added,
+-- changed or two swapped show as a shared deletion). Matching then costs a few table
+-- lookups per word of the question, whatever the size of the FAQ.
+local function build(entries)
+  local ix = { exact = {}, prefix = {}, del = {}, by_id = {} }
+  for _, e in ipairs(entries) do
+    assert(type(e.id) == "string" and #("faq:pick:" .. e.id) <= 64, "faq: each entry needs an id (up to 55 bytes)")
+    assert(e.answer and e.question, "faq: entry " .. e.id .. " needs a question and an answer")
+    ix.by_id[e.id] = e
+    for _, field in ipairs({ "keywords", "phrasings", "question" }) do
+      for _, t in ipairs(texts_of(e[field])) do
+        for _, w in ipairs(words(t)) do
+          local seen = ix.exact[w] and ix.exact[w][e.id]
+          mark(ix.exact, w, e.id)
+          local st = starts(w)
+          if not seen and #st > 5 then
+            -- stems: an ending of up to 4 letters ("park" -> "parking")
+            for i = math.max(5, #st - 4), #st - 2 do mark(ix.prefix, w:sub(1, st[i] - 1), e.id) end
+            if field == "keywords" then       -- typos of keywords only: the index stays small
+              for _, d in ipairs(deletions(w, st)) do mark(ix.del, d, e.id) end
+            end
+          end
+        end
+      end
+    end
+  end
+  return ix
+end
+
+local function raise(best, set, s)
+  if not set then return end
+  for id in pairs(set) do
+    if s > (best[id] or 0) then best[id] = s end
+  end
+end
+
+-- The entries matching text, best first: a list of { id, score } with score > 0.
+function faq.match(text)
+  local qs = words(text)
+  if #qs == 0 then return {} end
+  local total = {}
+  for _, q in ipairs(qs) do
+    local best = {}
+    local st = starts(q)
+    if #st > 5 then                                      -- 4+ characters
+      for _, d in ipairs(deletions(q, st)) do
+        if #st > 6 then raise(best, index.exact[d], 0.7) end  -- q has a letter too many
+        raise(best, index.del[d], 0.7)                   -- a letter changed or swapped
+      end
+      raise(best, index.del[q], 0.7)                     -- q lacks a letter
+      raise(best, index.prefix[q], 0.8)                  -- q starts a word of the FAQ
+      for i = math.max(5, #st - 4), #st - 2 do                -- or a word starts q
+        raise(best, index.exact[q:sub(1, st[i] - 1)], 0.8)
+      end
+    end
+    raise(best, index.exact[q], 1)
+    for id, s in pairs(best) do total[id] = (total[id] or 0) + s end
+  end
+  local out = {}
+  for id, s in pairs(total) do out[#out + 1] = { id = id, score = s / #qs } end
+  table.sort(out, function(a, b)
+    if a.score ~= b.score then return a.score > b.score end
+    return a.id < b.id
+  end)
+  return out
+end
+
+local function localized(ctx, v)
+  if type(v) ~= "table" then return v end
+  return v[i18n.locale(ctx)] or v[i18n.default()] or select(2, next(v))
+end
+
+local function stat(what) bot.store.incr("faq:stats:" .. what) end
+
+local function answer(ctx, e)
+  stat("completed")
+  bot.store.incr("faq:hits:" .. e.id)
+  ctx.session._faq.offered = nil
+  ctx:reply(localized(ctx, e.answer), { buttons = { { i18n.t(ctx, "faq.wrong"), "faq:wrong" } } })
+end
+
+-- The human fallback: a handoff (the manager, if any, is told the question), or the
+-- contact to write to.
+local function fallback(ctx)
+  local st = ctx.session._faq or {}
+  st.offered = nil
+  if cfg.contact then
+    stat("contact")
+    return ctx:reply(i18n.t(ctx, "faq.contact", { contact = localized(ctx, cfg.contact) }))
+  end
+  if cfg.manager then
+    ctx:send(cfg.manager, i18n.t(cfg.manager_locale or i18n.default(), "faq.manager",
+      { name = ctx.user.name or ctx.user.id, address = ctx.chat.address, question = st.q or "" }))
+  end
+  stat("handoff")
+  ctx:reply(i18n.t(ctx, "faq.handoff"))
+  ctx:handoff("faq: " .. (st.q or ""))
+end
+
+-- Answers text: "answered", "suggested" (the best few offered as buttons) or "fallback".
+function faq.answer(ctx, text)
+  ctx.session._faq = { q = text:sub(1, 500) }
+  local ranked = faq.match(text)
+  local top = ranked[1]
+  local answer_at, suggest_at = cfg.answer_at or 0.7, cfg.suggest_at or 0.35
+  if top and top.score >= answer_at and not (ranked[2] and ranked[2].score >= top.score - 0.1) then
+    answer(ctx, index.by_id[top.id])
+    return "answered"
+  end
+  if top and top.score >= suggest_at then
+    local rows, offered = {}, {}
+    for i = 1, math.min(cfg.suggestions or 3, #ranked) do
+      local r = ranked[i]
+      if r.score < suggest_at then break end
+      rows[#rows + 1] = { localized(ctx, index.by_id[r.id].question), "faq:pick:" .. r.id }
+      offered[#offered + 1] = r.id
+    end
+    rows[#rows + 1] = { i18n.t(ctx, "faq.none"), "faq:none" }
+    ctx.session._faq.offered = offered
+    stat("suggested")
+    ctx:reply(i18n.t(ctx, "faq.suggest"), { buttons = rows })
+    return "suggested"
+  end
+  fallback(ctx)
+  return "fallback"
+end
+
+local function on_pick(ctx, id)
+  local e = index.by_id[id:sub(#"faq:pick:" + 1)]
+  if not e then
+    ctx:reply(i18n.t(ctx, "faq.gone"))
+    return fallback(ctx)
+  end
+  ctx.session._faq = ctx.session._faq or {}
+  answer(ctx, e)
+end
+
+-- setup{ entries, answer_at?, suggest_at?, suggestions?, manager?, contact? }.
+function faq.setup(c)
+  assert(type(c) == "table" and type(c.entries) == "table", "faq.setup{ entries = require \"faq_data\" }")
+  cfg, index = c, build(c.entries)
+  bot.on("button:faq:pick:*", on_pick)
+  bot.on("button:faq:none", function(ctx) fallback(ctx) end)
+  bot.on("button:faq:wrong", function(ctx)
+    stat("wrong")
+    fallback(ctx)
+  end)
+  return faq
+end
+
+return faq

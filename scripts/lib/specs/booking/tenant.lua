@@ -1,0 +1,2 @@
+-- Spec tenant of the booking module (scripts/lib/booking.lua).
+return { name = "booking spec", locale = "en", timezone = "Europe/Berlin" }

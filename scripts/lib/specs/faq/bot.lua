@@ -1,0 +1,15 @@
+-- A cafe's question desk: every text goes to the FAQ (scripts/lib/faq.lua). A spec may
+-- write variant.lua (other entries or settings) and reload.
+local faq = require "faq"
+
+local ok, variant = pcall(require, "variant")
+if not ok then variant = {} end
+
+faq.setup{
+  entries = variant.entries or require "faq_data",
+  manager = variant.contact == nil and "console:manager" or nil,
+  contact = variant.contact,
+}
+
+bot.command("start", function(ctx) ctx:reply("Ask me about the cafe.") end)
+bot.on("message", function(ctx, text) faq.answer(ctx, text) end)

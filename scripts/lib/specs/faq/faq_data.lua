@@ -1,0 +1,27 @@
+-- The tenant's FAQ file: entries with keywords, phrasings, the question (a button label
+-- when the match is not clear) and the answer, in English and Russian.
+return {
+  { id = "parking",
+    keywords = { en = { "parking", "car", "garage" }, ru = { "парковка", "машина", "гараж" } },
+    phrasings = { en = { "where can I park" }, ru = { "где припарковаться" } },
+    question = { en = "Is there parking?", ru = "Есть ли парковка?" },
+    answer = { en = "Yes: free parking behind the building, entrance from Elm Street.",
+               ru = "Да: бесплатная парковка за зданием, въезд с улицы Вязов." } },
+  { id = "wifi",
+    keywords = { en = { "wifi", "wi-fi", "internet", "password" }, ru = { "вайфай", "интернет", "пароль" } },
+    question = { en = "What is the Wi-Fi password?", ru = "Какой пароль от Wi-Fi?" },
+    answer = { en = "Network Cafe-Guest, password: espresso42.", ru = "Сеть Cafe-Guest, пароль: espresso42." } },
+  { id = "hours",
+    keywords = { en = { "hours", "open", "opening", "close", "closing" },
+                 ru = { "часы", "открыто", "работаете", "закрываетесь" } },
+    question = { en = "What are your opening hours?", ru = "Когда вы работаете?" },
+    answer = { en = "Every day from 8:00 to 22:00.", ru = "Каждый день с 8:00 до 22:00." } },
+  { id = "lunch",
+    keywords = { en = { "food", "lunch", "menu", "eat" }, ru = { "еда", "обед", "меню", "поесть" } },
+    question = { en = "Do you serve lunch?", ru = "У вас есть обеды?" },
+    answer = { en = "Lunch is served from 12:00 to 15:00.", ru = "Обеды с 12:00 до 15:00." } },
+  { id = "delivery",
+    keywords = { en = { "delivery", "deliver", "courier" }, ru = { "доставка", "доставляете", "курьер" } },
+    question = { en = "Do you deliver?", ru = "Есть ли доставка?" },
+    answer = { en = "We deliver within 3 km.", ru = "Доставляем в радиусе 3 км." } },
+}

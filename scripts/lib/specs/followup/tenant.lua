@@ -1,0 +1,2 @@
+-- Spec tenant of the followup module (scripts/lib/followup.lua).
+return { name = "followup spec", locale = "en" }

@@ -1,0 +1,2 @@
+-- Spec tenant of the lead module (scripts/lib/lead.lua).
+return { name = "lead spec", locale = "en", timezone = "Europe/Berlin" }
