@@ -14,6 +14,7 @@
 #include "lua_api.h"
 #include "lua_json.h"
 #include "reply.h"
+#include "unicode.h"
 #include "runtime.h"
 
 void pl_conv_key(char *buf, size_t n, const char *channel, const char *chat_id) {
@@ -63,7 +64,24 @@ static const char *match_button(const json_t *buttons, const char *text) {
     if (label && strlen(label) == len && !strncasecmp(label, text, len))
       return json_string_value(json_object_get(b, "id"));
   }
-  return NULL;
+  /* Beyond ASCII: "выставка" presses "Выставка", "cafe" presses "Café" (folded alike). */
+  char *want, *got;
+  size_t wl, gl;
+  pl_err err;
+  if (pl_text_fold(text, len, &want, &wl, &err)) return NULL;
+  const char *id = NULL;
+  json_array_foreach(buttons, i, b) {
+    const char *label = json_string_value(json_object_get(b, "label"));
+    if (!label || pl_text_fold(label, strlen(label), &got, &gl, &err)) continue;
+    bool same = gl == wl && !memcmp(got, want, wl);
+    free(got);
+    if (same) {
+      id = json_string_value(json_object_get(b, "id"));
+      break;
+    }
+  }
+  free(want);
+  return id;
 }
 
 static int put_json(pl_txn *tx, pl_table tb, const pl_key *k, const json_t *v) {

@@ -74,3 +74,12 @@ scenario("prefix handlers: exact first, then the longest prefix", function(u)
   u:advance("61s")
   u:expect{ text = "timer prefix got lib:tick" }
 end)
+
+scenario("a typed label presses its button across case and accents, Cyrillic too", function(u)
+  u:send("/labels")
+  u:send("выставка")
+  u:expect{ text = "pressed expo" }
+  u:send("/labels")
+  u:send("CAFE")
+  u:expect{ text = "pressed cafe" }
+end)
