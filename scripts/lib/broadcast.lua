@@ -106,7 +106,7 @@ local function run_batch(ctx, id)
     return ctx:reply(i18n.t(ctx, "broadcast.failed", { id = id, segment = rec.segment }))
   end
   rec.status = "sending"
-  local page, next_cursor = segments.members(rec.segment, rec.cursor, cfg.batch)
+  local page, next_cursor = segments.members(rec.segment, rec.cursor, rec.batch or cfg.batch)
   for _, m in ipairs(page) do
     ctx:signal(m.address, "broadcast:deliver", { id = id })
   end
@@ -128,8 +128,8 @@ end
 -- spec: segment (required); text (a string, or { en = "...", ru = "..." }) or key (an
 -- i18n key, with vars); at (epoch seconds; nil = now); consent (a consent name the
 -- recipient must have given; false = none; default the setup's); template (for channels
--- whose window has closed). Returns the id, or nil and why ("no_segment", "no_text",
--- "bad_time").
+-- whose window has closed); batch (profiles per batch, default the setup's). Returns the
+-- id, or nil and why ("no_segment", "no_text", "bad_time").
 function broadcast.start(ctx, spec)
   if not segments.exists(spec.segment) then return nil, "no_segment" end
   if not spec.text and not spec.key then return nil, "no_text" end
@@ -142,7 +142,7 @@ function broadcast.start(ctx, spec)
   if consent == nil then consent = cfg.consent end
   bot.store.put(key(id), {
     id = id, segment = spec.segment, text = spec.text, key = spec.key, vars = spec.vars,
-    consent = consent or nil, template = spec.template, by = ctx.chat.address,
+    consent = consent or nil, template = spec.template, batch = spec.batch, by = ctx.chat.address,
     created = ctx.now, at = spec.at, status = "scheduled",
   })
   bot.store.incr("broadcast:stats:started")

@@ -20,7 +20,6 @@ i18n.define("en", {
   ["identity.already"] = "This chat is already linked to that account.",
   ["identity.bad_code"] = "That code is not valid or has expired. Ask for a new one with /link on your other messenger.",
   ["identity.too_many"] = "Too many wrong codes. Please wait 15 minutes and try again.",
-  ["identity.ask_code"] = "Send /link in the chat you already use: it shows a 6-digit code. Then send /link <code> here.",
   ["identity.addresses"] = "Linked chats: {list}",
 })
 i18n.define("ru", {
@@ -30,8 +29,6 @@ i18n.define("ru", {
   ["identity.already"] = "Этот чат уже привязан к этой учётной записи.",
   ["identity.bad_code"] = "Код неверный или устарел. Получите новый командой /link в другом мессенджере.",
   ["identity.too_many"] = "Слишком много неверных кодов. Подождите 15 минут и попробуйте снова.",
-  ["identity.ask_code"] = "Отправьте /link в чате, которым уже пользуетесь: там появится код из 6 цифр. "
-    .. "Затем отправьте сюда /link <код>.",
   ["identity.addresses"] = "Привязанные чаты: {list}",
 })
 
@@ -114,16 +111,29 @@ local function merge(ctx, from, to)
   return true
 end
 
+-- Six digits from an HMAC under the tenant's key (bot.sign): unpredictable to anyone
+-- without the key, even if math.random's state could be guessed.
+local function new_code(ctx, salt)
+  local sig = bot.sign(("%s:%d:%d:%d"):format(ctx.chat.address, math.floor(ctx.now * 1000), salt,
+    math.random(0, 0x7fffffff))):match("%-([%w_%-]+)$")
+  local n = 0
+  for i = 1, #sig do n = (n * 64 + sig:byte(i)) % 1000000007 end
+  return string.format("%06d", n % 1000000)
+end
+
 -- A one-time 6-digit code for this customer, valid 15 minutes; a new code replaces the
 -- conversation's previous one. Shows it to the user unless opts.silent; returns it.
 function identity.link_code(ctx, opts)
   local s = ctx.session._identity or {}
   if s.code then bot.store.delete("identity:code:" .. s.code) end
-  local code
-  repeat
-    code = string.format("%06d", math.random(0, 999999))
-    local old = bot.store.get("identity:code:" .. code)
-  until not old or old.expires < ctx.now
+  local salt = 0
+  local code = new_code(ctx, salt)
+  local taken = bot.store.get("identity:code:" .. code)
+  while taken and taken.expires >= ctx.now do   -- another customer's live code
+    salt = salt + 1
+    code = new_code(ctx, salt)
+    taken = bot.store.get("identity:code:" .. code)
+  end
   bot.store.put("identity:code:" .. code, { id = identity.id(ctx), expires = ctx.now + CODE_TTL })
   s.code = code
   ctx.session._identity = s

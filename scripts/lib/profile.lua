@@ -135,9 +135,20 @@ function profile.entry(id)
   return load(id)
 end
 
--- Deletes the user's profile, directory entry and identity data (links, history).
+-- Functions other modules register to delete their own data about a user who asked
+-- to be forgotten: fn(ctx, customer_id). Code, registered at load time.
+local forget_hooks = {}
+
+function profile.on_forget(fn)
+  forget_hooks[#forget_hooks + 1] = fn
+end
+
+-- Deletes the user's profile, directory entry and identity data (links, history), and
+-- lets other modules delete theirs (profile.on_forget).
 function profile.forget(ctx)
-  bot.store.delete(profile.key(identity.id(ctx)))
+  local id = identity.id(ctx)
+  for _, fn in ipairs(forget_hooks) do fn(ctx, id) end
+  bot.store.delete(profile.key(id))
   identity.forget(ctx)
   ctx.session._profile = nil
   bot.store.incr("profile:stats:forgotten")
@@ -164,13 +175,16 @@ function profile.scan(cursor, want)
 end
 
 -- When two customers merge (identity), the surviving profile keeps its own fields and
--- gains the other's; the newer consent wins.
+-- gains the other's; the newer consent wins; the linking chat becomes the one to reach.
 identity.on_merge(function(ctx, from, to)
   local a, b = load(to), load(from)
-  if not b then return end
+  if not b then
+    if a then save(ctx, to, a) end   -- the chat that just linked is the one used last
+    return
+  end
   bot.store.delete(profile.key(from))
   if not a then
-    bot.store.put(profile.key(to), b)
+    save(ctx, to, b)
     return
   end
   for k, v in pairs(b.fields) do

@@ -5,6 +5,7 @@
 -- in each subscriber's own conversation; a change found by schedule.sync reaches them
 -- by signals, and each re-arms its own timers. docs/lib/schedule.md.
 local i18n = require "i18n"
+local profile = require "profile"
 local roles = require "roles"
 local segments = require "segments"
 
@@ -243,7 +244,8 @@ end
 -- The reminder itself, in the user's conversation (from their timer or a segment's
 -- fan-out): once per block and start time, never after the block began.
 local function remind(ctx, data, from_segment)
-  local b = data and by_id[data.id]
+  if not (data and data.id) then return end
+  local b = by_id[data.id]
   local s = state(ctx)
   if not from_segment then s.armed[data.id] = nil end
   if not b or b.starts ~= data.starts then
@@ -377,6 +379,15 @@ function schedule.show(ctx, opts)
     or { { i18n.t(ctx, "schedule.remind_all"), "schedule:sub:all" } }
   ctx:reply(table.concat(lines, "\n"), { buttons = rows, edit = opts and opts.edit or nil })
 end
+
+-- A user who asks to be forgotten (profile.forget) loses their subscriptions too.
+profile.on_forget(function(ctx)
+  local s = ctx.session._schedule
+  if not s then return end
+  for id in pairs(s.armed) do ctx:cancel("schedule:remind:" .. id) end
+  bot.store.delete(dir_key(ctx.chat.address))
+  ctx.session._schedule = nil
+end)
 
 bot.on("timer:schedule:*", function(ctx, data)
   local name = ctx.event.name

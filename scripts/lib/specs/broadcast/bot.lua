@@ -46,6 +46,20 @@ roles.command("bad", "organiser", function(ctx, what)
   if what == "time" then started(ctx, broadcast.start(ctx, { segment = "everyone", text = "x", at = ctx.now - 1 })) end
 end)
 
+-- A big tenant: n more profiles (at most 1000 per event), then a broadcast to all of
+-- them in the default batches of 500.
+bot.command("crowd", function(ctx, args)
+  local from, n = args:match("^(%d+)%s+(%d+)$")
+  for i = tonumber(from), tonumber(from) + tonumber(n) - 1 do
+    local id = "console:f" .. i
+    bot.store.put(profile.key(id), { fields = { ticket = true }, consent = {}, address = id, locale = "en" })
+  end
+  ctx:reply("crowd ready")
+end)
+roles.command("big", "organiser", function(ctx)
+  started(ctx, broadcast.start(ctx, { segment = "everyone", text = "Big news", batch = 500 }))
+end)
+
 -- What a batch repeated after a crash would do: the deliver signal again.
 bot.command("redeliver", function(ctx, args)
   local id, who = args:match("^(%S+)%s+(%S+)$")

@@ -13,6 +13,8 @@ local has_variant = pcall(require, "variant")
 schedule.setup{ programme = has_variant and "variant" or "programme", remind_before = "15m",
                 batch = 2, gap = "1m", commands = true }
 
+profile.commands()                -- /forget drops the subscriptions too
+
 bot.command("ticket", function(ctx) profile.set(ctx, "ticket", true) ctx:reply("ticket noted") end)
 bot.command("start", function(ctx)
   schedule.sync(ctx)            -- a programme edited by a reload is picked up here too

@@ -190,3 +190,22 @@ scenario("an empty segment ends with a report of nobody", function()
   olga:send("/broadcast status 1")
   olga:expect{ contains = "handed out.\nTargeted: 0, delivered: 0," }
 end)
+
+scenario("2,500 recipients in batches of 500, each batch within the event budget", function()
+  local olga = user("olga")
+  olga:send("/crowd 1 1000")
+  olga:send("/crowd 1001 1000")
+  olga:send("/crowd 2001 500")
+  olga:send("/big")
+  olga:expect{ text = "started #1" }
+  local batches = 1
+  while store("broadcast:1").status == "sending" and batches < 20 do
+    advance("1m")                                  -- the spec bot's gap
+    batches = batches + 1
+  end
+  assert(store("broadcast:1").status == "sent", "finished in " .. batches .. " batches")
+  assert(batches >= 5 and batches <= 8, batches .. " batches")
+  assert(store("broadcast:1:count:targeted") == 2500)
+  assert(store("broadcast:1:count:delivered") == 2500)
+  assert(not logs():find("budget", 1, true), logs())
+end)

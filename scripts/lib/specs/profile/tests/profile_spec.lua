@@ -96,3 +96,19 @@ scenario("touch keeps the address and language current but creates no profile", 
   u:send("/members attendees")
   u:expect{ text = "1: console:user@console:user" }
 end)
+
+scenario("the directory reaches a linked customer on the chat they used last", function(u)
+  local wa = user("user_wa")
+  u:send("/set ticket true")
+  u:send("/link")
+  local code = u:replies()[1].text:match("%d%d%d%d%d%d")
+  wa:send("/link " .. code)
+  u:send("/members attendees")
+  u:expect{ text = "1: console:user@console:user_wa" }   -- the merge happened there
+  u:send("/touch")
+  u:send("/members attendees")
+  u:expect{ text = "1: console:user@console:user" }
+  wa:send("/set role dev")                                -- any write records the chat too
+  u:send("/members attendees")
+  u:expect{ text = "1: console:user@console:user_wa" }
+end)

@@ -82,3 +82,12 @@ scenario("Russian: titles, times and the reminder", function()
   ivan:send("/programme")
   ivan:expect{ contains = "Программа (время: GMT+2):" }
 end)
+
+scenario("forgetting the user cancels their reminders and subscriptions", function(u)
+  u:send("/remind all")
+  u:send("/forget")
+  u:expect{ text = "Done: everything we stored about you has been deleted." }
+  assert(u:session()._schedule == nil)
+  u:advance("1d")
+  u:expect{ none = true }
+end)
