@@ -20,3 +20,9 @@ bot.command("lead", function(ctx)
   for _, a in ipairs(roles.members("manager")) do ctx:send(a, "new lead from " .. ctx.user.name) end
   ctx:reply("a manager will call you")
 end)
+
+-- The bot's own promotion flow (no command guard): roles.grant checks the admin itself.
+bot.command("promote", function(ctx, address)
+  local ok, why = roles.grant(ctx, "manager", address)
+  ctx:reply(ok and "promoted" or ("not promoted: " .. why))
+end)

@@ -20,3 +20,9 @@ bot.command("start", function(ctx)
   schedule.sync(ctx)            -- a programme edited by a reload is picked up here too
   ctx:reply("Welcome! /programme")
 end)
+
+-- What a second, concurrent publish of the same version would send.
+bot.command("resignal", function(ctx, who)
+  ctx:signal("console:" .. who, "schedule:changed",
+    { version = schedule.version(), changes = { { id = "rust", kind = "moved" } } })
+end)

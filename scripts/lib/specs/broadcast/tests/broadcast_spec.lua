@@ -149,6 +149,14 @@ scenario("cancelling a scheduled or half-sent broadcast stops it", function()
   assert(total(got) == first and got.Never == nil)
   oleg:send("/broadcast status 2")
   oleg:expect{ match = "cancelled%.\nTargeted: " .. first .. ", delivered: " .. first }
+  local missed                                     -- a signal still on its way when cancelled
+  for _, n in ipairs(NAMES) do if not got[n] then missed = n end end
+  assert(missed, "the first batch did not reach everyone")
+  oleg:send("/redeliver 2 " .. missed)
+  assert(#user(missed):replies() == 0)
+  assert(store("broadcast:2:sent:console:" .. missed).outcome == "cancelled")
+  oleg:send("/broadcast status 2")
+  oleg:expect{ contains = "after cancelling: 1," }
   olga:send("/broadcast cancel 9")
   olga:expect{ text = "There is no broadcast #9." }
 end)

@@ -105,3 +105,13 @@ scenario("Russian: the refusal and the answers", function()
   ivan:send("/roles")
   ivan:expect{ text = "manager: console:max\norganiser: console:olga, console:ivan" }
 end)
+
+scenario("roles.grant itself refuses a non-admin, whatever the bot's command checks", function(u)
+  u:send("/promote console:user")
+  u:expect{ text = "not promoted: denied" }
+  u:send("/stats")
+  u:expect{ contains = "managers only" }
+  user("olga"):send("/promote console:user")
+  u:send("/stats")
+  u:expect{ text = "42 attendees" }
+end)

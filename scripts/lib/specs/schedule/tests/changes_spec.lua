@@ -59,6 +59,8 @@ scenario("a published change tells each subscriber what concerns them, and re-ar
   assert(#got.bob == 0, "bob follows nothing")
   olga:send("/programme publish")
   olga:expect{ text = "The programme has not changed since it was last published." }
+  olga:send("/resignal user")                      -- the same version again: ignored
+  u:expect{ none = true }
   advance("1h42m")                                 -- past the old 13:00 reminder time
   u:expect{ none = true }
   ivan:expect{ none = true }
