@@ -87,7 +87,7 @@ function identity.history(ctx, limit)
   return out
 end
 
--- Moves customer `from` (all its addresses, its phone, its history) into `to`, then lets
+-- Moves customer `from` (all its addresses, its phones, its history) into `to`, then lets
 -- other modules move their data (merge hooks). The surviving id is the older one.
 local function merge(ctx, from, to)
   if from == to then return false end
@@ -96,8 +96,11 @@ local function merge(ctx, from, to)
     bot.store.put("identity:addr:" .. addr, to)
     a.addresses[#a.addresses + 1] = addr
   end
-  if b.phone and not a.phone then a.phone = b.phone end
-  if b.phone then bot.store.put("identity:phone:" .. b.phone, to) end
+  a.phones = a.phones or {}
+  for _, p in ipairs(b.phones or {}) do
+    bot.store.put("identity:phone:" .. p, to)
+    a.phones[#a.phones + 1] = p
+  end
   bot.store.put("identity:customer:" .. to, a)
   bot.store.delete("identity:customer:" .. from)
   bot.store.put("identity:addr:" .. to, to)
@@ -197,20 +200,22 @@ function identity.phone(ctx, phone)
     if merged then identity.log(ctx, "identity:linked", { by = "phone" }) end
     return merged
   end
+  if owner then return false end   -- already ours
   bot.store.put("identity:phone:" .. d, me)
   local r = record(me)
-  r.phone = d
+  r.phones = r.phones or {}
+  r.phones[#r.phones + 1] = d
   bot.store.put("identity:customer:" .. me, r)
   return false
 end
 
--- Removes everything identity keeps about this customer (links, phone, codes,
+-- Removes everything identity keeps about this customer (links, phones, codes,
 -- history): the data-deletion request of MISSION.md. Returns the addresses it unlinked.
 function identity.forget(ctx)
   local id = identity.id(ctx)
   local r = record(id)
   for _, addr in ipairs(r.addresses) do bot.store.delete("identity:addr:" .. addr) end
-  if r.phone then bot.store.delete("identity:phone:" .. r.phone) end
+  for _, p in ipairs(r.phones or {}) do bot.store.delete("identity:phone:" .. p) end
   bot.store.delete("identity:customer:" .. id)
   repeat
     local batch = bot.store.scan("identity:history:" .. id .. ":", 1000)

@@ -153,9 +153,10 @@ scenario("a third chat already linked elsewhere brings its whole group along", f
   a1:expect{ text = "identity:linked identity:linked order(lamp) identity:linked" }
 end)
 
-scenario("forget unlinks every chat and deletes the history", function()
+scenario("forget unlinks every chat and deletes the history and every phone", function()
   local anna, wa = user("anna"), user("anna_wa")
   anna:send("/phone 491701234567")
+  wa:send("/phone 4930123456")                     -- a second number, merged in below
   wa:send("/link " .. code_of(anna))
   wa:send("/order hat")
   wa:send("/forget")
@@ -164,6 +165,7 @@ scenario("forget unlinks every chat and deletes the history", function()
   anna:send("/history")
   anna:expect{ text = "(none)" }
   assert(store("identity:phone:491701234567") == nil)
+  assert(store("identity:phone:4930123456") == nil)
   assert(store("identity:customer:console:anna") == nil)
 end)
 
