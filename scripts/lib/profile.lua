@@ -150,7 +150,6 @@ function profile.forget(ctx)
   for _, fn in ipairs(forget_hooks) do fn(ctx, id) end
   bot.store.delete(profile.key(id))
   identity.forget(ctx)
-  ctx.session._profile = nil
   bot.store.incr("profile:stats:forgotten")
 end
 
