@@ -259,14 +259,24 @@ static int store_scan(lua_State *L) {
   const char *prefix = luaL_optlstring(L, 1, "", &pl_);
   lua_Integer limit = luaL_optinteger(L, 2, 100);
   if (limit < 1 || limit > 1000) return luaL_error(L, "bot.store.scan: limit must be 1-1000");
-  pl_key k;
+  /* Paging: the keys after `after` (the last key of the previous page). */
+  size_t al = 0;
+  const char *after = luaL_optlstring(L, 3, NULL, &al);
+  pl_key k, from;
   pl_key_init(&k, run->tenant_id);
   pl_key_bytes(&k, prefix, pl_);
+  if (after) {
+    pl_key_init(&from, run->tenant_id);
+    pl_key_bytes(&from, after, al);
+    pl_key_bytes(&from, "", 1); /* the first key greater than `after` */
+    if (from.overflow) return luaL_error(L, "bot.store.scan: `after` is too long for a key");
+  }
   scan_acc a = {json_object(), pl_, (size_t)limit + json_object_size(run->kv)};
   pl_txn *tx;
   pl_err err;
   if (pl_store_read_begin(run->store, &tx, &err) == 0) {
-    pl_store_scan(tx, PL_T_KV, k.b, k.len, NULL, 0, scan_collect, &a);
+    pl_store_scan(tx, PL_T_KV, k.b, k.len, after ? from.b : NULL, after ? from.len : 0,
+                  scan_collect, &a);
     pl_store_read_end(tx);
   }
   /* Apply this event's own writes. */
@@ -274,6 +284,7 @@ static int store_scan(lua_State *L) {
   json_t *op;
   json_object_foreach(run->kv, key, op) {
     if (strncmp(key, prefix, pl_) != 0) continue;
+    if (after && strcmp(key, after) <= 0) continue;
     pl_key kk;
     pl_key_init(&kk, run->tenant_id);
     pl_key_bytes(&kk, key, strlen(key));

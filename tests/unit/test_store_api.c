@@ -64,7 +64,7 @@ static const char *const BOT =
     "end\n"
     "bot.command('scan', function(ctx, args)\n"
     "  local w = words(args)\n"
-    "  ctx:reply(list(bot.store.scan(w[1] or '', w[2] and tonumber(w[2]))))\n"
+    "  ctx:reply(list(bot.store.scan(w[1] or '', w[2] and tonumber(w[2]), w[3])))\n"
     "end)\n"
     "bot.command('scanown', function(ctx)\n"
     "  bot.store.put('user:d', 'NEW')\n"
@@ -72,6 +72,11 @@ static const char *const BOT =
     "  bot.store.put('user:0', 'FIRST')\n"
     "  bot.store.incr('user:count')\n"
     "  ctx:reply(list(bot.store.scan('user:', 4)) .. ' ' .. list(bot.store.scan('user:', 100)))\n"
+    "end)\n"
+    "bot.command('scanafter', function(ctx)\n"
+    "  bot.store.put('user:0', 'FIRST')\n"
+    "  bot.store.put('user:d', 'NEW')\n"
+    "  ctx:reply(list(bot.store.scan('user:', 10, 'user:c')))\n"
     "end)\n"
     "bot.command('failwrite', function(ctx)\n"
     "  bot.store.put('color', 'red')\n"
@@ -222,6 +227,11 @@ static void test_scan_by_prefix_in_key_order_with_limit(void **state) {
   assert_string_equal(ask(f, "/scan user: 2"), "[user:a=USER:A,user:b=USER:B]");
   assert_string_equal(ask(f, "/scan item:"), "[item:1=ITEM:1]");
   assert_string_equal(ask(f, "/scan nothing"), "[]");
+  /* Pages: the keys after the last one of the previous page. */
+  assert_string_equal(ask(f, "/scan user: 2 user:b"), "[user:c=USER:C,user:e=USER:E]");
+  assert_string_equal(ask(f, "/scan user: 2 user:bb"), "[user:c=USER:C,user:e=USER:E]");
+  assert_string_equal(ask(f, "/scan user: 2 user:e"), "[]");
+  assert_string_equal(ask(f, "/scan user: 1 user:"), "[user:a=USER:A]");
   assert_string_equal(ask(f, "/scan"),
                       "[item:1=ITEM:1,user:a=USER:A,user:b=USER:B,user:c=USER:C,user:e=USER:E,"
                       "users=USERS]");
@@ -234,6 +244,8 @@ static void test_scan_includes_the_events_own_writes(void **state) {
                       "[user:0=FIRST,user:b=USER:B,user:c=USER:C,user:count=1] "
                       "[user:0=FIRST,user:b=USER:B,user:c=USER:C,user:count=1,user:d=NEW,"
                       "user:e=USER:E]");
+  /* A page after a key skips this event's own writes before it too. */
+  assert_string_equal(ask(f, "/scanafter"), "[user:count=1,user:d=NEW,user:e=USER:E]");
   /* And they were committed as seen. */
   assert_string_equal(ask(f, "/scan user: 3"), "[user:0=FIRST,user:b=USER:B,user:c=USER:C]");
   expect_stored(f, f->alpha, "user:a", "");
