@@ -36,6 +36,7 @@ local function write_variant(text)
 end
 
 local function remove_variant() os.remove(HERE .. "/variant.lua") end
+remove_variant()                                          -- left over by an interrupted run
 
 -- An auditor's own implementation of the documented draw (docs/lib/raffle.md): FNV-1a 64
 -- of the ticket list, of the public value + count + digest, then SplitMix64 picks.

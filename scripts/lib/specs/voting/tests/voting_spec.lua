@@ -12,6 +12,7 @@ local function write_variant(text)
   f:close()
 end
 local function remove_variant() os.remove(HERE .. "/variant.lua") end
+remove_variant()                                          -- left over by an interrupted run
 
 -- A user votes in day 1 for the option with this label.
 local function vote(u, label)
