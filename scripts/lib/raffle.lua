@@ -11,6 +11,7 @@ local raffle = {}
 local PAYLOAD = "raffle_"          -- signed payload: "raffle_<checkpoint id>-<signature>"
 local ENTRANT = "raffle:entrant:"  -- .. <shard hex digit> .. ":" .. <address>
 local SHARDS = 16                  -- bot.store.scan returns at most 1000 keys per prefix
+local STALLED = 60                 -- seconds without a published batch: publication stalled
 
 local config = {
   threshold = 15,
@@ -48,6 +49,10 @@ i18n.define("en", {
   ["raffle.already_drawn"] = "The draw has already taken place: /raffle_audit shows it.",
   ["raffle.drawn"] = "Draw done. Entrants: {entrants}, seed {seed}. Winners: {winners}. The result is "
     .. "being sent to every entrant.",
+  ["raffle.resumed"] = "The draw has already taken place; telling the remaining entrants "
+    .. "({told} of {entrants} told so far).",
+  ["raffle.publishing"] = "The draw has already taken place; its result is being sent "
+    .. "({told} of {entrants} told so far).",
   ["raffle.no_draw"] = "No draw yet. Entrants so far: {entrants}.",
   ["raffle.audit"] = "Draw of {time}\nPublic value: {public}\nEntrants: {entrants}\n"
     .. "List digest: {digest}\nSeed: {seed}\nWinners: {winners}\nTickets in order: the next messages.",
@@ -82,6 +87,10 @@ i18n.define("ru", {
   ["raffle.already_drawn"] = "Розыгрыш уже состоялся: /raffle_audit покажет его.",
   ["raffle.drawn"] = "Розыгрыш проведён: участников {entrants}, зерно {seed}. Победители: {winners}. "
     .. "Результат отправляется каждому участнику.",
+  ["raffle.resumed"] = "Розыгрыш уже состоялся; сообщаю результат остальным участникам "
+    .. "(уже сообщено: {told} из {entrants}).",
+  ["raffle.publishing"] = "Розыгрыш уже состоялся; результат рассылается "
+    .. "(уже сообщено: {told} из {entrants}).",
   ["raffle.no_draw"] = "Розыгрыша ещё не было. Участников пока: {entrants}.",
   ["raffle.audit"] = "Розыгрыш {time}\nПубличное значение: {public}\nУчастников: {entrants}\n"
     .. "Дайджест списка: {digest}\nЗерно: {seed}\nПобедители: {winners}\n"
@@ -332,7 +341,7 @@ local function publish(ctx)
   for i = draw.published + 1, last do
     ctx:signal(list[i].address, "raffle:result", { ticket = list[i].ticket })
   end
-  draw.published = last
+  draw.published, draw.batch_at = last, ctx.now
   bot.store.put("raffle:draw", draw)
   if last < #list then ctx:remind_in(1, "raffle:publish") end
 end
@@ -344,7 +353,18 @@ function raffle.draw(ctx, public)
   if not organiser(ctx) then return end
   public = (public or ""):match("^%s*(.-)%s*$")
   if public == "" then return ctx:reply(t(ctx, "draw_usage")) end
-  if bot.store.get("raffle:draw") then return ctx:reply(t(ctx, "already_drawn")) end
+  local done = bot.store.get("raffle:draw")
+  if done and done.published < done.entrants then
+    -- Publication stopped half-way (e.g. an operator took the organiser's chat over, so
+    -- its timer did not run): it continues from here, with the recorded draw. While
+    -- batches still flow (one a second), a second publisher could tell people twice.
+    if ctx.now - (done.batch_at or done.at) < STALLED then
+      return ctx:reply(t(ctx, "publishing", { told = done.published, entrants = done.entrants }))
+    end
+    ctx:reply(t(ctx, "resumed", { told = done.published, entrants = done.entrants }))
+    return publish(ctx)
+  end
+  if done then return ctx:reply(t(ctx, "already_drawn")) end
   local list = all_entrants()
   if #list == 0 then return ctx:reply(t(ctx, "no_entrants")) end
   local tickets, by_ticket = {}, {}

@@ -32,3 +32,7 @@ end)
 
 -- The module's digest, to check it against the published FNV-1a test vectors.
 bot.command("fnv", function(ctx, text) ctx:reply(("%016x"):format(raffle.fnv1a64(text))) end)
+
+-- What an operator taking over the organiser's chat does to the publication: its timer
+-- no longer runs the bot.
+bot.command("stall", function(ctx) ctx:cancel("raffle:publish") end)

@@ -178,12 +178,12 @@ scenario("the draw: recorded seed, reproducible winners, every entrant told once
 
   -- The audit publishes the ticket list; re-running the documented draw gives the same.
   org:send("/raffle_audit")
-  local r = org:replies()
-  local audit = r[1].text
+  local msgs = org:replies()
+  local audit = msgs[1].text
   assert(audit:find("Tickets in order: the next messages.", 1, true), audit)
   local tickets = {}
-  for i = 2, #r do
-    for tk in r[i].text:gmatch("%S+") do tickets[#tickets + 1] = tk end
+  for i = 2, #msgs do
+    for tk in msgs[i].text:gmatch("%S+") do tickets[#tickets + 1] = tk end
   end
   assert(#tickets == 5, audit)
   local digest, seed, won = rerun("4217", tickets, 2)
@@ -233,7 +233,7 @@ scenario("the draw: recorded seed, reproducible winners, every entrant told once
   u:expect{ match = "Your ticket %S+ (%a+)" }
 end)
 
-scenario("nobody to draw; publication resumes after a restart", function(u)
+scenario("nobody to draw; publication resumes after a restart, or by the organiser", function(u)
   local code = codes()
   local org = user("org")
   org:send("/raffle_draw 1")
@@ -245,11 +245,40 @@ scenario("nobody to draw; publication resumes after a restart", function(u)
   assert(store("raffle:draw").published == 2)
   advance("2s")
   assert(store("raffle:draw").published == 3)
+  org:send("/raffle_draw 77")
+  org:expect{ text = "The draw has already taken place: /raffle_audit shows it." }
   local told = 0
   for _, p in ipairs(people) do
     if p:session()._raffle.result then told = told + 1 end
   end
   assert(told == 3)
+end)
+
+scenario("a publication stopped half-way is continued by the organiser, nobody told twice", function(u)
+  local code = codes()
+  local org = user("org")
+  local people = { u, user("amy"), user("ben"), user("cat"), user("dan") }
+  for _, p in ipairs(people) do visit(p, code, 1, 15) end
+  org:send("/raffle_draw 31")
+  assert(store("raffle:draw").published == 2)
+  org:send("/stall")
+  org:send("/raffle_draw 31")                         -- within a minute of a batch: not stalled yet
+  org:expect{ text = "The draw has already taken place; its result is being sent (2 of 5 told so far)." }
+  advance("2m")
+  assert(store("raffle:draw").published == 2, "stalled")
+  org:send("/raffle_draw something else")             -- the recorded draw stands; only publication goes on
+  org:expect{ text = "The draw has already taken place; telling the remaining entrants (2 of 5 told so far)." }
+  assert(store("raffle:draw").published == 4 and store("raffle:draw").public == "31")
+  advance("2s")
+  assert(store("raffle:draw").published == 5)
+  for _, p in ipairs(people) do
+    local results = 0
+    for _, m in ipairs(p:replies()) do
+      if m.text:find("Draw seed", 1, true) then results = results + 1 end
+    end
+    assert(results <= 1, "told once")
+    assert(p:session()._raffle.result, "told")
+  end
 end)
 
 scenario("the module's digest matches the FNV-1a 64 test vectors", function(u)
