@@ -25,6 +25,7 @@ voting.setup{
 }
 
 bot.command("dump", function(ctx)
+  if ctx.chat.address ~= "console:org" then return ctx:reply("organisers only") end
   local lines = {}
   for _, e in ipairs(bot.store.scan("voting:", 1000)) do
     lines[#lines + 1] = e.key .. "=" .. bot.json.encode(e.value)
