@@ -1,0 +1,2 @@
+-- Spec tenant of the networking module (scripts/lib/networking.lua).
+return { name = "networking spec", locale = "en" }
