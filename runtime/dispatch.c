@@ -522,15 +522,22 @@ void pl_job_seal(pl_job *job) {
                    .use_outbox = job->use_outbox};
   c->hseq0 = json_integer_value(json_object_get(job->record, "hseq"));
   if (job->ev.kind == PL_EV_TEXT || job->ev.kind == PL_EV_BUTTON || job->ev.kind == PL_EV_TIMER ||
-      job->ev.kind == PL_EV_DATA)
-    json_array_append_new(c->history, inbound_message(&job->ev, run->kind, run->text, job->now));
+      job->ev.kind == PL_EV_DATA) {
+    json_t *in = inbound_message(&job->ev, run->kind, run->text, job->now);
+    if (run->redact) { /* a secret ballot, a password: that it happened, not what */
+      json_object_del(in, "text");
+      json_object_del(in, "data");
+      json_object_set_new(in, "redacted", json_true());
+    }
+    json_array_append_new(c->history, in);
+  }
   if (job->src) {
     rt->failures++;
     const char *what = run->kind == PL_EV_TIMER    ? "timer"
                        : run->kind == PL_EV_BUTTON ? "button"
                                                    : "message";
     pl_log_printf(&rt->log, t->key, "%s (%s, %s \"%s\")", job->serr.msg, job->conv, what,
-                  run->text);
+                  run->redact ? "(redacted)" : run->text);
     json_decref(run->replies);
     run->replies = json_pack("[{s:s}]", "text", job->code->cfg.error_reply);
   }

@@ -68,6 +68,7 @@ typedef struct pl_run {
   int ctx_ref;
   json_t *http_req; /* the request a waiting handler asked for */
   char *handoff;    /* ctx:handoff(reason) was called */
+  bool redact;      /* ctx:redact(): the event's content is not kept in the history */
 } pl_run;
 
 #endif

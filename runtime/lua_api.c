@@ -719,6 +719,14 @@ static int ctx_cancel(lua_State *L) {
 
 /* ctx:handoff(reason): operators take over this conversation after this event; the bot's
  * handlers stop running for it until it is handed back. */
+/* ctx:redact(): this event's content (the text, the button id, the shared data) is not
+ * written to the conversation's history — for a secret ballot or a password. */
+static int ctx_redact(lua_State *L) {
+  pl_run *run = ctx_run(L, "redact");
+  run->redact = true;
+  return 0;
+}
+
 static int ctx_handoff(lua_State *L) {
   pl_run *run = ctx_run(L, "handoff");
   const char *reason = luaL_optstring(L, 2, "handed to an operator");
@@ -753,7 +761,7 @@ static void push_channel(lua_State *L, pl_run *run) {
   }
   lua_setfield(L, -2, "media");
   if (console) {
-    static const char *const yes[] = {"url_buttons", "quick_replies", "cards", NULL};
+    static const char *const yes[] = {"url_buttons", "quick_replies", "cards", "edit", NULL};
     for (const char *const *y = yes; *y; y++) {
       lua_pushboolean(L, 1);
       lua_setfield(L, -2, *y);
@@ -812,13 +820,10 @@ static int ctx_newindex(lua_State *L) {
 static void push_ctx_meta(lua_State *L) {
   if (luaL_newmetatable(L, CTX_META)) {
     lua_newtable(L);
-    static const luaL_Reg methods[] = {{"reply", ctx_reply},
-                                       {"remind_in", ctx_remind_in},
-                                       {"cancel", ctx_cancel},
-                                       {"handoff", ctx_handoff},
-                                       {"send", ctx_send},
-                                       {"signal", ctx_signal},
-                                       {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"reply", ctx_reply},   {"remind_in", ctx_remind_in},
+                                       {"cancel", ctx_cancel}, {"handoff", ctx_handoff},
+                                       {"send", ctx_send},     {"redact", ctx_redact},
+                                       {"signal", ctx_signal}, {NULL, NULL}};
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "methods");
     lua_pushcfunction(L, ctx_index);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channels.h"
 #include "cli.h"
 #include "duration.h"
 #include "lua_json.h"
@@ -31,6 +32,9 @@ typedef struct spec {
   json_t *transcript; /* array of lines */
   json_t *log;        /* the tenant's log lines in this scenario */
   json_t *langs;      /* user -> the language their channel reports (user(name, {language})) */
+  json_t *chans;      /* user -> their channel (user(name, {channel})), else "console" */
+  json_t *sent;       /* user -> [{id, choices}]: the replies that had choices, oldest first */
+  int64_t msg_seq;    /* the ids of replies, for presses on a given message */
   int64_t sim_ms;
 } spec;
 
@@ -49,6 +53,12 @@ static void note(spec *s, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   json_array_append_new(s->transcript, json_string(line));
+}
+
+/* The channel a user writes from: user(name, {channel = ...}), else the console. */
+static const char *user_channel(spec *s, const char *name) {
+  const char *c = json_string_value(json_object_get(s->chans, name));
+  return c ? c : "console";
 }
 
 /* The language a user's channel reports: user(name, {language = ...}), else the
@@ -80,7 +90,23 @@ static void on_deliver(void *ud, pl_tenant *t, const char *channel, const char *
     box = json_array();
     json_object_set_new(s->inbox, chat_id, box);
   }
-  json_array_append(box, (json_t *)reply);
+  /* Each reply gets an id, as a channel's message id: a press carries the id of the
+   * message its button was on, so `edit = true` can change that message. */
+  json_t *copy = json_deep_copy(reply);
+  char id[32];
+  snprintf(id, sizeof id, "%lld", (long long)++s->msg_seq);
+  json_object_set_new(copy, "id", json_string(id));
+  json_array_append_new(box, copy);
+  json_t *choices = pl_reply_choices(reply);
+  if (json_array_size(choices)) {
+    json_t *mine = json_object_get(s->sent, chat_id);
+    if (!mine) {
+      mine = json_array();
+      json_object_set_new(s->sent, chat_id, mine);
+    }
+    json_array_append_new(mine, json_pack("{s:s,s:O}", "id", id, "choices", choices));
+  }
+  json_decref(choices);
   char *flat = NULL;
   size_t len = 0;
   FILE *m = open_memstream(&flat, &len);
@@ -150,7 +176,7 @@ static int u_send(lua_State *L) {
   clear_inbox(s, name);
   note(s, "%s> %s", name, text);
   pl_event ev = {.kind = PL_EV_TEXT,
-                 .channel = "console",
+                 .channel = user_channel(s, name),
                  .chat_id = name,
                  .user_id = name,
                  .user_name = name,
@@ -161,55 +187,158 @@ static int u_send(lua_State *L) {
 }
 
 static json_t *stored_record(spec *s, const char *name) {
-  return pl_conv_record(s->rt, s->t, "console", name);
+  return pl_conv_record(s->rt, s->t, user_channel(s, name), name);
+}
+
+/* The message a press is on: the latest reply with a choice matching `what` (label,
+ * case-insensitively, or id), or the reply with id `msg`. NULL if none. */
+static const json_t *find_choice(spec *s, const char *name, const char *what, const char *msg,
+                                 const char **msg_id) {
+  json_t *mine = json_object_get(s->sent, name);
+  for (size_t k = json_array_size(mine); k-- > 0;) {
+    json_t *m = json_array_get(mine, k);
+    const char *mid = json_string_value(json_object_get(m, "id"));
+    if (msg && strcmp(mid, msg)) continue;
+    size_t i;
+    json_t *b;
+    json_array_foreach(json_object_get(m, "choices"), i, b) {
+      const char *label = json_string_value(json_object_get(b, "label"));
+      const char *bid = json_string_value(json_object_get(b, "id"));
+      if (!strcasecmp(label, what) || !strcmp(bid, what)) {
+        *msg_id = mid;
+        return b;
+      }
+    }
+    return NULL; /* only the latest message with choices, or the one named */
+  }
+  return NULL;
 }
 
 static int u_press(lua_State *L) {
   spec *s = get_spec(L);
   const char *name = user_name(L);
   const char *what = luaL_checkstring(L, 2);
+  const char *msg = NULL;
+  if (lua_type(L, 3) == LUA_TTABLE) {
+    lua_getfield(L, 3, "message");
+    msg = lua_tostring(L, -1); /* u:replies()[i].id: a button of that (older) message */
+    lua_pop(L, 1);             /* the options table keeps it */
+  }
+  const char *mid = NULL;
+  const json_t *b = find_choice(s, name, what, msg, &mid);
   json_t *rec = stored_record(s, name);
   json_t *buttons = json_object_get(rec, "buttons");
-  const char *id = NULL;
-  size_t i;
-  json_t *b;
-  json_array_foreach(buttons, i, b) {
-    const char *label = json_string_value(json_object_get(b, "label"));
-    const char *bid = json_string_value(json_object_get(b, "id"));
-    if (!strcasecmp(label, what) || !strcmp(bid, what)) {
-      id = bid;
-      break;
+  if (!b && !msg) { /* the conversation's current choices (e.g. after a restart) */
+    size_t i;
+    json_t *c;
+    json_array_foreach(buttons, i, c) {
+      const char *label = json_string_value(json_object_get(c, "label"));
+      if (!strcasecmp(label, what) || !strcmp(json_string_value(json_object_get(c, "id")), what)) {
+        b = c;
+        break;
+      }
     }
   }
-  if (!id) {
+  if (!b) {
     luaL_Buffer buf;
     luaL_buffinit(L, &buf);
-    json_array_foreach(buttons, i, b) {
+    size_t i;
+    json_t *c;
+    json_array_foreach(buttons, i, c) {
       if (i) luaL_addstring(&buf, ", ");
-      luaL_addstring(&buf, json_string_value(json_object_get(b, "label")));
+      luaL_addstring(&buf, json_string_value(json_object_get(c, "label")));
     }
     luaL_pushresult(&buf);
     luaL_where(L, 1);
-    lua_pushfstring(L, "%s%s:press(\"%s\"): no such button; the buttons shown are: %s",
-                    lua_tostring(L, -1), name, what,
+    lua_pushfstring(L, "%s%s:press(\"%s\"%s%s): no such button; the buttons shown are: %s",
+                    lua_tostring(L, -1), name, what, msg ? ", message " : "", msg ? msg : "",
                     json_array_size(buttons) ? lua_tostring(L, -2) : "(none)");
     json_decref(rec);
     return lua_error(L);
   }
-  char idcopy[80];
-  snprintf(idcopy, sizeof idcopy, "%s", id);
+  char idcopy[80], midcopy[32] = "";
+  snprintf(idcopy, sizeof idcopy, "%s", json_string_value(json_object_get(b, "id")));
+  if (mid) snprintf(midcopy, sizeof midcopy, "%s", mid);
   json_decref(rec);
   clear_inbox(s, name);
   note(s, "%s> [press %s]", name, what);
   pl_event ev = {.kind = PL_EV_BUTTON,
-                 .channel = "console",
+                 .channel = user_channel(s, name),
                  .chat_id = name,
                  .user_id = name,
                  .user_name = name,
                  .user_lang = user_lang(s, name),
-                 .text = idcopy};
+                 .text = idcopy,
+                 .message_id = mid ? midcopy : NULL};
   dispatch(L, s, &ev);
   return 0;
+}
+
+/* u:event(kind, data): what a channel reports besides text — a shared contact or
+ * location, media, an edit, blocked / unblocked, a delivery status. */
+static int u_event(lua_State *L) {
+  spec *s = get_spec(L);
+  const char *name = user_name(L);
+  const char *kind = luaL_checkstring(L, 2);
+  static const char *const kinds[] = {"contact", "location",  "media",  "edit",
+                                      "blocked", "unblocked", "status", NULL};
+  const char *const *k = kinds;
+  while (*k && strcmp(*k, kind))
+    k++;
+  if (!*k)
+    return luaL_error(L,
+                      "%s:event(\"%s\"): kind must be contact, location, media, edit, "
+                      "blocked, unblocked or status",
+                      name, kind);
+  json_t *data = NULL;
+  pl_err err;
+  if (!lua_isnoneornil(L, 3) && pl_lua_to_json(L, 3, "data", &data, &err))
+    return luaL_error(L, "%s:event: %s", name, err.msg);
+  if (!data) data = json_object();
+  clear_inbox(s, name);
+  note(s, "%s> [%s]", name, kind);
+  pl_event ev = {.kind = PL_EV_DATA,
+                 .channel = user_channel(s, name),
+                 .chat_id = name,
+                 .user_id = name,
+                 .user_name = name,
+                 .user_lang = user_lang(s, name),
+                 .text = kind,
+                 .data = data};
+  pl_err derr;
+  int rc = pl_dispatch(s->rt, s->t, &ev, &derr);
+  json_decref(data);
+  if (rc) return luaL_error(L, "runtime failure: %s", derr.msg);
+  return 0;
+}
+
+/* Operator actions on the user's conversation, as the admin routes make them:
+ * u:handoff(reason), u:operator(text, name), u:handback(note). */
+static int operator_action(lua_State *L, pl_event_kind kind, const char *what) {
+  spec *s = get_spec(L);
+  const char *name = user_name(L);
+  const char *text = luaL_optstring(L, 2, kind == PL_EV_OPERATOR ? NULL : "");
+  if (!text) return luaL_error(L, "%s:operator(text): the operator's message is missing", name);
+  note(s, "-- operator: %s %s", what, text);
+  pl_event ev = {.kind = kind,
+                 .channel = user_channel(s, name),
+                 .chat_id = name,
+                 .user_name = luaL_optstring(L, 3, "operator"),
+                 .text = text};
+  dispatch(L, s, &ev);
+  return 0;
+}
+
+static int u_handoff(lua_State *L) {
+  return operator_action(L, PL_EV_HANDOFF, "handoff");
+}
+
+static int u_operator(lua_State *L) {
+  return operator_action(L, PL_EV_OPERATOR, "says");
+}
+
+static int u_handback(lua_State *L) {
+  return operator_action(L, PL_EV_HANDBACK, "handback");
 }
 
 static bool reply_matches(lua_State *L, const json_t *r, int crit) {
@@ -345,6 +474,34 @@ static int u_replies(lua_State *L) {
   return 1;
 }
 
+static int history_collect(void *ud, pl_bytes key, pl_bytes val) {
+  json_t *e = json_loadb(val.data, val.len, 0, NULL);
+  if (e) json_array_append_new(ud, e);
+  return 0;
+}
+
+/* u:history(): the user's conversation as stored (oldest first): what an operator, the
+ * web chat or `parley history` sees. */
+static int u_history(lua_State *L) {
+  spec *s = get_spec(L);
+  const char *name = user_name(L);
+  char conv[600];
+  pl_conv_key(conv, sizeof conv, user_channel(s, name), name);
+  pl_key k;
+  pl_key_init(&k, s->t->id);
+  pl_key_str0(&k, conv);
+  json_t *all = json_array();
+  pl_txn *tx;
+  pl_err err;
+  if (pl_store_read_begin(s->rt->store, &tx, &err) == 0) {
+    pl_store_scan(tx, PL_T_HISTORY, k.b, k.len, NULL, 0, history_collect, all);
+    pl_store_read_end(tx);
+  }
+  pl_json_push(L, all);
+  json_decref(all);
+  return 1;
+}
+
 static int u_session(lua_State *L) {
   spec *s = get_spec(L);
   json_t *rec = stored_record(s, user_name(L));
@@ -453,6 +610,20 @@ static int g_user(lua_State *L) {
     else if (!lua_isnil(L, -1))
       return luaL_error(L, "user(name, {language = \"ru-RU\"}): language must be a string");
     lua_pop(L, 1);
+    lua_getfield(L, 2, "channel");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *c = lua_tostring(L, -1);
+      if (strcmp(c, "console") && !pl_channel_set_find(&s->t->code->channels, c))
+        return luaL_error(L,
+                          "user(name, {channel = \"%s\"}): the tenant has no such channel "
+                          "(tenant.lua channels; a channel whose *_env secret is unset is left "
+                          "out in parley test)",
+                          c);
+      json_object_set_new(s->chans, name, json_string(c));
+    } else if (!lua_isnil(L, -1)) {
+      return luaL_error(L, "user(name, {channel = \"whatsapp\"}): channel must be a string");
+    }
+    lua_pop(L, 1);
   }
   push_user(L, name);
   return 1;
@@ -479,8 +650,10 @@ static lua_State *spec_state(void) {
   luaL_newmetatable(L, "parley.spec.user");
   lua_newtable(L);
   static const luaL_Reg um[] = {
-      {"send", u_send},       {"press", u_press},     {"expect", u_expect}, {"replies", u_replies},
-      {"session", u_session}, {"advance", g_advance}, {NULL, NULL}};
+      {"send", u_send},         {"press", u_press},     {"expect", u_expect},
+      {"replies", u_replies},   {"session", u_session}, {"advance", g_advance},
+      {"event", u_event},       {"handoff", u_handoff}, {"operator", u_operator},
+      {"handback", u_handback}, {"history", u_history}, {NULL, NULL}};
   luaL_setfuncs(L, um, 0);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
@@ -506,6 +679,8 @@ static bool run_scenario(lua_State *L, const char *file, const char *tenant_dir,
             .transcript = json_array(),
             .log = json_array(),
             .langs = json_object(),
+            .chans = json_object(),
+            .sent = json_object(),
             .sim_ms = spec_epoch_ms()};
   snprintf(s.data_dir, sizeof s.data_dir, "/tmp/parley-spec-XXXXXX");
   bool ok = false;
@@ -544,6 +719,8 @@ static bool run_scenario(lua_State *L, const char *file, const char *tenant_dir,
   json_decref(s.transcript);
   json_decref(s.log);
   json_decref(s.langs);
+  json_decref(s.chans);
+  json_decref(s.sent);
   if (s.data_dir[0] && strstr(s.data_dir, "XXXXXX") == NULL)
     nftw(s.data_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
   lua_pop(L, 1);

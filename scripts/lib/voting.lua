@@ -220,7 +220,10 @@ function voting.setup(opts)
     local poll = id:match("^voting:poll:([%w_]+)$")
     if poll then return voting.ask(ctx, poll) end
     local p, o = id:match("^voting:cast:([%w_]+):([%w_]+)$")
-    if p then return cast(ctx, p, o) end
+    if p then
+      ctx:redact() -- the conversation's history keeps that a button was pressed, not which
+      return cast(ctx, p, o)
+    end
     voting.list(ctx)
   end)
   if opts.commands ~= false then

@@ -108,6 +108,20 @@ scenario("what is stored: voted markers and counters, nothing that joins a voter
   end
 end)
 
+scenario("the conversation's history keeps that a ballot was cast, not the choice", function(u)
+  vote(u, "Kubernetes at scale")
+  local ballots = 0
+  for _, e in ipairs(u:history()) do
+    if e.dir == "in" and e.kind == "button" and e.redacted then ballots = ballots + 1 end
+    for _, v in pairs(e) do
+      local t = tostring(v):lower()
+      assert(not t:find("k8s", 1, true) and not t:find("kubernetes", 1, true),
+             "the choice is nowhere in the history: " .. t)
+    end
+  end
+  assert(ballots == 1, "one redacted press: " .. ballots)
+end)
+
 scenario("results are for organisers: counts, shares, most votes first", function(u)
   vote(u, "Rust in production")
   vote(user("amy"), "Rust in production")
