@@ -61,7 +61,7 @@ function checkout.place(ctx)
   bot.store.incr("shop:stats:orders")
   local total = texts.money(o.total)
   ctx:reply(i18n.t(ctx, "shop.placed", { name = co.answers.name, id = o.id, total = total,
-                                         fee = texts.money(o.delivery or 0) }), { buttons = {
+                                         fee = (o.delivery or 0) > 0 and texts.money(o.delivery) or i18n.t(ctx, "shop.free") }), { buttons = {
     { { label = i18n.t(ctx, "shop.pay", { total = total }), url = o.payment_url } },
     { { i18n.t(ctx, "shop.status_btn"), "shop:status:" .. o.id }, { i18n.t(ctx, "shop.menu"), "shop:menu" } } } })
 end

@@ -73,6 +73,7 @@ i18n.define("en", {
   ["shop.placed"] = "Thank you, {name}! Order {id} is placed: {total} including delivery ({fee}). "
     .. "Pay with the link below; we ship within one working day after payment.",
   ["shop.pay"] = "Pay {total}",
+  ["shop.free"] = "free",
   ["shop.status_btn"] = "Order status",
   ["shop.unpaid"] = "Order {id} is waiting for payment: {total}.",
   ["shop.status.created"] = "waiting for payment",
@@ -153,6 +154,7 @@ i18n.define("ru", {
   ["shop.placed"] = "Спасибо, {name}! Заказ {id} оформлен: {total} с доставкой ({fee}). "
     .. "Оплатите его по ссылке ниже; мы отправляем заказ в течение рабочего дня после оплаты.",
   ["shop.pay"] = "Оплатить {total}",
+  ["shop.free"] = "бесплатно",
   ["shop.status_btn"] = "Статус заказа",
   ["shop.unpaid"] = "Заказ {id} ждёт оплаты: {total}.",
   ["shop.status.created"] = "ждёт оплаты",
