@@ -83,7 +83,7 @@ end
 -- Returns false when nothing was found (the caller may try the FAQ).
 function catalogue.search(ctx, q, quiet_miss)
   q = q:match("^%s*(.-)%s*$"):sub(1, 100)
-  local found, why = api.search(ctx, q)
+  local found = api.search(ctx, q)
   if not found then
     support.down(ctx, "search", q)
     return true

@@ -60,8 +60,8 @@ function checkout.place(ctx)
   table.insert(ctx.session.orders, o.id)
   bot.store.incr("shop:stats:orders")
   local total = texts.money(o.total)
-  ctx:reply(i18n.t(ctx, "shop.placed", { name = co.answers.name, id = o.id, total = total,
-                                         fee = (o.delivery or 0) > 0 and texts.money(o.delivery) or i18n.t(ctx, "shop.free") }), { buttons = {
+  local fee = (o.delivery or 0) > 0 and texts.money(o.delivery) or i18n.t(ctx, "shop.free")
+  ctx:reply(i18n.t(ctx, "shop.placed", { name = co.answers.name, id = o.id, total = total, fee = fee }), { buttons = {
     { { label = i18n.t(ctx, "shop.pay", { total = total }), url = o.payment_url } },
     { { i18n.t(ctx, "shop.status_btn"), "shop:status:" .. o.id }, { i18n.t(ctx, "shop.menu"), "shop:menu" } } } })
 end
@@ -99,8 +99,10 @@ function checkout.start(ctx)
   if #cart.lines(ctx) == 0 then return cart.show(ctx) end
   local c = ctx.session.contact
   if c then
-    return ctx:reply(i18n.t(ctx, "shop.same", { name = c.name, address = c.address, contact = c.phone or c.email }),
-      { buttons = { { { i18n.t(ctx, "shop.same_yes"), "shop:same" }, { i18n.t(ctx, "shop.same_change"), "shop:change" } } } })
+    local contact = c.phone or c.email
+    return ctx:reply(i18n.t(ctx, "shop.same", { name = c.name, address = c.address, contact = contact }),
+      { buttons = { { { i18n.t(ctx, "shop.same_yes"), "shop:same" },
+                      { i18n.t(ctx, "shop.same_change"), "shop:change" } } } })
   end
   flow.start(ctx, "checkout")
 end

@@ -40,4 +40,9 @@ return {
     question = { en = "Do you sell ground coffee?", ru = "Продаёте ли вы молотый кофе?" },
     answer = { en = "We sell whole beans only: they keep their taste much longer. Our grinders are in the catalogue.",
                ru = "Мы продаём только зёрна: так кофе гораздо дольше сохраняет вкус. Кофемолки есть в каталоге." } },
+  { id = "thanks",
+    keywords = { en = { "thanks", "thank", "thx", "cheers" }, ru = { "спасибо", "благодарю" } },
+    question = { en = "Thank you!", ru = "Спасибо!" },
+    answer = { en = "You're welcome! Anything else? /menu shows what I can do.",
+               ru = "Пожалуйста! Что-нибудь ещё? /menu покажет, что я умею." } },
 }

@@ -4,6 +4,7 @@
 -- shop is not answering), "unknown" (404), "stock" (409, with the product id) or
 -- "invalid" (400). Failures are logged with what was asked.
 --
+-- Every function takes ctx first, as the library's do; only the memo uses it.
 -- Catalogue answers are memoised for the current event only (a menu draws a list and
 -- then finds the pressed entry in it): nothing outlives the event, so a service that
 -- stops mid-conversation is noticed at once.
@@ -13,7 +14,7 @@ local api = {}
 
 local memo = setmetatable({}, { __mode = "k" })   -- ctx -> { [path] = answer }
 
-local function call(ctx, method, path, body)
+local function call(method, path, body)
   local r, err = bot.http.request{
     method = method,
     url = settings.service .. path,
@@ -43,7 +44,7 @@ local function cached(ctx, path)
   memo[ctx] = m
   local e = m[path]
   if not e then
-    local v, why = call(ctx, "GET", path)
+    local v, why = call("GET", path)
     e = { v = v, why = why }
     m[path] = e
   end
@@ -59,11 +60,11 @@ function api.search(ctx, q) return cached(ctx, "/products?q=" .. encode(q)) end
 function api.categories(ctx) return cached(ctx, "/categories") end
 function api.category(ctx, id) return cached(ctx, "/products?category=" .. encode(id)) end
 function api.product(ctx, id) return cached(ctx, "/products/" .. encode(id)) end
-function api.order(ctx, id) return call(ctx, "GET", "/orders/" .. encode(id)) end
-function api.place(ctx, order) return call(ctx, "POST", "/orders", order) end
+function api.order(_, id) return call("GET", "/orders/" .. encode(id)) end
+function api.place(_, order) return call("POST", "/orders", order) end
 
-function api.claim(ctx, order_id, issue, details)
-  return call(ctx, "POST", "/orders/" .. encode(order_id) .. "/claims", { issue = issue, details = details })
+function api.claim(_, order_id, issue, details)
+  return call("POST", "/orders/" .. encode(order_id) .. "/claims", { issue = issue, details = details })
 end
 
 return api

@@ -60,7 +60,9 @@ end
 
 -- The orders module's lookup: the service's order in the module's words. "paid" is
 -- "processing" to the customer; "created" is told as waiting for payment.
+-- "B1002" (the dash forgotten, or "b 1002" with the space removed) is B-1002.
 local function lookup(ctx, id)
+  id = id:gsub("^(%a+)(%d)", "%1-%2")
   local o, why = api.order(ctx, id)
   if not o then
     if why == "unknown" then return nil end

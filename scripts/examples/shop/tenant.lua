@@ -1,6 +1,6 @@
--- Bean & Brew: an online coffee shop's bot (example tenant, docs/examples/shop.md is
--- the header of bot.lua). Configuration only; the shop service's address and key are in
--- settings.lua, behaviour in bot.lua and its modules.
+-- Bean & Brew: an online coffee shop's bot (example tenant; bot.lua's header says what
+-- it does and how to run it). Configuration only: the shop service's address and key
+-- are in settings.lua, behaviour in bot.lua and its modules.
 return {
   name = "Bean & Brew",
   locale = "en",

@@ -15,9 +15,11 @@ local texts = {}
 function texts.money(v) return ("EUR %.2f"):format(tonumber(v) or 0) end
 
 -- A product's (or category's) name in the user's language: { en = …, ru = … }.
+-- `ctx` may be a locale instead (a manager's notice).
 function texts.name(ctx, names)
   if type(names) ~= "table" then return tostring(names) end
-  return names[i18n.locale(ctx)] or names.en or "?"
+  local loc = type(ctx) == "string" and ctx or i18n.locale(ctx)
+  return names[loc] or names.en or "?"
 end
 
 i18n.define("en", {
