@@ -16,12 +16,14 @@
 --   support.lua    order status and claims (orders), FAQ (faq), human handoff, outages
 --   texts.lua      every phrase;   settings.lua  service URL and key, manager, limits
 --
--- Session: cart, checkout, contact, orders (see cart.lua and checkout.lua); mode =
+-- Session: cart, checkout, orders (see cart.lua and checkout.lua); mode =
 -- "search"|"faq" (what the next text is for, after the menu asked); retry (support.lua);
 -- and the library modules' _menu, _flow, _orders, _faq.
 local i18n = require "i18n"
 local menu = require "menu"
 local flow = require "flow"
+local profile = require "profile"
+local identity = require "identity"
 require "texts"
 local cart = require "cart"
 local catalogue = require "catalogue"
@@ -35,7 +37,8 @@ local function main_menu(ctx, note)
 end
 
 bot.on("start", function(ctx)
-  local c = ctx.session.contact
+  profile.touch(ctx)
+  local c = checkout.contact(ctx)
   main_menu(ctx, c and i18n.t(ctx, "shop.welcome_back", { name = c.name }) or i18n.t(ctx, "shop.welcome"))
 end)
 bot.command("menu", function(ctx) main_menu(ctx) end)
@@ -43,6 +46,16 @@ bot.command("help", function(ctx) main_menu(ctx) end)
 bot.command("cart", function(ctx) cart.show(ctx) end)
 bot.command("order", function(ctx) support.track(ctx) end)
 bot.command("human", function(ctx) support.human(ctx) end)
+
+-- The customer's data: /link joins this chat to their chats on other channels (last
+-- time's details follow), /forget deletes what the shop bot keeps about them (profile,
+-- links, history, and this chat's cart and order list; orders stay with the shop).
+identity.commands()
+profile.commands()
+profile.on_forget(function(ctx)
+  ctx.session.cart, ctx.session.checkout, ctx.session.orders, ctx.session.retry = nil, nil, nil, nil
+  flow.stop(ctx)
+end)
 
 bot.on("button:shop:menu", function(ctx) main_menu(ctx) end)
 bot.on("button:shop:catalogue", catalogue.open)
@@ -74,10 +87,27 @@ bot.on("button:shop:retry", function(ctx)
   RETRY[r.what](ctx, r.arg)
 end)
 
+-- Words that open a section wherever the customer is (compared folded, whole text).
+local WORDS = {
+  catalogue = catalogue.open, catalog = catalogue.open, ["каталог"] = catalogue.open,
+  cart = function(ctx) cart.show(ctx) end, basket = function(ctx) cart.show(ctx) end,
+  ["корзина"] = function(ctx) cart.show(ctx) end,
+  checkout = checkout.start, ["оформить заказ"] = checkout.start,
+  menu = function(ctx) main_menu(ctx) end, help = function(ctx) main_menu(ctx) end,
+  ["меню"] = function(ctx) main_menu(ctx) end, ["помощь"] = function(ctx) main_menu(ctx) end,
+  ["where is my order"] = support.track, ["order status"] = support.track,
+  ["где мой заказ"] = support.track, ["статус заказа"] = support.track,
+}
+
+local function section_word(text)
+  local key = bot.text.fold(text):gsub("[%p%s]+$", ""):gsub("^%s+", "")
+  return WORDS[key]
+end
+
 -- Free text, first come first served: a claim's description (free words that may say
 -- "person"); "I want a human", at any time; an open form (checkout); the orders
 -- module's number question; what the menu just asked for (search or a question); a
--- menu label typed; a clear FAQ question; else a product search, whose miss is
+-- menu label typed, or a section's name; a clear FAQ question; else a product search, whose miss is
 -- offered to the FAQ (near questions) before saying nothing was found.
 bot.on("message", function(ctx, text)
   if support.describing(ctx) then return support.orders_message(ctx, text) end
@@ -89,6 +119,8 @@ bot.on("message", function(ctx, text)
   if mode == "search" then return catalogue.search(ctx, text) end
   if mode == "faq" then return support.faq(ctx, text) end
   if menu.handle(ctx, text) then return end
+  local open = section_word(text)
+  if open then return open(ctx) end
   if support.faq_score(text) >= 0.7 then return support.faq(ctx, text) end
   if catalogue.search(ctx, text, support.faq_score(text) >= 0.35) then return end
   support.faq(ctx, text)

@@ -2,17 +2,23 @@
 -- by the library's flow module (name; phone or e-mail; the delivery address; a note for
 -- the courier when settings.courier_note is on), the order is created by the shop
 -- service, and the reply carries the payment link as a url button. A returning customer
--- is offered last time's details in one tap.
+-- is offered last time's details in one tap: they are kept in the customer's profile
+-- (profile module), so a chat linked with /link on another channel (identity module)
+-- knows them too, and /forget deletes them.
 --
 -- The service down at the end keeps the cart and the details (session.checkout), and
 -- Try again sends the same request again with the same `ref`, so a request that did
 -- reach the service is never placed twice.
 --
 -- State: ctx.session.checkout = { answers = {…}, ref = "…" } while an order is being
--- placed; ctx.session.contact = the details of the last order; ctx.session.orders = the
--- ids placed here (most recent last); bot.store "shop:seq" numbers the refs.
+-- placed; ctx.session.orders = the ids placed here (most recent last); the profile's
+-- fields name, via, phone, email, address = the details of the last order; the
+-- customer's history (identity.log) gets "order:placed"; bot.store "shop:seq" numbers
+-- the refs.
 local i18n = require "i18n"
 local flow = require "flow"
+local profile = require "profile"
+local identity = require "identity"
 local settings = require "settings"
 local api = require "shop_api"
 local cart = require "cart"
@@ -20,6 +26,15 @@ local texts = require "texts"
 local support = require "support"
 
 local checkout = {}
+
+-- The details kept in the profile for next time.
+local CONTACT = { "name", "via", "phone", "email", "address" }
+
+-- Last time's details, or nil.
+function checkout.contact(ctx)
+  local p = profile.get(ctx)
+  if p.name and p.address and (p.phone or p.email) then return p end
+end
 
 -- The order request for the service, from the cart and the details.
 local function request(ctx, a, ref)
@@ -54,8 +69,8 @@ function checkout.place(ctx)
     return support.human(ctx, "invalid")
   end
   ctx.session.retry, ctx.session.checkout, ctx.session.cart = nil, nil, {}
-  ctx.session.contact = co.answers
-  ctx.session.contact.note = nil
+  for _, f in ipairs(CONTACT) do profile.set(ctx, f, co.answers[f]) end
+  identity.log(ctx, "order:placed", { order = o.id, total = o.total })
   ctx.session.orders = ctx.session.orders or {}
   table.insert(ctx.session.orders, o.id)
   bot.store.incr("shop:stats:orders")
@@ -97,7 +112,7 @@ flow.define("checkout", {
 -- "Checkout": an empty cart says so; a returning customer may reuse last time's details.
 function checkout.start(ctx)
   if #cart.lines(ctx) == 0 then return cart.show(ctx) end
-  local c = ctx.session.contact
+  local c = checkout.contact(ctx)
   if c then
     local contact = c.phone or c.email
     return ctx:reply(i18n.t(ctx, "shop.same", { name = c.name, address = c.address, contact = contact }),
@@ -108,7 +123,7 @@ function checkout.start(ctx)
 end
 
 function checkout.same(ctx)
-  local c = ctx.session.contact
+  local c = checkout.contact(ctx)
   if not c or #cart.lines(ctx) == 0 then return cart.show(ctx) end
   if settings.courier_note then return flow.start(ctx, "checkout", c) end   -- only the note is asked
   done(ctx, c)

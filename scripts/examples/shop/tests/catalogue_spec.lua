@@ -24,6 +24,22 @@ scenario("a search hit shows product cards with Add to cart", function(u)
   end)
 end)
 
+scenario("section names typed anywhere open the section", function(u)
+  shop.run(function()
+    u:send("Catalogue")
+    u:expect{ text = "Our catalogue: pick a category." }
+    u:send("cart")
+    u:expect{ contains = "Your cart is empty." }
+    u:send("Where is my order?")
+    u:expect{ contains = "Please send your order number" }
+    u:send("B-1001")
+    u:send("каталог")
+    u:expect{ text = "Our catalogue: pick a category." }
+    u:send("menu")
+    u:expect{ contains = "What would you like to do?" }
+  end)
+end)
+
 scenario("a search miss says so and offers the catalogue, questions and a person", function(u)
   shop.run(function()
     u:send("/start")

@@ -42,7 +42,7 @@ scenario("checkout with invalid answers, Back, then the payment link; paying it"
     assert(shop.urls(r)["Pay EUR 19.40"] == svc.url .. "/pay/B-2001", "no payment link")
     assert(r.buttons[2][1].label == "Order status" and r.buttons[2][2].label == "Main menu")
     local s = u:session()
-    assert(#s.cart == 0 and s.orders[1] == "B-2001" and s.contact.email == "Ana@example.org")
+    assert(#s.cart == 0 and s.orders[1] == "B-2001")
     assert(store("shop:stats:orders") == 1 and store("flow:stats:checkout:done") == 1)
 
     u:press("Order status")                    -- not paid yet: the link again
@@ -88,7 +88,10 @@ scenario("cancel keeps the cart; a returning customer checks out in one tap or c
     u:send("ana@example.org")
     u:send("Oranienstrasse 5, 10999 Berlin")
     u:expect{ contains = "Order B-2003 is placed: EUR 89.00 including delivery (free)." }
-    assert(u:session().contact.address == "Oranienstrasse 5, 10999 Berlin")
+    u:send("kettle")
+    u:press("Add to cart")
+    u:press("Checkout")
+    u:expect{ text = "Deliver to Ana Lima, Oranienstrasse 5, 10999 Berlin and contact you at ana@example.org, as last time?" }
   end)
 end)
 
