@@ -10,6 +10,12 @@
 --   python3 scripts/examples/shop/service/shop_service.py &
 --   parley chat scripts/examples/shop --data /tmp/shop-data
 -- The specs start their own on a free port and point the bot at it with variant.lua.
+-- Without the service the bot still talks: it apologises and offers Try again or a
+-- person, and the cart stays.
+--
+-- Commands: /start, /menu, /cart, /order, /human; /link and /forget (identity,
+-- profile). Anything typed: the checkout form's answers, an order number, "I want a
+-- human", a section's name, a shop question, or a product search (see the handler).
 --
 --   catalogue.lua  main menu, categories (menu module), search, product cards
 --   cart.lua       the cart in the session;   checkout.lua  details (flow) and order

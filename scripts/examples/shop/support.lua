@@ -27,7 +27,7 @@ function support.human(ctx, why)
   flow.stop(ctx)
   ctx.session.mode, ctx.session.retry = nil, nil
   local loc = manager_locale()
-  ctx:reply(i18n.t(ctx, "shop.human"))
+  ctx:reply(i18n.t(ctx, cart.count(ctx) > 0 and "shop.human" or "shop.human_plain"))
   ctx:send(settings.manager, i18n.t(loc, "shop.manager_human", {
     name = ctx.user.name or ctx.user.id, address = ctx.chat.address,
     why = i18n.t(loc, "shop.why." .. why), cart = cart.summary(ctx, loc) }))
