@@ -20,7 +20,10 @@ fi
 CONFERENCE_WEBCHAT_SECRET=$(cat "$secret_file")
 export CONFERENCE_WEBCHAT_SECRET
 
-"$parley" serve --tenants scripts/examples --data "$build/demo-web" --listen "$listen" \
+# Only the conference bot: the other examples need services or secrets of their own.
+mkdir -p "$build/demo-tenants"
+ln -sfn "$(pwd)/scripts/examples/conference" "$build/demo-tenants/conference"
+"$parley" serve --tenants "$build/demo-tenants" --data "$build/demo-web" --listen "$listen" \
   --workers 2 >"$log" 2>&1 &
 server=$!
 stop_server() {
