@@ -12,7 +12,8 @@
 -- channel's, or the one chosen in the menu); the team is written to in theirs.
 --
 -- The bot's own session fields: quote (the open quote, quotes.lua), visit (the site
--- visit details), question (the quote a typed question is about).
+-- visit details), question (the quote a typed question is about), unclear (when the
+-- last message was not understood).
 
 local i18n = require "i18n"
 local menu = require "menu"
@@ -39,6 +40,7 @@ faq.setup{
 -- The menu is the way out of an open form (the visit details, the quote checklist).
 local function home(ctx)
   flow.stop(ctx)
+  ctx.session.unclear = nil
   menu.show(ctx)
 end
 
@@ -120,8 +122,23 @@ local function small_talk(ctx, text)
   return false
 end
 
+-- Text nobody understood: the FAQ when it knows something close; else the bot asks
+-- once to rephrase (with the menu), and a second such text within 10 minutes (with
+-- no /menu between) goes to the FAQ, whose fallback hands the question to a person.
+local function not_understood(ctx, text, asked_before)
+  local best = faq.match(text)[1]
+  if asked_before or (best and best.score >= 0.35) then
+    return faq.answer(ctx, text)
+  end
+  ctx.session.unclear = math.floor(ctx.now)
+  ctx:reply(i18n.t(ctx, "ag.unclear"))
+  menu.show(ctx)
+end
+
 bot.on("message", function(ctx, text)
   followup.touch(ctx)                               -- the customer spoke: silence restarts
+  local asked_before = ctx.session.unclear and ctx.now - ctx.session.unclear < 600
+  ctx.session.unclear = nil
   if team.wants_human(text) then return team.human(ctx, text) end
   if flow.handle(ctx, text) then return end         -- a form (visit details, quote scope)
   if leads.message(ctx, text) then return end       -- a lead's answer, or a price question
@@ -132,7 +149,7 @@ bot.on("message", function(ctx, text)
   end
   if menu.handle(ctx, text) then return end         -- a menu label typed
   if small_talk(ctx, text) then return end
-  faq.answer(ctx, text)                             -- else the FAQ, and a person after it
+  not_understood(ctx, text, asked_before)           -- the FAQ, and a person after it
 end)
 
 -- Everything else: /skip /back /cancel of an open form, unknown commands and buttons,

@@ -20,6 +20,8 @@ i18n.define("en", {
   ["ag.unknown_command"] = "Sorry, I don't know the command /{command}.",
   ["ag.stale_button"] = "That button is no longer available.",
   ["ag.welcome"] = "You're welcome! Write any time, or send /menu.",
+  ["ag.unclear"] = "Sorry, I'm not sure I understood. Could you put it another way, or pick from the menu? "
+    .. "Write \"person\" to reach a manager.",
   ["ag.back"] = "I'm back. Anything else I can do for you?",
   -- a person
   ["ag.human"] = "Of course. A manager will write to you here shortly (working hours Mon–Fri 8:00–18:00, "
@@ -109,6 +111,8 @@ i18n.define("ru", {
   ["ag.unknown_command"] = "Извините, я не знаю команды /{command}.",
   ["ag.stale_button"] = "Эта кнопка больше не действует.",
   ["ag.welcome"] = "Пожалуйста! Пишите в любое время или отправьте /menu.",
+  ["ag.unclear"] = "Извините, не уверен, что понял. Сформулируйте иначе или выберите в меню. "
+    .. "Напишите «человек», чтобы связаться с менеджером.",
   ["ag.back"] = "Я снова на связи. Чем ещё могу помочь?",
   ["ag.human"] = "Конечно. Менеджер скоро напишет вам здесь (пн–пт 8:00–18:00, или звоните {phone}).",
   ["ag.note.human"] = "{name} ({address}) просит человека. Последнее сообщение: {text}",

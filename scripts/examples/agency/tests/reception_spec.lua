@@ -64,12 +64,40 @@ scenario("the FAQ answers, offers close questions, and hands the rest to the man
   assert(store("faq:stats:completed") == 3 and store("faq:stats:wrong") == 1 and store("faq:stats:handoff") == 1)
 end)
 
+scenario("text nobody understands: asked to rephrase once, then the manager takes it", function(u)
+  local m = user("manager")
+  u:send("3")
+  u:expect{ text = "Sorry, I'm not sure I understood. Could you put it another way, or pick from the menu? "
+                .. "Write \"person\" to reach a manager." }
+  u:expect{ text = "How can I help?", buttons = MENU }
+  u:send("3")                                       -- now the menu's third button
+  u:expect{ contains = "A free site visit" }
+  u:send("/menu")
+  u:send("asdf")
+  u:expect{ contains = "Sorry, I'm not sure I understood." }
+  u:send("Book a site visit")                       -- understood: the next unclear text asks again
+  u:send("/menu")
+  u:send("qwerty")
+  u:expect{ contains = "Sorry, I'm not sure I understood." }
+  advance("11m")                                    -- long after: asked again, not handed over
+  u:send("zzz")
+  u:expect{ contains = "Sorry, I'm not sure I understood." }
+  m:expect{ none = true }
+  u:send("zzz!")                                    -- twice in a row: a person takes it
+  u:expect{ text = "I don't know the answer to that. I've passed your question to a person, who will reply here." }
+  m:expect{ text = "FAQ question without an answer from user (console:user): zzz!" }
+end)
+
 scenario("a Russian question the FAQ cannot answer reaches the manager in English", function()
   local m = user("manager")
   local ivan = user("ivan", { language = "ru-RU" })
   ivan:send("Вы кладёте паркет ёлочкой?")
+  ivan:expect{ text = "Извините, не уверен, что понял. Сформулируйте иначе или выберите в меню. "
+                   .. "Напишите «человек», чтобы связаться с менеджером." }
+  m:expect{ none = true }
+  ivan:send("Паркет ёлочкой кладёте или нет?")
   ivan:expect{ text = "Я не знаю ответа на этот вопрос. Я передал его сотруднику, он ответит здесь." }
-  m:expect{ text = "FAQ question without an answer from ivan (console:ivan): Вы кладёте паркет ёлочкой?" }
+  m:expect{ text = "FAQ question without an answer from ivan (console:ivan): Паркет ёлочкой кладёте или нет?" }
   ivan:send("алло?")
   ivan:expect{ none = true }                       -- a person has the conversation
 end)
@@ -156,4 +184,15 @@ scenario("the team's /stats counts every flow's completions and handoffs; custom
   local bob = user("bob", { language = "ru-RU" })
   bob:send("/stats")                                -- in the reader's language
   bob:expect{ contains = "Сделано ботом: 2; передано людям: 1 (33%)." }
+end)
+
+scenario("a Russian customer's reactivation nudge and its buttons are in Russian", function()
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("/start")
+  advance("48h")
+  ivan:expect{ text = "Снова здравствуйте, ivan! Всё ещё думаете о ремонте? В этом месяце выезд замерщика "
+                   .. "и смета бесплатны и ни к чему не обязывают.",
+               buttons = { "Да, продолжим", "Позже", "Не интересно" } }
+  ivan:press("Не интересно")
+  ivan:expect{ text = "Понял, больше не буду беспокоить по этому поводу. Спасибо!" }
 end)

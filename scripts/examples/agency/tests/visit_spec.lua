@@ -139,3 +139,21 @@ scenario("a Russian customer books in Russian; the manager's notes stay English"
                 .. "at Sonnenallee 100, Neukölln. They are picking a time now." }
   m:expect{ text = "Booking: olga (console:olga), 03.06 14:00." }
 end)
+
+scenario("Cancel at the reminder frees the time and tells the manager; no more reminders", function(u)
+  local m = user("manager")
+  book(u)
+  advance("3h")
+  u:press("Cancel")
+  u:expect{ contains = "Your booking for 02.06 14:00 is cancelled." }
+  m:expect{ text = "Cancelled: user (console:user), 02.06 14:00." }
+  local ann = user("ann")                          -- the time is free for others again
+  ann:send("/visit")
+  ann:press("Kitchen")
+  ann:send("030 1234567")
+  ann:send("Kastanienallee 9, Mitte")
+  ann:expect{ buttons = TIMES }
+  advance("1d")
+  u:expect{ none = true }                          -- no 2 h reminder, no no-show
+  assert(store("booking:stats:cancelled") == 1 and store("booking:stats:noshow") == nil)
+end)
