@@ -85,7 +85,9 @@ followup.define("reactivation", {
 bot.on("start", function(ctx)
   ctx:reply(i18n.t(ctx, "ag.hello", { name = ctx.user.name or "" }))
   menu.show(ctx)
-  if followup.status(ctx, "reactivation") ~= "declined" then
+  -- once per customer: a later /start must not undo "Not interested", a booked call
+  -- or a quote's own follow-ups (followup's renew restarts it after "Yes" or expiry)
+  if followup.status(ctx, "reactivation") == nil then
     followup.start(ctx, "reactivation", { name = ctx.user.name or "" })
   end
 end)

@@ -1,6 +1,9 @@
 -- Kraft & Sohn Renovations, Berlin: the firm's messenger "AI employee" (example tenant).
 -- Configuration only; behaviour lives in bot.lua and its modules, the team's settings
 -- (the manager's chat, their language, the payment link) in config.lua.
+-- Try it: build/parley chat scripts/examples/agency, then "how much is a bathroom?";
+-- `:user manager` switches to the team's chat (/stats, /arrived console:user,
+-- /project R-1041 delayed 26.06), `:advance 24h` moves the clock to the reminders.
 return {
   name = "Kraft & Sohn Renovations",
   locale = "en",

@@ -87,7 +87,9 @@ end)
 
 scenario("silence: a nudge at 24 h and at 72 h; no answer tells the manager", function(u)
   local m = user("manager")
-  scope(u)
+  u:send("/start")                                 -- starts the reactivation sequence
+  scope(u)                                         -- which the quote's follow-ups replace
+  u:send("/start")                                 -- and a new /start does not bring back
   advance("24h")
   u:expect{ text = "Any thoughts on quote Q-101 (€9,720)? I can change it or answer questions.",
             buttons = NUDGE_BUTTONS }
@@ -99,6 +101,7 @@ scenario("silence: a nudge at 24 h and at 72 h; no answer tells the manager", fu
   -- no reactivation nudge for someone who got a quote
   advance("3d")
   u:expect{ none = true }
+  assert(u:session()._followup.reactivation.state == "quoted")
 end)
 
 scenario("a message restarts the silence; 'Yes' shows the quote again, 'Later' reminds, 'Not interested' closes",
