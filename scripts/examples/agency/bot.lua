@@ -7,6 +7,9 @@
 --   team.lua      notes to the manager in the team's language, "I want a human",
 --                 the team's commands (/stats, /arrived, /project; roles)
 --   texts.lua     every phrase in English and Russian (i18n); faq_data.lua the FAQ
+-- Free text is classified in order: "I want a human", an open form, the lead (its
+-- answers and price questions), a project number, a quote question, a menu label, a
+-- request in the customer's words (quote, visit, status), small talk, the FAQ.
 -- Every flow has a "done" and a safe fallback (a person takes over) and counts both
 -- in bot.store; /stats shows them. The customer is answered in their language (the
 -- channel's, or the one chosen in the menu); the team is written to in theirs.
@@ -137,6 +140,23 @@ local function not_understood(ctx, text, asked_before)
   menu.show(ctx)
 end
 
+-- What a customer asks for in their own words (price questions are the lead module's).
+local INTENTS = {
+  { start = quotes.start, words = { "quote", "estimate", "смета", "смету", "сметы", "расчет" } },
+  { start = visits.start, words = { "site visit", "visit", "measure", "замер", "замерщик", "выезд" } },
+  { start = projects.start, words = { "my project", "project status", "status", "статус", "мой проект" } },
+}
+
+local function intent(ctx, text)
+  for _, i in ipairs(INTENTS) do
+    if team.mentions(text, i.words) then
+      i.start(ctx)
+      return true
+    end
+  end
+  return false
+end
+
 bot.on("message", function(ctx, text)
   followup.touch(ctx)                               -- the customer spoke: silence restarts
   local asked_before = ctx.session.unclear and ctx.now - ctx.session.unclear < 600
@@ -150,6 +170,7 @@ bot.on("message", function(ctx, text)
     return faq.answer(ctx, text)
   end
   if menu.handle(ctx, text) then return end         -- a menu label typed
+  if intent(ctx, text) then return end              -- a quote, a visit, a project status
   if small_talk(ctx, text) then return end
   not_understood(ctx, text, asked_before)           -- the FAQ, and a person after it
 end)

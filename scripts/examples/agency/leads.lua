@@ -60,6 +60,9 @@ lead.setup{
   qualify = function(a) return a.budget ~= "low" and a.when ~= "later" end,
   slots = call_slots,
   max_slots = 4,
+  -- the library's price words without "quote": a quote is quotes.lua's checklist
+  intent = { "price", "prices", "pricing", "cost", "costs", "how much", "tariff",
+             "цена", "цены", "цену", "стоимость", "сколько стоит", "прайс", "тариф", "расценки" },
   manager = config.manager,
   manager_locale = config.manager_locale,
   -- a call booked or a manager on it: no reactivation nudges for this lead

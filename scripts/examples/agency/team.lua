@@ -17,17 +17,23 @@ function team.note(ctx, key, vars)
   ctx:send(config.manager, i18n.t(config.manager_locale, key, v))
 end
 
--- Words that mean "I want a human" (compared folded: case and accents do not matter).
--- A whole English word; a Russian one in any case ending ("человека", "оператору").
+-- True when `text` mentions one of `words` (compared folded: case and accents do not
+-- matter): a whole English word or phrase; a Russian one in any case ending
+-- ("человека", "оператору": Cyrillic letters are not %w, so the ending does not block).
+function team.mentions(text, words)
+  local s = " " .. bot.text.fold(text) .. " "
+  for _, w in ipairs(words) do
+    if s:find("[^%w]" .. bot.text.fold(w) .. "[^%w]") then return true end
+  end
+  return false
+end
+
+-- Words that mean "I want a human".
 local HUMAN_WORDS = { "human", "person", "operator", "manager", "real people", "someone real",
   "человек", "оператор", "менеджер", "живой" }
 
 function team.wants_human(text)
-  local s = " " .. bot.text.fold(text) .. " "
-  for _, w in ipairs(HUMAN_WORDS) do
-    if s:find("[^%w]" .. w .. "[^%w]") then return true end
-  end
-  return false
+  return team.mentions(text, HUMAN_WORDS)
 end
 
 -- The safe fallback of every flow the bot cannot finish: a person takes over.

@@ -64,6 +64,25 @@ scenario("the FAQ answers, offers close questions, and hands the rest to the man
   assert(store("faq:stats:completed") == 3 and store("faq:stats:wrong") == 1 and store("faq:stats:handoff") == 1)
 end)
 
+scenario("requests in the customer's own words start the right flow", function(u)
+  u:send("Could you make me an estimate for the kitchen?")
+  u:expect{ contains = "Let's put a quote together" }
+  u:send("Actually I'd rather have a site visit first")   -- an open form takes text first
+  u:expect{ contains = "Please pick one of the options." }
+  u:send("/menu")                                   -- the way out
+  u:send("Actually I'd rather have a site visit first")
+  u:expect{ contains = "A free site visit" }
+  u:send("/menu")
+  u:send("What's the status of my project?")
+  u:expect{ text = "Please send your project number (it is on your contract, like R-1041)." }
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("Хочу вызвать замерщика")
+  ivan:expect{ contains = "Бесплатный выезд" }
+  ivan:send("/menu")
+  ivan:send("Нужна смета на ванную")
+  ivan:expect{ contains = "Составим смету" }
+end)
+
 scenario("text nobody understands: asked to rephrase once, then the manager takes it", function(u)
   local m = user("manager")
   u:send("3")
