@@ -16,7 +16,8 @@
 --
 -- The bot's own session fields: quote (the open quote, quotes.lua), visit (the site
 -- visit details), question (the quote a typed question is about), unclear (when the
--- last message was not understood).
+-- last message was not understood), focus ("lead" or "projects": which of the two
+-- modules without a "leave" of their own gets typed text; /menu clears it).
 
 local i18n = require "i18n"
 local menu = require "menu"
@@ -43,6 +44,7 @@ faq.setup{
 -- The menu is the way out of an open form (the visit details, the quote checklist).
 local function home(ctx)
   flow.stop(ctx)
+  ctx.session.focus = nil
   ctx.session.unclear = nil
   menu.show(ctx)
 end
@@ -64,6 +66,7 @@ menu.define{
       { label = "ag.m.status", id = "status", run = projects.start },
       { label = "ag.m.faq", id = "faq", run = function(ctx)
         flow.stop(ctx)
+        ctx.session.focus = nil
         ctx:reply(i18n.t(ctx, "ag.faq_prompt"))
       end },
       { label = "ag.m.human", id = "human", run = function(ctx) team.human(ctx, "(menu)") end },

@@ -69,4 +69,23 @@ lead.setup{
   on_done = function(ctx, outcome) followup.stop(ctx, "reactivation", "lead_" .. outcome) end,
 }
 
-return lead
+-- The lead module has no "leave": the bot sends it typed text only while the lead
+-- has the focus (ctx.session.focus, set here, taken away by /menu and other flows);
+-- a price question starts a lead at any time.
+local leads = {}
+
+function leads.start(ctx)
+  ctx.session.focus = "lead"
+  lead.start(ctx)
+end
+
+function leads.message(ctx, text)
+  if ctx.session.focus == "lead" then return lead.message(ctx, text) end
+  if lead.is_price_intent(text) then
+    leads.start(ctx)
+    return true
+  end
+  return false
+end
+
+return leads

@@ -52,7 +52,16 @@ orders.setup{
   currency_format = "EUR %.0f",
 }
 
-projects.start = orders.start
-projects.message = orders.message
+-- Like the lead, orders has no "leave": typed text goes to it only while "My project"
+-- has the focus (ctx.session.focus), so a customer who went back to the menu is not
+-- taken for someone typing a wrong project number.
+function projects.start(ctx)
+  ctx.session.focus = "projects"
+  orders.start(ctx)
+end
+
+function projects.message(ctx, text)
+  return ctx.session.focus == "projects" and orders.message(ctx, text)
+end
 
 return projects

@@ -76,6 +76,7 @@ function quotes.make(ctx, a)
 end
 
 function quotes.start(ctx)
+  ctx.session.focus = nil
   flow.start(ctx, "scope")
 end
 

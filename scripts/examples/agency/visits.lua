@@ -65,6 +65,7 @@ flow.define("visit", {
 -- "Book a site visit": someone with a booking sees it (Reschedule / Cancel); someone
 -- who told us the details before goes straight to the times; anyone else fills the form.
 function visits.start(ctx)
+  ctx.session.focus = nil
   if booking.current(ctx) or ctx.session.visit then
     return booking.offer(ctx)
   end

@@ -83,6 +83,26 @@ scenario("requests in the customer's own words start the right flow", function(u
   ivan:expect{ contains = "Составим смету" }
 end)
 
+scenario("/menu leaves a lead or a project-number prompt: later text is the bot's again", function(u)
+  local m = user("manager")
+  u:send("/status")
+  u:expect{ contains = "Please send your project number" }
+  u:send("/menu")
+  u:send("Is there a warranty?")
+  u:expect{ contains = "Yes: 5 years on all our works" }
+  u:send("/prices")
+  u:expect{ contains = "What budget do you have in mind?" }
+  u:send("/menu")
+  u:send("Who cleans up?")
+  u:expect{ contains = "We do: daily dust control" }
+  u:send("how much for a kitchen?")                 -- a price question starts the lead again
+  u:expect{ contains = "What budget do you have in mind?" }
+  u:send("a lot")                                   -- and its answers are the lead's again
+  u:expect{ contains = "Please pick one of the options." }
+  m:expect{ none = true }
+  assert(store("orders:stats:handoff") == nil and store("faq:stats:completed") == 2)
+end)
+
 scenario("text nobody understands: asked to rephrase once, then the manager takes it", function(u)
   local m = user("manager")
   u:send("3")
