@@ -1,0 +1,195 @@
+-- bot.lua: Kraft & Sohn Renovations' messenger "AI employee" (MISSION §2 cases 1–5, 7).
+-- Wires the library's behaviours to the firm's modules:
+--   leads.lua     price questions -> qualified leads, a call with the manager (lead)
+--   visits.lua    a free site visit: form + booking with reminders and no-shows
+--   projects.lua  "my project": status and exceptions over the firm's data (orders)
+--   quotes.lua    scope checklist -> quote -> payment link, follow-ups (flow, followup)
+--   team.lua      notes to the manager in the team's language, "I want a human",
+--                 the team's commands (/stats, /arrived, /project; roles)
+--   texts.lua     every phrase in English and Russian (i18n); faq_data.lua the FAQ
+-- Free text is classified in order: "I want a human", an open form, the lead (its
+-- answers and price questions), a project number, a quote question, a menu label, a
+-- request in the customer's words (quote, visit, status), small talk, the FAQ.
+-- Every flow has a "done" and a safe fallback (a person takes over) and counts both
+-- in bot.store; /stats shows them. The customer is answered in their language (the
+-- channel's, or the one chosen in the menu); the team is written to in theirs.
+--
+-- The bot's own session fields: quote (the open quote, quotes.lua), visit (the site
+-- visit details), question (the quote a typed question is about), unclear (when the
+-- last message was not understood), focus ("lead" or "projects": which of the two
+-- modules without a "leave" of their own gets typed text; /menu clears it).
+
+local i18n = require "i18n"
+local menu = require "menu"
+local flow = require "flow"
+local faq = require "faq"
+local roles = require "roles"
+local followup = require "followup"
+local config = require "config"
+local leads = require "leads"
+local visits = require "visits"
+local projects = require "projects"
+local quotes = require "quotes"
+local team = require "team"
+require "texts"
+
+roles.setup{ commands = true }
+
+faq.setup{
+  entries = require "faq_data",
+  manager = config.manager,
+  manager_locale = config.manager_locale,
+}
+
+-- The menu is the way out of an open form (the visit details, the quote checklist).
+local function home(ctx)
+  flow.stop(ctx)
+  ctx.session.focus = nil
+  ctx.session.unclear = nil
+  menu.show(ctx)
+end
+
+-- The language switch in the menu: Russian for English speakers and back.
+local function switch_language(ctx)
+  i18n.set(ctx, i18n.locale(ctx) == "ru" and "en" or "ru")
+  ctx:reply(i18n.t(ctx, "ag.lang_set"))
+  menu.show(ctx)
+end
+
+menu.define{
+  home = "main",
+  nodes = {
+    main = { text = "ag.main", items = {
+      { label = "ag.m.prices", id = "prices", run = leads.start },
+      { label = "ag.m.quote", id = "quote", run = quotes.start },
+      { label = "ag.m.visit", id = "visit", run = visits.start },
+      { label = "ag.m.status", id = "status", run = projects.start },
+      { label = "ag.m.faq", id = "faq", run = function(ctx)
+        flow.stop(ctx)
+        ctx.session.focus = nil
+        ctx:reply(i18n.t(ctx, "ag.faq_prompt"))
+      end },
+      { label = "ag.m.human", id = "human", run = function(ctx) team.human(ctx, "(menu)") end },
+      { label = "ag.m.lang", id = "lang", run = switch_language },
+    } },
+  },
+}
+
+-- Reactivation (case 5): 48 h of silence -> one short nudge; "Later" sets a reminder,
+-- "Not interested" closes cleanly. Renewed by every later message.
+followup.define("reactivation", {
+  steps = { { after = "48h", text = "ag.r.nudge" } },
+  renew = true,
+  on_yes = function(ctx)
+    ctx:reply(i18n.t(ctx, "ag.r.yes"))
+    menu.show(ctx)
+  end,
+})
+
+-- Commands ------------------------------------------------------------------------
+
+bot.on("start", function(ctx)
+  ctx:reply(i18n.t(ctx, "ag.hello", { name = ctx.user.name or "" }))
+  menu.show(ctx)
+  -- once per customer: a later /start must not undo "Not interested", a booked call
+  -- or a quote's own follow-ups (followup's renew restarts it after "Yes" or expiry)
+  if followup.status(ctx, "reactivation") == nil then
+    followup.start(ctx, "reactivation", { name = ctx.user.name or "" })
+  end
+end)
+bot.command("menu", home)
+bot.command("prices", leads.start)
+bot.command("quote", quotes.start)
+bot.command("visit", visits.start)
+bot.command("status", projects.start)
+bot.command("human", function(ctx) team.human(ctx, "/human") end)
+
+bot.on("handback", function(ctx)
+  ctx:reply(i18n.t(ctx, "ag.back"))
+  menu.show(ctx)
+end)
+
+-- Free text -----------------------------------------------------------------------
+
+-- Small talk the FAQ should not hand to a person: greetings show the menu, thanks
+-- get a short answer (compared folded: "Здравствуйте" is "здравствуите").
+local GREETINGS = { hi = true, hello = true, hey = true, menu = true, start = true,
+  ["привет"] = true, ["здравствуите"] = true, ["добрыи день"] = true, ["меню"] = true }
+local THANKS = { "thank", "thx", "ok", "okay", "great", "спасибо", "благодарю", "ок", "хорошо" }
+
+local function small_talk(ctx, text)
+  local key = bot.text.fold(text):gsub("[%p%s]+$", ""):gsub("^%s+", "")
+  if GREETINGS[key] then home(ctx) return true end
+  local first = key:match("^[^%s%p]+") or ""
+  for _, w in ipairs(THANKS) do
+    if #key <= 60 and first:sub(1, #w) == w and (w ~= "ok" or #first <= 4) then
+      ctx:reply(i18n.t(ctx, "ag.welcome"))
+      return true
+    end
+  end
+  return false
+end
+
+-- Text nobody understood: the FAQ when it knows something close; else the bot asks
+-- once to rephrase (with the menu), and a second such text within 10 minutes (with
+-- no /menu between) goes to the FAQ, whose fallback hands the question to a person.
+local function not_understood(ctx, text, asked_before)
+  local best = faq.match(text)[1]
+  if asked_before or (best and best.score >= 0.35) then
+    return faq.answer(ctx, text)
+  end
+  ctx.session.unclear = math.floor(ctx.now)
+  ctx:reply(i18n.t(ctx, "ag.unclear"))
+  menu.show(ctx)
+end
+
+-- What a customer asks for in their own words (price questions are the lead module's).
+local INTENTS = {
+  { start = quotes.start, words = { "quote", "estimate", "смета", "смету", "сметы", "расчет" } },
+  { start = visits.start, words = { "site visit", "visit", "measure", "замер", "замерщик", "выезд" } },
+  { start = projects.start, words = { "my project", "project status", "status", "статус", "мой проект" } },
+}
+
+local function intent(ctx, text)
+  for _, i in ipairs(INTENTS) do
+    if team.mentions(text, i.words) then
+      i.start(ctx)
+      return true
+    end
+  end
+  return false
+end
+
+bot.on("message", function(ctx, text)
+  followup.touch(ctx)                               -- the customer spoke: silence restarts
+  local asked_before = ctx.session.unclear and ctx.now - ctx.session.unclear < 600
+  ctx.session.unclear = nil
+  if team.wants_human(text) then return team.human(ctx, text) end
+  if flow.handle(ctx, text) then return end         -- a form (visit details, quote scope)
+  if leads.message(ctx, text) then return end       -- a lead's answer, or a price question
+  if projects.message(ctx, text) then return end    -- a project number, a claim's details
+  if ctx.session.question then                      -- a question about the quote
+    ctx.session.question = nil
+    return faq.answer(ctx, text)
+  end
+  if menu.handle(ctx, text) then return end         -- a menu label typed
+  if intent(ctx, text) then return end              -- a quote, a visit, a project status
+  if small_talk(ctx, text) then return end
+  not_understood(ctx, text, asked_before)           -- the FAQ, and a person after it
+end)
+
+-- Everything else: /skip /back /cancel of an open form, unknown commands and buttons,
+-- timers of code that no longer exists.
+bot.fallback(flow.wrap(function(ctx, input)
+  local kind = ctx.event.kind
+  if kind == "timer" then
+    return bot.log("agency: no handler for timer", input)
+  end
+  local command = kind == "command" and tostring(input):match("^/?([^%s@]+)")
+  if command then
+    ctx:reply(i18n.t(ctx, "ag.unknown_command", { command = command }))
+  else
+    ctx:reply(i18n.t(ctx, "ag.stale_button"))
+  end
+  menu.show(ctx)
+end))
