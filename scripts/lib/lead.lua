@@ -197,7 +197,13 @@ end
 function lead.start(ctx)
   ctx.session._lead = { step = "ask", answers = {}, invalid = 0, started = math.floor(ctx.now) }
   stat("started")
-  advance(ctx, i18n.t(ctx, "lead.price", { range = tr(ctx, cfg.range) }))
+  advance(ctx, i18n.t(ctx, "lead.price", { range = tr(ctx, cfg.range), count = #cfg.questions }))
+end
+
+-- Leaves the qualification (the bot's menu, another flow): typed text is no longer taken
+-- as an answer; lead.message still starts it again on a price question.
+function lead.stop(ctx)
+  ctx.session._lead = nil
 end
 
 function lead.active(ctx)

@@ -22,6 +22,7 @@ i18n.define("en", {
   ["orders.unknown"] = "I can't find order {id}. Please check the number and send it again.",
   ["orders.down"] = "The order service is not answering right now.",
   ["orders.retry"] = "Try again",
+  ["orders.tracking"] = "Tracking",
   ["orders.human"] = "Talk to a person",
   ["orders.processing"] = "Order {id} is being prepared.",
   ["orders.shipped"] = "Order {id} is on its way; expected {eta}.",
@@ -58,6 +59,7 @@ i18n.define("ru", {
   ["orders.unknown"] = "Не могу найти заказ {id}. Проверьте номер и пришлите его ещё раз.",
   ["orders.down"] = "Сервис заказов сейчас не отвечает.",
   ["orders.retry"] = "Попробовать ещё раз",
+  ["orders.tracking"] = "Отслеживание",
   ["orders.human"] = "Поговорить с человеком",
   ["orders.processing"] = "Заказ {id} собирается.",
   ["orders.shipped"] = "Заказ {id} в пути; ожидается {eta}.",
@@ -134,6 +136,12 @@ function orders.start(ctx)
   ctx:reply(i18n.t(ctx, "orders.ask"), { buttons = { human_button(ctx) } })
 end
 
+-- Leaves the order conversation (the bot's menu, another flow): typed text is no longer
+-- taken as an order number or claim details.
+function orders.stop(ctx)
+  ctx.session._orders = nil
+end
+
 function orders.active(ctx)
   local st = ctx.session._orders
   return st ~= nil and (st.step == "id" or st.step == "details")
@@ -158,7 +166,7 @@ local function tell_status(ctx, o)
   else
     rows = { { human_button(ctx) } }
   end
-  if o.tracking_url then table.insert(rows, 1, { { label = "Tracking", url = o.tracking_url } }) end
+  if o.tracking_url then table.insert(rows, 1, { { label = i18n.t(ctx, "orders.tracking"), url = o.tracking_url } }) end
   ctx:reply(text, { buttons = rows })
 end
 

@@ -115,6 +115,10 @@ scenario("a Russian customer tracks an order and reports damage", function()
     ivan:send("/start")
     ivan:press("Где мой заказ?")
     ivan:expect{ text = "Пришлите, пожалуйста, номер заказа (например, B-1001).", buttons = { "Поговорить с человеком" } }
+    ivan:send("№ B-1001")
+    local r = shop.last(ivan)
+    assert(shop.urls(r)["Отслеживание"] == "https://track.example/B-1001", "the tracking button in Russian")
+    ivan:send("/order")
     ivan:send("№ B-1002")
     ivan:expect{ text = "Заказ B-1002 задерживается, извините за ожидание. Новая дата: 9 June." }
     ivan:send("/order")

@@ -43,3 +43,7 @@ bot.on("message", function(ctx, text)
   if lead.message(ctx, text) then return end
   ctx:reply("I can tell you about our prices.")
 end)
+bot.command("menu", function(ctx)
+  lead.stop(ctx)
+  ctx:reply("Menu.")
+end)

@@ -222,3 +222,14 @@ scenario("other texts are left to the bot", function(u)
   u:expect{ contains = "What is your budget?" }
   assert(u:session()._lead.step == "ask")
 end)
+
+scenario("lead.stop: after the bot's /menu, typed text is no answer any more", function(u)
+  u:send("How much does a website cost?")
+  u:press("$2,000 to $10,000")
+  u:expect{ text = "When would you like to start?" }
+  u:send("/menu")
+  u:expect{ text = "Menu." }
+  u:send("Acme Ltd")
+  u:expect{ text = "I can tell you about our prices." }
+  assert(u:session()._lead == nil, "the lead's state is gone")
+end)
