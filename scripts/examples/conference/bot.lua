@@ -90,26 +90,9 @@ networking.setup{
 
 faq.setup{ entries = require "faq_data", manager = content.organiser_address }
 
--- Old sessions (the pre-library bot kept profile/segment/step in the session): the
--- answers move to the profile at the next event, the pending question is dropped.
-bot.migrate(function(s)
-  if type(s.profile) == "table" and s.profile.ticket ~= nil then
-    s.legacy = { ticket = s.profile.ticket, role = s.profile.role }
-  end
-  s.profile, s.segment, s.step = nil, nil, nil
-end)
-local function adopt_legacy(ctx)
-  local l = ctx.session.legacy
-  if l then
-    ctx.session.legacy = nil
-    if profile.get(ctx, "ticket") == nil then profile.update(ctx, { ticket = l.ticket, role = l.role }) end
-  end
-end
-
 -- Commands ------------------------------------------------------------------------------
 
 bot.on("start", function(ctx, payload)
-  adopt_legacy(ctx)
   schedule.sync(ctx)                     -- cheap; picks up an edited programme
   if raffle.handle_start(ctx, payload) then return end
   onboarding.start(ctx, payload)
@@ -118,7 +101,6 @@ end)
 -- The menu; before the first questionnaire is done, its open question instead (a
 -- redo, half done, is left for the menu).
 local function show_menu(ctx)
-  adopt_legacy(ctx)
   ctx.session.faq_mode = nil
   if flow.active(ctx) and not onboarding.finished(ctx) then
     return flow.start(ctx, "onboarding", flow.answers(ctx))
@@ -209,7 +191,6 @@ local ACTIONS = {
 }
 
 bot.on("message", flow.wrap(function(ctx, text)
-  adopt_legacy(ctx)
   if networking.handle_message(ctx, text) then return end   -- the contact it asked for
   local asking = ctx.session.faq_mode
   ctx.session.faq_mode = nil
