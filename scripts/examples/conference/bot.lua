@@ -22,7 +22,8 @@
 --   /vote_results [poll], /vote_close <poll>, /vote_open <poll>
 --   /grant <role> <address>, /revoke <role> <address>, /roles
 -- FAQ questions without an answer are handed to a person and the organiser address
--- (content.organiser_address) is told.
+-- (content.organiser_address) is told. In `parley chat`, `:user org` talks as the
+-- organiser of roles_config.lua.
 
 local i18n = require "i18n"
 local flow = require "flow"
