@@ -3,8 +3,8 @@
 -- the full programme, the raffle, networking and speaker voting; prospects get
 -- value content and a path to buy - never the reverse.
 --   Programme  schedule.show (attendees: reminder toggles) | highlights + buy (prospects)
---   EXPO       a paginated list of exhibitors, each a card (description, benefit for
---              the attendee, site, contacts, socials)
+--   EXPO       a paginated list of exhibitors; each opens a card (description, benefit
+--              for the attendee, contacts, socials) with a button to the site
 --   Raffle, Networking, Vote for speakers   the raffle / networking / voting modules
 --   FAQ        frequent questions; the next typed text goes to the faq module
 --   Contacts, Profile (redo questionnaire, language, forget me), Get a ticket
@@ -124,11 +124,18 @@ local function exhibitor(id)
   return by_id[id]
 end
 
-local function card(ctx, id)
+-- An exhibitor's card: what they do, what the attendee gets, how to reach them, and
+-- a button to their site. "« EXPO" goes back to the list (the menu's own open id).
+function sections.card(ctx, id)
   local e = exhibitor(id)
-  if not e then return nil end
-  return i18n.t(ctx, "conf.card", { name = e.name, booth = e.booth, description = L(ctx, e.description),
-    benefit = L(ctx, e.benefit), site = e.site, contact = e.contact, social = e.social })
+  if not e then return menu.refresh(ctx) end       -- gone since the list was shown
+  ctx:reply(nil, { card = {
+    title = i18n.t(ctx, "conf.card_title", { name = e.name, booth = e.booth }),
+    subtitle = i18n.t(ctx, "conf.card", { description = L(ctx, e.description), benefit = L(ctx, e.benefit),
+                                          site = e.site, contact = e.contact, social = e.social }),
+    buttons = { { label = i18n.t(ctx, "conf.site"), url = e.site }, { "« EXPO", "menu:o:expo" },
+                { i18n.t(ctx, "conf.menu_button"), "home" } },
+  } })
 end
 
 -- The menu ------------------------------------------------------------------------------
@@ -157,14 +164,13 @@ menu.define{
     },
     expo = {
       text = function(ctx) return i18n.t(ctx, attendee(ctx) and "conf.expo_attendee" or "conf.expo_prospect") end,
-      open = "ex",
+      select = function(ctx, id) sections.card(ctx, id) end,
       list = function()
         local out = {}
         for i, e in ipairs(content.exhibitors) do out[i] = { id = e.id, label = e.name } end
         return out
       end,
     },
-    ex = { text = card },
     profile = {
       text = profile_text,
       items = {

@@ -41,7 +41,8 @@ i18n.define("en", {
   -- EXPO
   ["conf.expo_attendee"] = "EXPO in Hall B, open 10:00-18:00 on both days. Scan each booth's QR code for the raffle. Pick an exhibitor:",
   ["conf.expo_prospect"] = "15 companies exhibit at DevConf, EXPO access is part of every ticket. Pick one:",
-  ["conf.card"] = "{name} (booth {booth})\n{description}\nFor you: {benefit}\nSite: {site}\nContact: {contact}\nSocial: {social}",
+  ["conf.card_title"] = "{name}, booth {booth}",
+  ["conf.card"] = "{description}\nFor you: {benefit}\nSite: {site}\nContact: {contact}\nSocial: {social}",
   ["conf.site"] = "Open the site",
   -- tickets (prospects)
   ["conf.tickets"] = "{price}\nYour ticket covers both days, all talks and workshops, the EXPO, the raffle and the community party.\nBuy here: {link}",
@@ -106,7 +107,8 @@ i18n.define("ru", {
   ["conf.price_regular"] = "Билеты: {regular}, обед, кофе и вечеринка включены.",
   ["conf.expo_attendee"] = "EXPO в зале B, 10:00-18:00 оба дня. Сканируйте QR-код каждого стенда для розыгрыша. Выберите экспонента:",
   ["conf.expo_prospect"] = "На DevConf 15 экспонентов, вход на EXPO входит в любой билет. Выберите:",
-  ["conf.card"] = "{name} (стенд {booth})\n{description}\nДля вас: {benefit}\nСайт: {site}\nКонтакт: {contact}\nСоцсети: {social}",
+  ["conf.card_title"] = "{name}, стенд {booth}",
+  ["conf.card"] = "{description}\nДля вас: {benefit}\nСайт: {site}\nКонтакт: {contact}\nСоцсети: {social}",
   ["conf.site"] = "Открыть сайт",
   ["conf.tickets"] = "{price}\nБилет даёт оба дня, все доклады и воркшопы, EXPO, розыгрыш и вечеринку.\nКупить: {link}",
   ["conf.got_ticket"] = "У меня есть билет",

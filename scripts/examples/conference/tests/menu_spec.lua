@@ -73,7 +73,7 @@ scenario("after the early-bird deadline the regular price is shown", function(u)
   u:expect{ contains = "Tickets: EUR 449, lunch, coffee and the party included." }
 end)
 
-scenario("EXPO: a paginated list of exhibitors, each a card, Back and Home", function(u)
+scenario("EXPO: a paginated list of exhibitors, each a card with its site, contacts and socials", function(u)
   attendee(u)
   u:send("/menu")
   u:press("EXPO")
@@ -82,13 +82,31 @@ scenario("EXPO: a paginated list of exhibitors, each a card, Back and Home", fun
   u:expect{ contains = "Page 2 of 3", buttons = { "EdgeWire", "TestPilot", "DBNova", "Flagship", "MailCraft", "‹ Prev", "Next ›", "« Back" } }
   u:press("Next ›")
   u:press("DevHub Berlin")
-  u:expect{ text = "DevHub Berlin (booth B15)\nBerlin's developer community: meetups and a co-working space.\n"
+  local card = u:replies()[1].cards[1]
+  assert(card.title == "DevHub Berlin, booth B15", card.title)
+  assert(card.subtitle == "Berlin's developer community: meetups and a co-working space.\n"
     .. "For you: A free week of co-working after the conference.\nSite: https://devhub.example\n"
-    .. "Contact: community@devhub.example\nSocial: @devhubberlin", buttons = { "« Back", "Home" } }
-  u:press("« Back")
+    .. "Contact: community@devhub.example\nSocial: @devhubberlin", card.subtitle)
+  local b = card.buttons
+  assert(b[1].label == "Open the site" and b[1].url == "https://devhub.example", "a button to the site")
+  assert(b[2].label == "« EXPO" and b[3].label == "Menu")
+  u:press("« EXPO")
   u:expect{ contains = "Page 3 of 3" }
   u:press("« Back")
   u:expect{ buttons = ATTENDEE_MENU }
+end)
+
+scenario("an exhibitor card in Russian", function()
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("/start")
+  ivan:press("Да")
+  ivan:press("Разработчик")
+  ivan:press("Senior")
+  ivan:send("/expo")
+  ivan:press("SecureStack")
+  local card = ivan:replies()[1].cards[1]
+  assert(card.title == "SecureStack, стенд B03" and card.subtitle:find("Для вас: Бесплатная 30-минутная сессия", 1, true),
+    card.title .. "\n" .. card.subtitle)
 end)
 
 scenario("EXPO for a prospect says access comes with a ticket", function(u)
