@@ -141,3 +141,14 @@ scenario("only organisers publish the programme", function(u)
   u:send("/programme publish")
   u:expect{ contains = "organisers" }
 end)
+
+scenario("a Russian prospect's nudge is in Russian", function()
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("/start")
+  ivan:press("Пока нет")
+  advance("24h")
+  ivan:expect{ match = "^Всё ещё думаете о DevConf 2026%? Ранняя цена EUR 299 %(вместо EUR 449%) действует до 10 июня%.",
+               buttons = { "У меня есть билет", "Меню" } }
+  ivan:press("У меня есть билет")
+  ivan:expect{ contains = "Отлично, до встречи в Берлине!" }
+end)
