@@ -75,8 +75,17 @@ static void make_tenant(const char *dir, const char *bot) {
 }
 
 static void copy_conference(const char *src, const char *dir) {
-  static const char *const files[] = {"tenant.lua", "bot.lua",        "content.lua",   "menu.lua",
-                                      "offer.lua",  "onboarding.lua", "reminders.lua", NULL};
+  static const char *const files[] = {"tenant.lua",
+                                      "bot.lua",
+                                      "content.lua",
+                                      "faq_data.lua",
+                                      "offer.lua",
+                                      "onboarding.lua",
+                                      "programme.lua",
+                                      "roles_config.lua",
+                                      "sections.lua",
+                                      "texts.lua",
+                                      NULL};
   mkdir(dir, 0700);
   for (const char *const *f = files; *f; f++) {
     char a[512], b[512];

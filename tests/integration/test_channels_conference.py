@@ -41,15 +41,18 @@ APP_SECRET, VERIFY = "conference-app-secret", "conference-verify"
 PHONE_ID, PAGE_ID, IG_ID = "106540352242922", "106540352242999", "17841400000000001"
 WEBCHAT_SECRET = "conference-webchat-secret-0123456789"
 
-ATTENDEE_MENU = ["Programme", "EXPO", "FAQ", "Contacts", "Profile"]
-EXHIBITORS = ["CloudNest", "DataForge", "SecureStack", "HireLoop", "Back"]
-ROLES = ["Developer", "Manager", "Founder", "Other"]
+ATTENDEE_MENU = ["Programme", "EXPO", "Raffle", "Networking", "Vote for speakers", "FAQ",
+                 "Contacts", "Profile"]
+EXHIBITORS = ["CloudNest", "DataForge", "SecureStack", "HireLoop", "QuantLab", "Next ›", "« Back"]
+ROLES = ["Developer", "Manager", "Founder", "Other", "Back", "Cancel"]
+LEVELS = ["Junior", "Senior", "Lead", "Executive", "Back", "Cancel"]
 
 # (action, argument, expected text part, expected choices or None)
 JOURNEY = [
-    ("send", "/start", "Have you got a ticket?", ["Yes", "Not yet"]),
+    ("send", "/start", "Have you got a ticket?", ["Yes", "Not yet", "Cancel"]),
     ("press", "Yes", "Your role?", ROLES),
-    ("press", "Developer", "all set", ATTENDEE_MENU),
+    ("press", "Developer", "Your business level?", LEVELS),
+    ("press", "Senior", "all set", ATTENDEE_MENU),
     ("press", "Programme", "09:30  Opening keynote", None),
     ("send", "menu", "", ATTENDEE_MENU),
     ("press", "EXPO", "", EXHIBITORS),

@@ -1,129 +1,121 @@
--- onboarding.lua: the greeting and the two-question questionnaire that segments
--- the user ("Have you got a ticket?" -> attendee | prospect, then "Your role?").
--- The pending question is kept in ctx.session.step ("ticket" | "role" | nil), so a
--- conversation resumes exactly where it was after a restart or a reload.
+-- onboarding.lua: the greeting and the questionnaire that segments the user, as a
+-- flow form: "Have you got a ticket?" (attendee | prospect), role, business level.
+-- The answers go to the user's profile (profile module), where the segments
+-- "attendees" / "prospects" read them. The segment is known as soon as the ticket
+-- question is answered, so a prospect's early-bird nudge (24 h later) is armed then,
+-- even if they never finish the form. Timers are durable; every handler re-checks
+-- the segment when it fires.
+--
+-- A spec may write variant.lua returning { interests = true }: the form then also
+-- asks the (optional) interests question - a reload with changed code mid-flow.
 
-local content = require "content"
+local i18n = require "i18n"
+local flow = require "flow"
 local menu = require "menu"
+local profile = require "profile"
 local offer = require "offer"
-local reminders = require "reminders"
 
 local onboarding = {}
 
-local TICKET_BUTTONS = { { { "Yes", "ticket_yes" }, { "Not yet", "ticket_no" } } }
+local has_variant, variant = pcall(require, "variant")
+if not has_variant or type(variant) ~= "table" then variant = {} end
 
-local function prefixed(intro, text)
-  return intro and (intro .. "\n\n" .. text) or text
+local function choices(prefix, ids)
+  local out = {}
+  for i, id in ipairs(ids) do out[i] = { id, prefix .. id } end
+  return out
 end
 
--- Role buttons, two per row.
-local function role_buttons()
-  local rows = {}
-  for i, r in ipairs(content.roles) do
-    local row = (i + 1) // 2
-    rows[row] = rows[row] or {}
-    table.insert(rows[row], { r.label, "role_" .. r.key })
-  end
-  return rows
+onboarding.ROLES = { "developer", "manager", "founder", "other" }
+onboarding.LEVELS = { "junior", "senior", "lead", "executive" }
+onboarding.INTERESTS = { "backend", "frontend", "ai", "security" }
+
+-- The ticket answer takes effect at once: the profile says which segment the user is
+-- in, and the prospect's early-bird nudge is armed (cancelled for ticket holders).
+function onboarding.set_ticket(ctx, has_ticket)
+  profile.update(ctx, { ticket = has_ticket, source = ctx.session.source })
+  offer.arm(ctx)
 end
 
-function onboarding.ask_ticket(ctx, intro)
-  ctx.session.step = "ticket"
-  ctx:reply(prefixed(intro, "Have you got a ticket?"), { buttons = TICKET_BUTTONS })
+local steps = {
+  -- The first question carries the greeting (or why it is asked) above it, once.
+  { id = "ticket", type = "choice", choices = { { "yes", "conf.yes" }, { "no", "conf.not_yet" } },
+    ask = function(ctx)
+      local intro = ctx.session.intro
+      ctx.session.intro = nil
+      local q = i18n.t(ctx, "conf.q.ticket")
+      return intro and (intro .. "\n\n" .. q) or q
+    end },
+  { id = "role", type = "choice", choices = choices("conf.role.", onboarding.ROLES),
+    ask = function(ctx, answers)
+      onboarding.set_ticket(ctx, answers.ticket == "yes")
+      return i18n.t(ctx, "conf.q.role")
+    end },
+  { id = "level", ask = "conf.q.level", type = "choice", choices = choices("conf.level.", onboarding.LEVELS) },
+}
+if variant.interests then
+  steps[#steps + 1] = { id = "interests", ask = "conf.q.interests", type = "choice", optional = true,
+                        choices = choices("conf.interest.", onboarding.INTERESTS) }
 end
 
-function onboarding.ask_role(ctx, intro)
-  ctx.session.step = "role"
-  ctx:reply(prefixed(intro, "Your role?"), { buttons = role_buttons() })
+flow.define("onboarding", {
+  steps = steps,
+  done = function(ctx, a)
+    local attendee = a.ticket == "yes"
+    onboarding.set_ticket(ctx, attendee)
+    profile.update(ctx, { role = a.role, level = a.level, interests = a.interests })
+    if attendee then
+      ctx:reply(i18n.t(ctx, "conf.done_attendee"))
+    else
+      ctx:reply(i18n.t(ctx, "conf.done_prospect", { price = offer.price_line(ctx) }))
+    end
+    menu.show(ctx)
+  end,
+  cancelled = function(ctx)
+    if profile.get(ctx, "ticket") ~= nil then return menu.show(ctx) end  -- a redo, stopped
+    ctx:reply(i18n.t(ctx, "conf.onboarding_cancelled"))
+  end,
+})
+
+-- Whether the user has told us about their ticket (so we know their segment).
+function onboarding.known(ctx)
+  return profile.get(ctx, "ticket") ~= nil
 end
 
--- Asks the pending question again, or shows the menu if nothing is pending.
-function onboarding.resume(ctx, intro)
-  local s = ctx.session
-  if not s.segment or s.step == "ticket" then
-    return onboarding.ask_ticket(ctx, intro)
-  elseif s.step == "role" then
-    return onboarding.ask_role(ctx, intro)
-  end
-  menu.show(ctx, intro)
+-- Whether the user has answered the whole questionnaire once.
+function onboarding.finished(ctx)
+  return profile.get(ctx, "role") ~= nil
 end
 
--- /start [payload]: greet newcomers with the first question, returning users
--- with whatever comes next for them. The payload (deep link) is kept as the source.
+-- Opens the questionnaire with a line above it.
+function onboarding.ask(ctx, intro_key, vars)
+  ctx.session.intro = i18n.t(ctx, intro_key, vars or { name = "" })
+  flow.start(ctx, "onboarding")
+end
+
+-- /start [payload]: newcomers get the greeting and the first question, returning
+-- users the menu. The first deep-link payload is kept as the source.
 function onboarding.start(ctx, payload)
   local s = ctx.session
   if payload and payload ~= "" and not s.source then
     s.source = payload:sub(1, 64)
   end
-  if s.segment then
-    return onboarding.resume(ctx, "Welcome back to " .. content.event.name .. "!")
+  profile.touch(ctx)
+  if flow.active(ctx) then
+    ctx:reply(i18n.t(ctx, "conf.welcome_back"))
+    return flow.start(ctx, "onboarding", flow.answers(ctx))   -- the pending question again
   end
-  local hello = ctx.user and ctx.user.name and (", " .. ctx.user.name) or ""
-  onboarding.ask_ticket(ctx, ("Welcome to %s%s! I'm the conference assistant: programme, "
-    .. "EXPO, FAQ and contacts in one place. Two quick questions first."):format(content.event.name, hello))
-end
-
--- Answer to "Have you got a ticket?" (also pressed later as "I've got a ticket").
-function onboarding.answer_ticket(ctx, has_ticket)
-  local s = ctx.session
-  s.profile = s.profile or {}
-  s.profile.ticket = has_ticket
-  s.segment = has_ticket and "attendee" or "prospect"
-  reminders.arm(ctx)
-  local intro = has_ticket
-    and ("Great, see you in Berlin on %s!"):format(content.event.dates)
-    or "No problem, I'll show you what DevConf is about."
-  if s.step == "ticket" or not s.profile.role then
-    return onboarding.ask_role(ctx, intro)
+  if onboarding.known(ctx) then
+    ctx:reply(i18n.t(ctx, "conf.welcome_back"))
+    return menu.show(ctx)
   end
-  menu.show(ctx, intro)
-end
-
-local function done_text(ctx)
-  if ctx.session.segment == "attendee" then
-    return "Thanks, you're all set. " .. content.event.badge_pickup
-  end
-  return "Thanks, you're all set. " .. offer.price_line(ctx.now)
-    .. " Tap \"Get a ticket\" whenever you're ready."
-end
-
--- Answer to "Your role?".
-function onboarding.answer_role(ctx, key)
-  local s = ctx.session
-  s.profile = s.profile or {}
-  s.profile.role = key
-  if not s.segment then
-    return onboarding.ask_ticket(ctx, "Thanks!")
-  end
-  menu.show(ctx, done_text(ctx))
+  local name = ctx.user and ctx.user.name
+  onboarding.ask(ctx, "conf.welcome", { name = name and (", " .. name) or "" })
 end
 
 -- "Redo questionnaire" from the profile: the old answers stay until replaced.
 function onboarding.redo(ctx)
-  onboarding.ask_ticket(ctx, "Let's redo the questionnaire.")
-end
-
--- An answer typed instead of pressed (channels without buttons, or habit).
--- `key` is the normalised text. Returns true if it answered the pending question.
-function onboarding.typed_answer(ctx, key)
-  local step = ctx.session.step
-  if step == "ticket" then
-    if key == "yes" then
-      onboarding.answer_ticket(ctx, true)
-      return true
-    elseif key == "not yet" or key == "no" then
-      onboarding.answer_ticket(ctx, false)
-      return true
-    end
-  elseif step == "role" then
-    for _, r in ipairs(content.roles) do
-      if key == r.key then
-        onboarding.answer_role(ctx, r.key)
-        return true
-      end
-    end
-  end
-  return false
+  onboarding.ask(ctx, "conf.redo")
 end
 
 return onboarding

@@ -1,96 +1,95 @@
--- fallback_spec.lua: free text, typed menu labels, /help, unknown commands and
--- presses or typed choices that do not fit the conversation.
+-- fallback_spec.lua: what the bot does with anything it does not expect - free text,
+-- unknown commands, stale buttons - and the FAQ's human fallback: a question
+-- without an answer goes to a person (a handoff) and the organisers are told; the
+-- operator answers and hands the conversation back.
 
-local ATTENDEE_MENU = { "Programme", "EXPO", "FAQ", "Contacts", "Profile" }
-local PROSPECT_MENU = { "Programme", "EXPO", "FAQ", "Contacts", "Profile", "Get a ticket" }
+local ATTENDEE_MENU = { "Programme", "EXPO", "Raffle", "Networking", "Vote for speakers", "FAQ", "Contacts", "Profile" }
 
 local function attendee(u)
   u:send("/start")
   u:press("Yes")
   u:press("Developer")
+  u:press("Senior")
+  u:replies()
 end
-
-scenario("typed menu labels act like the buttons", function(u)
-  attendee(u)
-  u:send("programme")
-  u:expect{ contains = "09:30  Opening keynote" }
-  u:send("Contacts")
-  u:expect{ contains = "team@devconf.example" }
-  u:send("  FAQ ")
-  u:expect{ contains = "Frequently asked questions" }
-  u:send("Expo!")
-  u:expect{ buttons = { "CloudNest", "DataForge", "SecureStack", "HireLoop", "Back" } }
-  u:send("profile")
-  u:expect{ contains = "Ticket: yes" }
-  u:send("Menu")
-  u:expect{ buttons = ATTENDEE_MENU }
-  u:send("schedule")
-  u:expect{ contains = "Fri 19 June" }
-end)
 
 scenario("other free text gets a short help and the menu", function(u)
   attendee(u)
   u:send("what's the weather like in Berlin?")
-  u:expect{ contains = "I didn't catch that. I'm the DevConf 2026 assistant", buttons = ATTENDEE_MENU }
+  u:expect{ contains = "I didn't catch that." }
+  u:expect{ buttons = ATTENDEE_MENU }
+end)
+
+scenario("a clear FAQ question typed anywhere is answered", function(u)
+  attendee(u)
+  u:send("wifi password")
+  u:expect{ contains = "the password is on the back of your badge" }
+  assert(store("faq:stats:completed") == 1)
 end)
 
 scenario("/help shows the help and the menu of the user's segment", function(u)
-  u:send("/start")
-  u:press("Not yet")
-  u:press("Other")
+  attendee(u)
   u:send("/help")
-  u:expect{ contains = "/menu shows the menu again", buttons = PROSPECT_MENU }
-  u:send("help")
-  u:expect{ contains = "/menu shows the menu again", buttons = PROSPECT_MENU }
+  u:expect{ contains = "/language switches the language" }
+  u:expect{ buttons = ATTENDEE_MENU }
 end)
 
 scenario("an unknown command gets the fallback and the menu", function(u)
   attendee(u)
-  u:send("/raffle now")
-  u:expect{ contains = "Sorry, I don't know the command /raffle.", buttons = ATTENDEE_MENU }
-end)
-
-scenario("an unknown command mid-questionnaire repeats the open question", function(u)
-  u:send("/start")
-  u:send("/foo")
-  u:expect{ contains = "I don't know the command /foo", buttons = { "Yes", "Not yet" } }
-  u:press("Yes")
-  u:send("/bar")
-  u:expect{ contains = "Your role?", buttons = { "Developer", "Manager", "Founder", "Other" } }
+  u:send("/teleport now")
+  u:expect{ text = "Sorry, I don't know the command /teleport." }
+  u:expect{ buttons = ATTENDEE_MENU }
 end)
 
 scenario("free text mid-questionnaire repeats the open question", function(u)
   u:send("/start")
-  u:send("maybe")
-  u:expect{ contains = "Please answer with one of the buttons", buttons = { "Yes", "Not yet" } }
-  u:press("Not yet")
-  u:send("I'm a CTO")
-  u:expect{ contains = "Your role?", buttons = { "Developer", "Manager", "Founder", "Other" } }
-end)
-
-scenario("sections before the first answer ask the ticket question first", function(u)
-  u:send("/menu")
-  u:expect{ contains = "One quick question first", buttons = { "Yes", "Not yet" } }
-  u:send("expo")
-  u:expect{ contains = "Have you got a ticket?", buttons = { "Yes", "Not yet" } }
-  u:send("hi")
-  u:expect{ contains = "Have you got a ticket?", buttons = { "Yes", "Not yet" } }
   u:press("Yes")
+  u:send("hello?")
   u:expect{ contains = "Your role?" }
+  u:send("/teleport")                              -- a command is the bot's: the menu is not shown yet
+  u:expect{ contains = "Sorry, I don't know the command /teleport." }
+  u:expect{ text = "Your role?" }                  -- and the open question again
+  u:press("Founder")
+  u:expect{ text = "Your business level?" }
 end)
 
-scenario("a choice number that is not on offer is not a press", function(u)
+scenario("a question the FAQ cannot answer goes to a person; the organisers are told", function(u)
+  local org = user("org")
   attendee(u)
-  u:send("9")
-  u:expect{ contains = "I didn't catch that.", buttons = ATTENDEE_MENU }
+  u:send("/faq")
+  u:send("Can I bring my dog to the party?")
+  u:expect{ contains = "I've passed your question to a person" }
+  org:expect{ match = "FAQ question without an answer from user %(console:user%): Can I bring my dog to the party%?" }
+  u:send("hello?")                                 -- the bot is paused: an operator owns the chat
+  u:expect{ none = true }
+  u:operator("Yes, dogs are welcome in the courtyard.", "Olga")
+  u:expect{ contains = "dogs are welcome" }
+  u:handback("answered")
+  u:send("/menu")
+  u:expect{ buttons = ATTENDEE_MENU }
+  assert(store("faq:stats:handoff") == 1)
 end)
 
-scenario("a questionnaire answer typed outside the questionnaire is not taken", function(u)
+scenario("a near question offers the closest FAQ entries; 'None of these' goes to a person", function(u)
   attendee(u)
-  u:send("Founder")
-  u:expect{ contains = "I didn't catch that.", buttons = ATTENDEE_MENU }
-  u:send("Not yet")
-  u:expect{ contains = "I didn't catch that.", buttons = ATTENDEE_MENU }
-  local s = u:session()
-  assert(s.profile.role == "developer" and s.segment == "attendee", "answers unchanged")
+  u:send("/faq")
+  u:send("ticket badge")
+  local r = u:replies()[1]
+  assert(r.text == "Did you mean one of these?" and #r.buttons == 4, r.text)
+  assert(r.buttons[4][1].label == "None of these")
+  u:press("None of these")
+  u:expect{ contains = "I've passed your question to a person" }
+end)
+
+scenario("the FAQ answers Russian questions in Russian", function()
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("/start")
+  ivan:press("Да")
+  ivan:press("Разработчик")
+  ivan:press("Senior")
+  ivan:send("/faq")
+  ivan:expect{ contains = "Напишите свой вопрос", buttons = { "Где получить бейдж?", "Есть ли Wi-Fi?", "Где проходит конференция?",
+    "Можно ли передать билет?", "Обед включён?", "Как устроен розыгрыш?", "Меню" } }
+  ivan:send("пароль вайфай")
+  ivan:expect{ contains = "сеть DevConf" }
 end)
