@@ -161,6 +161,16 @@ static bool id_ok(const char *s) {
   return true;
 }
 
+/* A button id as scripts make them (ctx:reply's rule: 1-64 bytes; library modules use
+ * "menu:o:expo"): printable, no control characters. */
+static bool button_id_ok(const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  if (n < 1 || n > ID_MAX) return false;
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+  return true;
+}
+
 /* The visitor's token: HMAC-SHA256(secret, visitor id), hex. */
 static int visitor_token(const webchat *c, const char *visitor, char token[65]) {
   return pl_plugin_hmac_hex(c->secret, visitor, strlen(visitor), token);
@@ -245,8 +255,8 @@ static const char *send_invalid(const json_t *in) {
     if (!t || i == n || memchr(t, 0, n) || pl_text_code_points(t, n) > TEXT_MAX)
       return "\"text\" must be a non-blank text of at most 4096 characters";
   }
-  if (button && !id_ok(json_string_value(button)))
-    return "\"button\" must be a button id: 1-64 characters of A-Z a-z 0-9 _ -";
+  if (button && !button_id_ok(json_string_value(button)))
+    return "\"button\" must be a button id: 1-64 bytes of printable text";
   if (message && (!button || !digits_ok(json_string_value(message))))
     return "\"message\" (with a button) must be the number, as a string, of the message that "
            "had the button";

@@ -304,7 +304,8 @@ class Channel:
             choices += [(b["label"], b["id"]) for c in m.get("cards") or []
                         for b in c.get("buttons") or [] if "id" in b]
             choices += [(b["label"], b["id"]) for b in m.get("quick_replies") or []]
-            out.append((m.get("text", ""), choices, "native"))
+            text = "\n".join([m.get("text", "")] + [c.get("title", "") for c in m.get("cards") or []])
+            out.append((text, choices, "native"))
             if choices:
                 self.last_choices = (choices, "native", m["seq"])
         return out
