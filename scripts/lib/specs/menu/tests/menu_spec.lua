@@ -60,6 +60,21 @@ scenario("home, a sub-menu, a leaf, Back and Home", function(u)
   u:expect{ text = "at main nil" }
 end)
 
+scenario("a press changes the pressed message in place; a typed command sends a new one", function(u)
+  u:send("/menu")
+  local home = last(u)
+  assert(home.edit_message_id == nil, "a command's menu is a new message")
+  u:press("Programme")
+  local days = last(u)
+  assert(days.edit_message_id == home.id, "the press edits the message it was on")
+  u:press("Day 2")
+  local leaf = last(u)
+  assert(leaf.edit_message_id == days.id, "and again, on the edited message's id")
+  u:send("2")                                  -- typed: no message to edit
+  local typed = last(u)
+  assert(typed.edit_message_id == nil, "a typed choice gets a new message")
+end)
+
 scenario("typed numbers and labels press the menu's buttons", function(u)
   u:send("/menu")
   u:send("1")
