@@ -312,6 +312,49 @@ static int store_scan(lua_State *L) {
   return 1;
 }
 
+/* ---- bot.history: a conversation's stored messages ---- */
+
+typedef struct history_acc {
+  json_t *all;
+  size_t keep; /* only the last `keep` are kept */
+} history_acc;
+
+static int history_collect(void *ud, pl_bytes key, pl_bytes val) {
+  history_acc *a = ud;
+  json_t *e = json_loadb(val.data, val.len, 0, NULL);
+  if (!e) return 0;
+  json_array_append_new(a->all, e);
+  if (json_array_size(a->all) > a->keep) json_array_remove(a->all, 0);
+  return 0;
+}
+
+/* bot.history(address, limit): the last `limit` (default 50, at most 500) entries of a
+ * conversation of this tenant, oldest first, as committed (this event's own are not in
+ * it yet): {dir = "in"|"out"|"sys", kind, text, at = ms, ...}. For merging a customer's
+ * chats (the identity module) and for summaries handed to people. */
+static int bot_history(lua_State *L) {
+  pl_run *run = current_run(L, "bot.history");
+  size_t n;
+  const char *address = luaL_checklstring(L, 1, &n);
+  lua_Integer limit = luaL_optinteger(L, 2, 50);
+  if (limit < 1 || limit > 500) return luaL_error(L, "bot.history: limit must be 1-500");
+  if (!memchr(address, ':', n) || n > 500)
+    return luaL_error(L, "bot.history: the address must be \"channel:chat id\" (ctx.chat.address)");
+  pl_key k;
+  pl_key_init(&k, run->tenant_id);
+  pl_key_str0(&k, address);
+  history_acc a = {json_array(), (size_t)limit};
+  pl_txn *tx;
+  pl_err err;
+  if (pl_store_read_begin(run->store, &tx, &err) == 0) {
+    pl_store_scan(tx, PL_T_HISTORY, k.b, k.len, NULL, 0, history_collect, &a);
+    pl_store_read_end(tx);
+  }
+  pl_json_push(L, a.all);
+  json_decref(a.all);
+  return 1;
+}
+
 /* ---- bot.http and bot.json ---- */
 
 static int http_request_k(lua_State *L, int status, lua_KContext ctx) {
@@ -842,10 +885,15 @@ void pl_api_install(pl_sandbox *sb) {
   push_ctx_meta(L);
   lua_pop(L, 1);
   lua_newtable(L);
-  static const luaL_Reg bot[] = {{"command", bot_command},   {"on", bot_on},
-                                 {"fallback", bot_fallback}, {"migrate", bot_migrate},
-                                 {"log", pl_sandbox_print},  {"sign", bot_sign},
-                                 {"verify", bot_verify},     {NULL, NULL}};
+  static const luaL_Reg bot[] = {{"command", bot_command},
+                                 {"on", bot_on},
+                                 {"fallback", bot_fallback},
+                                 {"migrate", bot_migrate},
+                                 {"log", pl_sandbox_print},
+                                 {"sign", bot_sign},
+                                 {"verify", bot_verify},
+                                 {"history", bot_history},
+                                 {NULL, NULL}};
   luaL_setfuncs(L, bot, 0);
   lua_newtable(L);
   lua_pushcfunction(L, text_fold);

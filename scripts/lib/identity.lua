@@ -87,6 +87,30 @@ function identity.history(ctx, limit)
   return out
 end
 
+-- The customer's conversation across all their chats: the messages of every linked
+-- chat (bot.history), merged in time order, the last `limit` (default 50). Each entry is
+-- as stored ({dir, kind, text, at = ms, ...}) plus `address`, the chat it was in.
+function identity.conversation(ctx, limit)
+  limit = limit or 50
+  local all = {}
+  for i, address in ipairs(identity.addresses(ctx)) do
+    for j, e in ipairs(bot.history(address, limit)) do
+      e.address, e._order = address, i * 1000000 + j
+      all[#all + 1] = e
+    end
+  end
+  table.sort(all, function(a, b)
+    if a.at ~= b.at then return (a.at or 0) < (b.at or 0) end
+    return a._order < b._order
+  end)
+  local out = {}
+  for k = math.max(1, #all - limit + 1), #all do
+    all[k]._order = nil
+    out[#out + 1] = all[k]
+  end
+  return out
+end
+
 -- Moves customer `from` (all its addresses, its phones, its history) into `to`, then lets
 -- other modules move their data (merge hooks). The surviving id is the older one.
 local function merge(ctx, from, to)

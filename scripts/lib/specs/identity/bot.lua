@@ -33,6 +33,15 @@ bot.command("history", function(ctx)
   ctx:reply(#out > 0 and table.concat(out, " ") or "(none)")
 end)
 
+-- The customer's messages from all their chats, in time order.
+bot.command("transcript", function(ctx)
+  local out = {}
+  for _, e in ipairs(identity.conversation(ctx, 20)) do
+    if e.dir == "in" and e.text then out[#out + 1] = e.address .. ": " .. e.text end
+  end
+  ctx:reply(table.concat(out, " | "))
+end)
+
 -- Tell every chat of the customer (what a shop does when an order ships).
 bot.command("notify", function(ctx, text)
   for _, a in ipairs(identity.addresses(ctx)) do ctx:signal(a, "shop:note", { text = text }) end

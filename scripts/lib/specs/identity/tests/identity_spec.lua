@@ -54,6 +54,26 @@ scenario("one history whichever channel the customer writes from", function()
   anna:expect{ text = "order(shoes) order(hat) identity:linked order(scarf)" }
 end)
 
+scenario("one conversation: the messages of every linked chat, in time order", function()
+  local anna, wa = user("anna"), user("anna_wa")
+  anna:send("hello from telegram")
+  advance("1m")
+  wa:send("/link " .. code_of(anna))
+  advance("1m")
+  wa:send("where is my order?")
+  advance("1m")
+  anna:send("/transcript")
+  local t = anna:replies()[1].text
+  local a = t:find("console:anna: hello from telegram", 1, true)
+  local b = t:find("console:anna_wa: where is my order?", 1, true)
+  assert(a and b and a < b, t)
+  local other = user("bob")
+  other:send("hi from bob")
+  other:send("/transcript")
+  local mine = other:replies()[1].text
+  assert(not mine:find("anna", 1, true), "another customer sees only his own: " .. mine)
+end)
+
 scenario("a message reaches every chat of the customer", function()
   local anna, wa = user("anna"), user("anna_wa")
   wa:send("/link " .. code_of(anna))
