@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,91 @@ static int load_source(lua_State *L, const char *buf, size_t len, const char *di
   return 0;
 }
 
+/* Library modules (scripts/lib) are the same text in every tenant, and parsing is most
+ * of what loading one costs: each is parsed once per process, and the other tenants load
+ * the bytecode that parse made (trusted: parley made it from that very text, which the
+ * key's hash names; tenants still cannot load bytecode of their own). Bounded: a library
+ * edited many times while serving stops being cached, never grows memory without end. */
+#define LIB_CACHE_MAX 512
+
+typedef struct compiled {
+  char *name;    /* the chunk's display name */
+  uint64_t hash; /* of its text */
+  char *code;
+  size_t len;
+  struct compiled *next;
+} compiled;
+
+static compiled *lib_cache;
+static int lib_cached;
+static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct dump_buf {
+  char *b;
+  size_t n, cap;
+} dump_buf;
+
+static int dump_write(lua_State *L, const void *p, size_t sz, void *ud) {
+  (void)L;
+  dump_buf *d = ud;
+  if (d->n + sz > d->cap) {
+    size_t cap = (d->n + sz) * 2;
+    char *b = realloc(d->b, cap);
+    if (!b) return 1;
+    d->b = b;
+    d->cap = cap;
+  }
+  memcpy(d->b + d->n, p, sz);
+  d->n += sz;
+  return 0;
+}
+
+static bool is_library(const pl_sandbox *sb, const char *path) {
+  size_t n = sb->lib_dir ? strlen(sb->lib_dir) : 0;
+  return n && !strncmp(path, sb->lib_dir, n) && path[n] == '/';
+}
+
+/* Loads a library file's text through the cache. */
+static int load_library(lua_State *L, const char *buf, size_t len, const char *display,
+                        pl_err *err) {
+  uint64_t h = pl_fnv1a(PL_FNV_SEED, buf, len);
+  pthread_mutex_lock(&lib_lock);
+  compiled *c = lib_cache;
+  while (c && (c->hash != h || strcmp(c->name, display)))
+    c = c->next;
+  pthread_mutex_unlock(&lib_lock); /* entries are never freed or changed once listed */
+  char chunkname[600];
+  snprintf(chunkname, sizeof chunkname, "@%s", display);
+  if (c) {
+    int rc = luaL_loadbufferx(L, c->code, c->len, chunkname, "b");
+    if (rc == LUA_OK) return 0;
+    lua_pop(L, 1); /* out of memory: report it the way the text load would */
+  }
+  int rc = load_source(L, buf, len, display, err);
+  if (rc || c) return rc;
+  dump_buf d = {0};
+  if (lua_dump(L, dump_write, &d, 0) != 0) {
+    free(d.b);
+    return 0;
+  }
+  compiled *e = malloc(sizeof *e);
+  *e = (compiled){strdup(display), h, d.b, d.n, NULL};
+  pthread_mutex_lock(&lib_lock);
+  if (lib_cached < LIB_CACHE_MAX) {
+    e->next = lib_cache;
+    lib_cache = e;
+    lib_cached++;
+    e = NULL;
+  }
+  pthread_mutex_unlock(&lib_lock);
+  if (e) {
+    free(e->name);
+    free(e->code);
+    free(e);
+  }
+  return 0;
+}
+
 /* Loads onto L, which may be a coroutine of the sandbox (require inside a handler). */
 static int load_file_on(pl_sandbox *sb, lua_State *L, const char *path, const char *display,
                         pl_err *err) {
@@ -117,7 +203,9 @@ static int load_file_on(pl_sandbox *sb, lua_State *L, const char *path, const ch
   if (!buf) return PL_EIO;
   sb->hash = pl_fnv1a(sb->hash, display, strlen(display));
   sb->hash = pl_fnv1a(sb->hash, buf, len);
-  int rc = load_source(L, buf, len, display, err);
+  int rc = is_library(sb, path) && !(len > 0 && buf[0] == LUA_SIGNATURE[0])
+               ? load_library(L, buf, len, display, err)
+               : load_source(L, buf, len, display, err);
   free(buf);
   return rc;
 }

@@ -292,6 +292,31 @@ typedef struct tenant_id_req {
   uint32_t id;
 } tenant_id_req;
 
+typedef struct tenant_key_req {
+  uint32_t id;
+  unsigned char *key;
+} tenant_key_req;
+
+static int tenant_key_name(char *buf, size_t n, uint32_t id) {
+  return snprintf(buf, n, "tenant_key:%u", (unsigned)id);
+}
+
+static int make_tenant_key(pl_txn *t, void *ud, pl_err *err) {
+  tenant_key_req *r = ud;
+  char name[48];
+  int n = tenant_key_name(name, sizeof name, r->id);
+  pl_bytes v;
+  if (pl_store_get(t, PL_T_META, name, (size_t)n, &v) == 0 && v.len == 32) {
+    memcpy(r->key, v.data, 32);
+    return 0;
+  }
+  if (RAND_bytes(r->key, 32) != 1)
+    return pl_err_set(err, PL_EIO, "cannot make a tenant key: no randomness");
+  int rc = pl_store_put(t, PL_T_META, name, (size_t)n, r->key, 32);
+  if (rc && rc != PL_EFULL) return pl_err_set(err, rc, "cannot record a tenant key");
+  return rc;
+}
+
 static int assign_tenant_id(pl_txn *t, void *ud, pl_err *err) {
   tenant_id_req *r = ud;
   char key[300];
@@ -307,6 +332,11 @@ static int assign_tenant_id(pl_txn *t, void *ud, pl_err *err) {
   r->id = next++;
   int rc = pl_store_put(t, PL_T_META, key, (size_t)n, &r->id, 4);
   if (!rc) rc = pl_store_put(t, PL_T_META, "next_tenant_id", 14, &next, 4);
+  if (!rc) { /* its signing key in the same commit: a first start costs one commit a tenant */
+    unsigned char k[32];
+    tenant_key_req kr = {r->id, k};
+    rc = make_tenant_key(t, &kr, err);
+  }
   if (rc && rc != PL_EFULL) return pl_err_set(err, rc, "cannot record tenant id of %s", r->name);
   return rc;
 }
@@ -332,31 +362,6 @@ int pl_store_tenant_id(pl_store *s, const char *name, uint32_t *id, pl_err *err)
   if (rc) return rc;
   *id = r.id;
   return 0;
-}
-
-typedef struct tenant_key_req {
-  uint32_t id;
-  unsigned char *key;
-} tenant_key_req;
-
-static int tenant_key_name(char *buf, size_t n, uint32_t id) {
-  return snprintf(buf, n, "tenant_key:%u", (unsigned)id);
-}
-
-static int make_tenant_key(pl_txn *t, void *ud, pl_err *err) {
-  tenant_key_req *r = ud;
-  char name[48];
-  int n = tenant_key_name(name, sizeof name, r->id);
-  pl_bytes v;
-  if (pl_store_get(t, PL_T_META, name, (size_t)n, &v) == 0 && v.len == 32) {
-    memcpy(r->key, v.data, 32);
-    return 0;
-  }
-  if (RAND_bytes(r->key, 32) != 1)
-    return pl_err_set(err, PL_EIO, "cannot make a tenant key: no randomness");
-  int rc = pl_store_put(t, PL_T_META, name, (size_t)n, r->key, 32);
-  if (rc && rc != PL_EFULL) return pl_err_set(err, rc, "cannot record a tenant key");
-  return rc;
 }
 
 int pl_store_tenant_key(pl_store *s, uint32_t id, unsigned char key[32], pl_err *err) {

@@ -335,6 +335,45 @@ static void test_coroutines_and_xpcall_still_behave_normally(void **state) {
                  "return ok == false and e == 'bad'");
 }
 
+/* Library modules are parsed once per process and their bytecode shared: a second
+ * sandbox gets the same module, fresh (its own tables), with file:line in its errors; an
+ * edited library file is parsed again. */
+static void test_library_bytecode_is_shared_and_behaves_as_source(void **state) {
+  fixture *f = *state;
+  write_file(f->lib, "boom.lua",
+             "local M = { calls = 0 }\n"
+             "function M.hit() M.calls = M.calls + 1 return M.calls end\n"
+             "function M.fail()\n  error('boom here')\nend\n"
+             "return M\n");
+  expect_true(f, "local m = require 'boom' return m.hit() == 1 and m.hit() == 2");
+  pl_sandbox_opts o = {.tenant_dir = f->tenant,
+                       .lib_dir = f->lib,
+                       .log_name = "other",
+                       .instructions = 200000,
+                       .clock = &f->clock,
+                       .log = &f->log};
+  pl_err err;
+  for (int round = 0; round < 2; round++) {
+    pl_sandbox *other;
+    if (pl_sandbox_open(&other, &o, &err)) fail_msg("pl_sandbox_open: %s", err.msg);
+    pl_api_install(other);
+    pl_sandbox *mine = f->sb;
+    f->sb = other;
+    expect_true(f, "local m = require 'boom' return m.hit() == 1"); /* its own state */
+    if (round == 0) {
+      expect_denied(f, "require('boom').fail()", "boom.lua:4: boom here");
+      /* the file changes: the next sandbox parses the new text */
+      write_file(f->lib, "boom.lua",
+                 "return { hit = function() return 1 end, "
+                 "fail = function() error('changed') end }\n");
+    } else {
+      expect_denied(f, "require('boom').fail()", "boom.lua:1: changed");
+    }
+    f->sb = mine;
+    pl_sandbox_close(other);
+  }
+}
+
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -343,6 +382,7 @@ int main(void) {
       T(test_os_getenv_exit_and_remove_are_denied),
       T(test_load_refuses_binary_chunks),
       T(test_load_compiles_source_text),
+      T(test_library_bytecode_is_shared_and_behaves_as_source),
       T(test_string_dump_is_denied),
       T(test_debug_is_denied),
       T(test_dofile_and_loadfile_are_denied),
