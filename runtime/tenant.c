@@ -230,7 +230,6 @@ static int validate_config(lua_State *L, int t, pl_tenant_config *cfg, const cha
 int pl_tenant_config_load(const char *dir, bool need_secrets, pl_tenant_config *cfg, uint64_t *hash,
                           pl_err *err) {
   memset(cfg, 0, sizeof *cfg);
-  cfg->unset_env = json_array();
   cfg->instructions = PL_DEFAULT_INSTRUCTIONS;
   cfg->memory = PL_DEFAULT_MEMORY;
   cfg->http_concurrency = 16;
@@ -244,6 +243,7 @@ int pl_tenant_config_load(const char *dir, bool need_secrets, pl_tenant_config *
                       "%s: missing: a tenant folder needs a tenant.lua "
                       "(return { name = \"...\", locale = \"en\" }) and a bot.lua",
                       path);
+  cfg->unset_env = json_array(); /* from here on every failure frees the config */
   pl_clock clock = {0};
   pl_sandbox_opts o = {.memory = CONFIG_MEMORY,
                        .instructions = CONFIG_INSTRUCTIONS,
@@ -251,7 +251,10 @@ int pl_tenant_config_load(const char *dir, bool need_secrets, pl_tenant_config *
                        .log_name = key};
   pl_sandbox *sb;
   int rc = pl_sandbox_open(&sb, &o, err);
-  if (rc) return rc;
+  if (rc) {
+    pl_tenant_config_free(cfg);
+    return rc;
+  }
   rc = pl_sandbox_load_file(sb, path, path, err);
   if (!rc) rc = pl_sandbox_run(sb, 0, 1, err);
   if (!rc) {

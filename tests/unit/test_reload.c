@@ -137,6 +137,20 @@ static void test_reload_with_runtime_error_at_load_keeps_old_code(void **state) 
   assert_string_equal(f->last, "v1 1 still");
 }
 
+/* A tenant folder losing its tenant.lua mid-serve (a deploy removing it): the reload
+ * fails naming the file, the old code keeps serving, and nothing leaks (LSan). */
+static void test_reload_without_tenant_lua_keeps_old_code(void **state) {
+  fixture *f = *state;
+  char path[256];
+  snprintf(path, sizeof path, "%s/tenant.lua", f->tenant);
+  assert_int_equal(unlink(path), 0);
+  pl_err err;
+  assert_int_not_equal(pl_runtime_reload_tenant(f->rt, f->t, &err), 0);
+  assert_non_null(strstr(err.msg, "tenant.lua: missing"));
+  send_text(f, "ana", "still");
+  assert_string_equal(f->last, "v1 1 still");
+}
+
 static void test_migrate_upgrades_old_sessions_once(void **state) {
   fixture *f = *state;
   send_text(f, "ana", "Ana");
@@ -183,6 +197,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_reload_keeps_sessions_and_timers, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reload_with_syntax_error_keeps_old_code, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_reload_without_tenant_lua_keeps_old_code, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_reload_with_runtime_error_at_load_keeps_old_code, setup,
                                       teardown),
