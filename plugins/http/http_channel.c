@@ -163,12 +163,11 @@ static char *http_render(void *instance, const char *message) {
 static char *http_classify(void *instance, int status, const char *headers, const char *body,
                            size_t body_len) {
   (void)instance;
-  json_t *h = headers ? json_loads(headers, 0, NULL) : NULL;
-  json_t *ra = json_object_get(h, "retry-after");
+  double retry_after = pl_plugin_retry_after(headers);
   const char *cls;
   if (status >= 200 && status < 300)
     cls = "ok";
-  else if ((status == 429 || status == 503) && ra)
+  else if ((status == 429 || status == 503) && retry_after >= 0)
     cls = "retry_after";
   else if (status == 0 || status >= 500 || status == 429 || status == 408)
     cls = "retry_backoff";
@@ -177,12 +176,7 @@ static char *http_classify(void *instance, int status, const char *headers, cons
   char reason[300];
   snprintf(reason, sizeof reason, "HTTP %d: %.*s", status, (int)(body_len > 200 ? 200 : body_len),
            body ? body : "");
-  json_t *out = json_pack("{s:s,s:s}", "class", cls, "reason", reason);
-  if (ra) json_object_set_new(out, "retry_after", json_real(atof(json_string_value(ra))));
-  json_decref(h);
-  char *s = json_dumps(out, JSON_COMPACT);
-  json_decref(out);
-  return s;
+  return pl_plugin_verdict(cls, reason, retry_after);
 }
 
 /* Whatever the receiver makes of it: every element is passed on; no limits, no window. */

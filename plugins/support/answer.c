@@ -14,6 +14,22 @@ char *pl_plugin_dump(json_t *out) {
   return s;
 }
 
+double pl_plugin_retry_after(const char *headers) {
+  json_t *h = headers ? json_loads(headers, 0, NULL) : NULL;
+  const char *v = json_string_value(json_object_get(h, "retry-after"));
+  double s = v ? atof(v) : -1;
+  json_decref(h);
+  return s;
+}
+
+char *pl_plugin_verdict(const char *cls, const char *reason, double retry_after) {
+  json_t *out = json_pack("{s:s,s:s}", "class", cls, "reason", reason);
+  if (!out) out = json_pack("{s:s,s:s}", "class", cls, "reason", "(reason not UTF-8)");
+  if (!strcmp(cls, "retry_after") && retry_after >= 0)
+    json_object_set_new(out, "retry_after", json_real(retry_after > 3600 ? 3600 : retry_after));
+  return pl_plugin_dump(out);
+}
+
 const char *pl_plugin_header(const pl_channel_request *r, const char *name) {
   for (size_t i = 0; i < r->nheaders; i++)
     if (!strcmp(r->headers[i].name, name)) return r->headers[i].value;

@@ -26,6 +26,13 @@ char *pl_plugin_render_error(const char *fmt, ...) __attribute__((format(printf,
  * "Authorization: <auth>" when auth is not NULL. Takes the reference to body. */
 json_t *pl_plugin_post_json(const char *url, const char *auth, json_t *body);
 
+/* classify's helpers: the Retry-After header's seconds from the answer's headers (the
+ * JSON object classify gets; -1 if none), and the verdict {class, reason, retry_after}
+ * (retry_after only for "retry_after", at most an hour; a reason that is not valid UTF-8,
+ * e.g. a proxy's Latin-1 page cut mid-character, is replaced, never lost as a NULL). */
+double pl_plugin_retry_after(const char *headers);
+char *pl_plugin_verdict(const char *cls, const char *reason, double retry_after);
+
 /* Whether `key` of a channel's settings is one of `known` (NULL-terminated), directly or
  * as its *_env form (parley resolved "token_env" into "token"; both reach the plugin). */
 bool pl_plugin_known_setting(const char *key, const char *const *known);

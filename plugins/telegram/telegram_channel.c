@@ -872,11 +872,8 @@ static char *tg_classify(void *instance, int status, const char *headers, const 
   double retry_after = -1;
   if (json_is_number(ra)) {
     retry_after = json_number_value(ra);
-  } else if (headers) {
-    json_t *h = json_loads(headers, 0, NULL);
-    const char *v = json_string_value(json_object_get(h, "retry-after"));
-    if (v) retry_after = atof(v);
-    json_decref(h);
+  } else {
+    retry_after = pl_plugin_retry_after(headers);
   }
   const char *cls;
   char reason[400];
@@ -909,13 +906,8 @@ static char *tg_classify(void *instance, int status, const char *headers, const 
       snprintf(reason, sizeof reason, "HTTP %d: %.*s", status,
                (int)(body_len > 200 ? 200 : body_len), body ? body : "");
   }
-  json_t *out = json_pack("{s:s,s:s}", "class", cls, "reason", reason);
-  if (!strcmp(cls, "retry_after")) {
-    if (retry_after > 3600) retry_after = 3600;
-    json_object_set_new(out, "retry_after", json_real(retry_after));
-  }
   json_decref(r);
-  return pl_plugin_dump(out);
+  return pl_plugin_verdict(cls, reason, retry_after);
 }
 
 static const pl_channel_api api = {

@@ -578,13 +578,7 @@ static char *wa_classify(void *instance, int status, const char *headers, const 
   const char *msg = json_string_value(json_object_get(err, "message"));
   const char *details =
       json_string_value(json_object_get(json_object_get(err, "error_data"), "details"));
-  double retry_after = -1;
-  if (headers) {
-    json_t *h = json_loads(headers, 0, NULL);
-    const char *v = json_string_value(json_object_get(h, "retry-after"));
-    if (v) retry_after = atof(v);
-    json_decref(h);
-  }
+  double retry_after = pl_plugin_retry_after(headers);
   const char *cls;
   bool has_code = json_is_object(err) && code >= 0;
   if (status >= 200 && status < 300 && !json_is_object(err)) {
@@ -644,14 +638,8 @@ static char *wa_classify(void *instance, int status, const char *headers, const 
   else
     snprintf(reason, sizeof reason, "HTTP %d: %.*s", status, (int)(body_len > 200 ? 200 : body_len),
              body ? body : "");
-  json_t *out = json_pack("{s:s,s:s}", "class", cls, "reason", reason);
-  if (!out) out = json_pack("{s:s,s:s}", "class", cls, "reason", "(reason not UTF-8)");
-  if (!strcmp(cls, "retry_after")) {
-    if (retry_after > 3600) retry_after = 3600;
-    json_object_set_new(out, "retry_after", json_real(retry_after));
-  }
   json_decref(r);
-  return pl_plugin_dump(out);
+  return pl_plugin_verdict(cls, reason, retry_after);
 }
 
 static const pl_channel_api api = {

@@ -401,6 +401,8 @@ def test(parley, checks, tmp):
         ("200 with an error envelope", cls(200, env(403, "Forbidden: bot was blocked")),
          "unreachable"),
         ("200 that is not a Bot API answer", cls(200, b"<html>portal</html>"), "retry_backoff"),
+        ("502 from a proxy in Latin-1", cls(502, b"<html>Fehler: \xfcberlastet</html>"),
+         "retry_backoff"),
     ]
     for what, got, want in cases:
         checks.check(got and got.get("class") == want, f"classify: {what} -> {want}", got)
