@@ -44,6 +44,12 @@ static json_t *load_record(pl_txn *tx, uint32_t tenant, const char *conv) {
   return r ? r : json_object();
 }
 
+static bool ascii_only(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)s[i] >= 0x80) return false;
+  return true;
+}
+
 /* A typed "2" or "Programme" presses a button of the last reply that had buttons. */
 static const char *match_button(const json_t *buttons, const char *text) {
   if (!json_is_array(buttons) || !json_array_size(buttons)) return NULL;
@@ -64,15 +70,18 @@ static const char *match_button(const json_t *buttons, const char *text) {
     if (label && strlen(label) == len && !strncasecmp(label, text, len))
       return json_string_value(json_object_get(b, "id"));
   }
-  /* Beyond ASCII: "выставка" presses "Выставка", "cafe" presses "Café" (folded alike). */
-  char *want, *got;
-  size_t wl, gl;
+  /* Beyond ASCII: "выставка" presses "Выставка", "cafe" presses "Café" (folded alike).
+   * Two ASCII texts were compared above: folding is only for the others. */
+  bool text_ascii = ascii_only(text, len);
+  char *want = NULL, *got;
+  size_t wl = 0, gl;
   pl_err err;
-  if (pl_text_fold(text, len, &want, &wl, &err)) return NULL;
   const char *id = NULL;
   json_array_foreach(buttons, i, b) {
     const char *label = json_string_value(json_object_get(b, "label"));
-    if (!label || pl_text_fold(label, strlen(label), &got, &gl, &err)) continue;
+    if (!label || (text_ascii && ascii_only(label, strlen(label)))) continue;
+    if (!want && pl_text_fold(text, len, &want, &wl, &err)) return NULL;
+    if (pl_text_fold(label, strlen(label), &got, &gl, &err)) continue;
     bool same = gl == wl && !memcmp(got, want, wl);
     free(got);
     if (same) {
