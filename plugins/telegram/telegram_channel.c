@@ -15,7 +15,9 @@
  * sendDocument, the text's head as the caption); a card per photo or message with its
  * title bold (an entity, not markup); quick replies as a one-time reply keyboard;
  * editMessageText / editMessageReplyMarkup for an edit of the message whose button was
- * pressed. Button presses carry that message's id (message_id) for such edits.
+ * pressed, editMessageCaption when that message was a photo or other media (a card):
+ * button presses carry the pressed message's id (message_id) for such edits, as "c<id>"
+ * for a media message, since Telegram edits a caption with its own method.
  *
  * No I/O, no mutable state after open: the acceptor's and the worker's instances of one
  * tenant run concurrently without locks. */
@@ -408,8 +410,13 @@ static const char *map_update(tg *c, json_t *u, json_t *events, json_t *send,
         json_t *ev = json_pack("{s:s,s:s,s:s,s:O}", "event_id", event_id, "chat_id", chat, "kind",
                                "button", "text", data);
         char mid[32]; /* the message that carried the button: a reply may edit it */
-        if (id_text(json_object_get(cmsg, "message_id"), mid))
-          json_object_set_new(ev, "message_id", json_string(mid));
+        if (id_text(json_object_get(cmsg, "message_id"), mid)) {
+          /* no text on an accessible message (date 0 is inaccessible, nothing known):
+           * media with a caption, edited by editMessageCaption */
+          bool media = !json_object_get(cmsg, "text") &&
+                       json_integer_value(json_object_get(cmsg, "date")) != 0;
+          json_object_set_new(ev, "message_id", json_sprintf("%s%s", media ? "c" : "", mid));
+        }
         add_user(ev, from, chat);
         json_array_append_new(events, ev);
       }
@@ -731,19 +738,22 @@ static void place_reply_keyboard(json_t *calls, const pl_message *m) {
 }
 
 /* An edit of the message whose button was pressed: editMessageText with the first part of
- * the text (the rest follows as new messages), or editMessageReplyMarkup when there is no
- * text (only the buttons change, or go: an empty keyboard). */
+ * the text (the rest follows as new messages), editMessageCaption for a media message's
+ * caption ("c<id>", first 1024), or editMessageReplyMarkup when there is no text (only the
+ * buttons change, or go: an empty keyboard). */
 static const char *add_edit(json_t *calls, json_t *chat, const pl_message *m, const char *text) {
-  const char *p = m->edit_id + (*m->edit_id == '-');
+  bool caption = *m->edit_id == 'c';
+  const char *digits = m->edit_id + caption, *p = digits + (*digits == '-');
   if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 18)
-    return "telegram: \"edit_message_id\" must be a Telegram message id (digits), as a "
-           "button event's message_id";
-  json_t *id = json_integer(strtoll(m->edit_id, NULL, 10));
+    return "telegram: \"edit_message_id\" must be a Telegram message id (digits, \"c\" "
+           "before them for a media message), as a button event's message_id";
+  json_t *id = json_integer(strtoll(digits, NULL, 10));
   if (text) {
-    json_t *parts = pl_text_split(text, TEXT_MAX);
-    add_call(calls, "editMessageText",
-             json_pack("{s:O,s:O,s:O}", "chat_id", chat, "message_id", id, "text",
-                       json_array_get(parts, 0)));
+    json_t *parts =
+        caption ? pl_text_split_first(text, CAPTION_MAX, TEXT_MAX) : pl_text_split(text, TEXT_MAX);
+    add_call(calls, caption ? "editMessageCaption" : "editMessageText",
+             json_pack("{s:O,s:O,s:O}", "chat_id", chat, "message_id", id,
+                       caption ? "caption" : "text", json_array_get(parts, 0)));
     json_array_remove(parts, 0);
     add_texts(calls, chat, parts);
     json_decref(parts);

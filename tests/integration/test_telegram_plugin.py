@@ -230,6 +230,28 @@ def canonical(p, inst, checks):
                                         "caption": "Pic"})],
                  "edit with media: sent as a new message (editMessageText edits text only)",
                  got)
+    got = calls(text="Booked", edit_message_id="c77", buttons=[[{"label": "A", "id": "a"}]])
+    checks.check(got == [("editMessageCaption", {"chat_id": 42, "message_id": 77,
+                                                 "caption": "Booked",
+                                                 "reply_markup": ikb([cb("A", "a")])})],
+                 "edit of a media message (a photo card, id c77): editMessageCaption with the "
+                 "keyboard (editMessageText fails on a photo)", got)
+    got = calls(text="é" * 1500, edit_message_id="c77", buttons=[[{"label": "A", "id": "a"}]])
+    checks.check(isinstance(got, list) and [m for m, _ in got] == ["editMessageCaption",
+                                                                    "sendMessage"]
+                 and got[0][1]["caption"] == "é" * 1024 and "reply_markup" not in got[0][1]
+                 and got[1][1] == {"chat_id": 42, "text": "é" * 476,
+                                   "reply_markup": ikb([cb("A", "a")])},
+                 "edit of a caption over 1024: the first 1024 edit it, the rest is a new "
+                 "message with the keyboard", got)
+    got = calls(edit_message_id="c77", buttons=[[{"label": "B", "id": "b"}]])
+    checks.check(got == [("editMessageReplyMarkup", {"chat_id": 42, "message_id": 77,
+                                                     "reply_markup": ikb([cb("B", "b")])})],
+                 "edit of a media message's buttons only: editMessageReplyMarkup", got)
+    for bad in ["m_77", "c", "cc77", "7c7"]:
+        got = calls(text="x", edit_message_id=bad)
+        checks.check(set(got or {}) == {"error"} and "edit_message_id" in got["error"],
+                     f"edit: message id {bad!r} -> error", got)
     got = calls(text="x", edit_message_id="m_77")
     checks.check(set(got or {}) == {"error"} and "edit_message_id" in got["error"],
                  "edit: a non-numeric message id -> error", got)
@@ -469,6 +491,18 @@ def test(parley, checks, tmp):
                  "webhook: a press (even on an inaccessible message, date 0) -> button event "
                  "with the pressed message's message_id (for an edit) + answerCallbackQuery in "
                  "\"send\"", out)
+    out = p.webhook(inst, press(data="more", message={
+        "message_id": 4, "date": 1700000000, "chat": {"id": 7, "type": "private"},
+        "photo": [{"file_id": "F", "file_unique_id": "U", "width": 90, "height": 90}],
+        "caption": "Booth 12"}))
+    checks.check((events(out) or [{}])[0].get("message_id") == "c4",
+                 "webhook: a press on a photo (a card) -> message_id \"c4\" (its caption is "
+                 "what an edit changes)", out)
+    out = p.webhook(inst, press(data="more", message={
+        "message_id": 5, "date": 1700000000, "chat": {"id": 7, "type": "private"},
+        "text": "Menu"}))
+    checks.check((events(out) or [{}])[0].get("message_id") == "5",
+                 "webhook: a press on a text message -> its plain message_id", out)
     out = p.webhook(inst, press(game_short_name="g",
                                 message={"message_id": 3, "date": 1, "chat": {"id": 7}}))
     checks.check(out == {"events": [], "send": answer},
