@@ -37,6 +37,8 @@
 #define LINGER_MS 2000                /* after our FIN: how long we wait for the client's */
 #define MAX_REJECTING 64              /* 503-answering connections; beyond, just closed */
 
+#define PEER_MAX 64 /* an address as text: INET6_ADDRSTRLEN is 46 */
+
 typedef enum conn_phase { PH_IDLE, PH_HEADERS, PH_BODY, PH_HANDLER, PH_CLOSING } conn_phase;
 
 /* A growable byte string, always NUL-terminated when non-empty. */
@@ -62,6 +64,7 @@ struct pl_http_pending {
   req_buf buf;
   pl_http_header *headers;
   pl_http_request req;
+  char peer[PEER_MAX]; /* the request's peer, kept past the connection */
 };
 
 /* One client connection; owned by the server (listed in srv->conns) until both of its
@@ -86,6 +89,7 @@ typedef struct conn {
   const char *fail_error, *fail_detail;
   int open_handles;
   bool reading, eof, driving, closing, shut_done, rejected;
+  char peer[PEER_MAX];
 } conn;
 
 struct pl_http_server {
@@ -589,7 +593,9 @@ static pl_http_pending *pending_new(conn *c, llhttp_t *p) {
                               .headers = h,
                               .nheaders = n,
                               .body = pd->buf.body.p ? pd->buf.body.p : "",
-                              .body_len = pd->buf.body.len};
+                              .body_len = pd->buf.body.len,
+                              .peer = pd->peer};
+  memcpy(pd->peer, c->peer, sizeof pd->peer);
   return pd;
 }
 
@@ -701,6 +707,23 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
 
 /* ---- the listener ---- */
 
+/* The peer's address as text, an IPv4-mapped IPv6 address (a dual-stack listener) as
+ * the IPv4 one, so one client has one name. */
+static void peer_name(conn *c) {
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len)) return;
+  if (ss.ss_family == AF_INET) {
+    uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof c->peer);
+  } else if (ss.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
+    if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr))
+      inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], c->peer, sizeof c->peer);
+    else
+      uv_ip6_name(a6, c->peer, sizeof c->peer);
+  }
+}
+
 static void on_connection(uv_stream_t *ls, int status) {
   pl_http_server *s = ls->data;
   if (status < 0 || s->stopping) return;
@@ -724,6 +747,7 @@ static void on_connection(uv_stream_t *ls, int status) {
     return;
   }
   uv_tcp_nodelay(&c->tcp, 1);
+  peer_name(c);
   llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
   c->parser.data = c;
   c->phase = PH_IDLE;

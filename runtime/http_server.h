@@ -36,6 +36,9 @@ typedef struct pl_http_request {
   const char *body; /* raw bytes exactly as received (signatures are computed over them);
                        NUL-terminated for convenience, body_len excludes the NUL */
   size_t body_len;
+  const char *peer; /* the TCP peer's address as text ("203.0.113.5", "2001:db8::1"; an
+                       IPv4-mapped IPv6 peer as IPv4), "" if unknown. Behind a proxy, the
+                       proxy's: the caller decides whether to believe X-Forwarded-For. */
 } pl_http_request;
 
 /* Value of the first header named lower_name, NULL if absent. */

@@ -8,7 +8,13 @@
  * may also be a feed (a long poll on the conversation, feed.c), and all of them carry
  * Access-Control-Allow-Origin: * so that the widget works on any site. That is safe
  * because the web chat uses no cookies and no ambient credentials: a visitor's token
- * travels in the request itself. */
+ * travels in the request itself. The web chat's routes are public, so each client
+ * address has a token bucket (--client-rate, ratelimit.c): a flood from one address gets
+ * 429 + Retry-After and stores nothing, while other visitors go on. Behind a reverse
+ * proxy (--trust-proxy) the client is the last X-Forwarded-For address the trusted
+ * proxies did not add themselves; from any other peer the header is ignored. */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -34,7 +40,8 @@ typedef struct accept_job {
 } accept_job;
 
 /* What every answer of the web chat's routes carries (see the top of this file). */
-static const char cors_headers[] = "Access-Control-Allow-Origin: *\r\n";
+static const char cors_headers[] = "Access-Control-Allow-Origin: *\r\n"
+                                   "Access-Control-Expose-Headers: Retry-After\r\n";
 
 /* An error answer with the route's headers, and Retry-After when retry_s > 0. */
 static void refuse(pl_http_pending *p, int status, const char *error, const char *detail,
@@ -321,6 +328,51 @@ static bool segment_decode(char *s) {
   return true;
 }
 
+bool pl_server_address_normalise(const char *addr, char *out, size_t n) {
+  unsigned char bin[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, addr, bin) == 1) return inet_ntop(AF_INET, bin, out, (socklen_t)n);
+  if (inet_pton(AF_INET6, addr, bin) != 1) return false;
+  if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin))
+    return inet_ntop(AF_INET, bin + 12, out, (socklen_t)n);
+  return inet_ntop(AF_INET6, bin, out, (socklen_t)n);
+}
+
+static bool trusted(const pl_server *s, const char *addr) {
+  for (size_t i = 0; i < s->ntrusted; i++)
+    if (!strcmp(s->trusted[i], addr)) return true;
+  return false;
+}
+
+/* The address a request counts against: the peer's; when the peer is a trusted proxy,
+ * X-Forwarded-For read from the right, past the trusted proxies' own addresses, up to
+ * the first one they did not add (a client can put anything on the left). An entry that
+ * is not an address ends the walk at the last good one. */
+static void client_address(const pl_server *s, const pl_http_request *req, char *out, size_t n) {
+  if (!pl_server_address_normalise(req->peer ? req->peer : "", out, n))
+    snprintf(out, n, "%s", req->peer ? req->peer : "");
+  const char *xff = pl_http_header_get(req, "x-forwarded-for");
+  if (!xff || !trusted(s, out)) return;
+  const char *end = xff + strlen(xff);
+  for (;;) {
+    const char *start = end;
+    while (start > xff && start[-1] != ',')
+      start--;
+    const char *a = start, *b = end;
+    while (a < b && isspace((unsigned char)*a))
+      a++;
+    while (b > a && isspace((unsigned char)b[-1]))
+      b--;
+    char addr[64], norm[64];
+    if (b == a || (size_t)(b - a) >= sizeof addr) return;
+    memcpy(addr, a, (size_t)(b - a));
+    addr[b - a] = 0;
+    if (!pl_server_address_normalise(addr, norm, sizeof norm)) return;
+    snprintf(out, n, "%s", norm);
+    if (!trusted(s, norm) || start == xff) return;
+    end = start - 1;
+  }
+}
+
 /* /webchat/<tenant>[/...]: the tenant's webchat channel (plugins/webchat). */
 static void webchat(pl_server *s, const pl_http_request *req, pl_http_pending *p) {
   char tkey[256];
@@ -343,6 +395,19 @@ static void webchat(pl_server *s, const pl_http_request *req, pl_http_pending *p
                     "Access-Control-Allow-Headers: Content-Type\r\n"
                     "Access-Control-Max-Age: 86400\r\n");
     return;
+  }
+  if (s->clients) {
+    char client[64];
+    client_address(s, req, client, sizeof client);
+    int64_t wait_ms = pl_ratelimit_take(s->clients, client, pl_clock_mono_ns() / 1000000);
+    if (wait_ms) {
+      s->stats.client_limited++;
+      refuse(p, 429, "too many requests",
+             "this address sent more web chat requests than parley takes from one address "
+             "(serve --client-rate, --client-burst); wait for Retry-After",
+             (int)((wait_ms + 999) / 1000), cors_headers);
+      return;
+    }
   }
   webhook(s, req, p, tkey, "webchat", cors_headers);
 }
@@ -464,6 +529,10 @@ static void metrics(pl_server *s, pl_http_pending *p) {
           "# HELP parley_requests_rejected_total Malformed or refused webhook requests.\n"
           "# TYPE parley_requests_rejected_total counter\nparley_requests_rejected_total %llu\n",
           (unsigned long long)s->stats.rejected);
+  fprintf(f,
+          "# HELP parley_client_limited_total Web chat requests refused by the per-address "
+          "limit.\n# TYPE parley_client_limited_total counter\nparley_client_limited_total %llu\n",
+          (unsigned long long)s->stats.client_limited);
   pl_committer_stats cs;
   pl_committer_stats_get(s->committer, &cs);
   fprintf(f,

@@ -54,6 +54,11 @@ static const char serve_usage[] =
     "                     (default 10000)\n"
     "  --commit MODE      group (default: many events per fsync) or per-event (one fsync\n"
     "                     each; for comparison)\n"
+    "  --client-rate N    web chat requests a second from one client address (default 30;\n"
+    "                     0 = no limit); more get 429 + Retry-After\n"
+    "  --client-burst N   requests one address may send at once (default 300)\n"
+    "  --trust-proxy LIST comma-separated addresses of reverse proxies in front of parley:\n"
+    "                     from them, X-Forwarded-For names the client\n"
     "\n"
     "Exit codes: 0 stopped cleanly, 1 could not start, 2 usage error.\n";
 
@@ -261,17 +266,30 @@ static bool parse_listen(const char *a, char *host, size_t hn, int *port) {
   return true;
 }
 
+/* A numeric flag's value within [min, max] (whole numbers unless the flag takes a rate),
+ * or false after saying what was expected. */
+static bool flag_number(const char *flag, const char *text, double min, double max,
+                        const char *what, double *out) {
+  char *end;
+  double v = strtod(text, &end);
+  bool whole = strcmp(flag, "--client-rate") != 0;
+  if (end == text || *end || !(v >= min && v <= max) || (whole && v != (double)(long)v)) {
+    fprintf(stderr, "parley serve: %s %s: expected %s, %.0f-%.0f\n", flag, text, what, min, max);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
 int pl_cmd_serve(int argc, char **argv) {
   const char *tenants = NULL, *data = NULL, *listen = NULL, *workers = NULL, *commit = NULL,
-             *queue = NULL, *pos[1];
+             *queue = NULL, *rate = NULL, *burst = NULL, *trust = NULL, *pos[1];
   int npos;
-  pl_opt opts[] = {{"--tenants", &tenants, NULL},
-                   {"--data", &data, NULL},
-                   {"--listen", &listen, NULL},
-                   {"--workers", &workers, NULL},
-                   {"--commit", &commit, NULL},
-                   {"--queue-limit", &queue, NULL},
-                   {NULL, NULL, NULL}};
+  pl_opt opts[] = {{"--tenants", &tenants, NULL},   {"--data", &data, NULL},
+                   {"--listen", &listen, NULL},     {"--workers", &workers, NULL},
+                   {"--commit", &commit, NULL},     {"--queue-limit", &queue, NULL},
+                   {"--client-rate", &rate, NULL},  {"--client-burst", &burst, NULL},
+                   {"--trust-proxy", &trust, NULL}, {NULL, NULL, NULL}};
   int prc = pl_cli_parse("serve", argc, argv, opts, pos, 0, &npos, serve_usage);
   if (prc == -2) return PL_EXIT_OK;
   if (prc < 0) return PL_EXIT_USAGE;
@@ -285,13 +303,9 @@ int pl_cmd_serve(int argc, char **argv) {
     fprintf(stderr, "parley serve: --listen %s: expected ADDR:PORT, like 127.0.0.1:8080\n", listen);
     return PL_EXIT_USAGE;
   }
+  double n;
   if (workers) {
-    char *end;
-    long n = strtol(workers, &end, 10);
-    if (*end || n < 1 || n > 256) {
-      fprintf(stderr, "parley serve: --workers %s: expected a number of threads, 1-256\n", workers);
-      return PL_EXIT_USAGE;
-    }
+    if (!flag_number("--workers", workers, 1, 256, "a number of threads", &n)) return PL_EXIT_USAGE;
     so.workers = (int)n;
   }
   if (commit && strcmp(commit, "group") && strcmp(commit, "per-event")) {
@@ -300,15 +314,36 @@ int pl_cmd_serve(int argc, char **argv) {
   }
   so.commit_batch = commit && !strcmp(commit, "per-event") ? 1 : 0;
   if (queue) {
-    char *end;
-    long n = strtol(queue, &end, 10);
-    if (*end || n < 1 || n > 10000000) {
-      fprintf(stderr, "parley serve: --queue-limit %s: expected a number of events, 1-10000000\n",
-              queue);
+    if (!flag_number("--queue-limit", queue, 1, 10000000, "a number of events", &n))
       return PL_EXIT_USAGE;
-    }
     so.queue_limit = (size_t)n;
   }
+  if (rate) {
+    if (!flag_number("--client-rate", rate, 0, 1000000, "requests a second (0 = no limit)", &n))
+      return PL_EXIT_USAGE;
+    so.client_rate = n > 0 ? n : -1;
+  }
+  if (burst) {
+    if (!flag_number("--client-burst", burst, 1, 1000000, "a number of requests", &n))
+      return PL_EXIT_USAGE;
+    so.client_burst = n;
+  }
+  for (const char *p = trust; p && *p;) { /* checked before anything is opened */
+    size_t len = strcspn(p, ",");
+    char addr[64], norm[64];
+    if (!len || len >= sizeof addr) break;
+    memcpy(addr, p, len);
+    addr[len] = 0;
+    if (!pl_server_address_normalise(addr, norm, sizeof norm)) {
+      fprintf(stderr,
+              "parley serve: --trust-proxy: \"%s\" is not an IP address (give each "
+              "proxy's address as it connects to parley, like 127.0.0.1,::1)\n",
+              addr);
+      return PL_EXIT_USAGE;
+    }
+    p += len + (p[len] == ',');
+  }
+  so.trust_proxies = trust;
   struct stat st;
   if (stat(tenants, &st) != 0 || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "parley serve: --tenants %s: not a folder\n", tenants);

@@ -17,11 +17,47 @@ void pl_server_tenant_dropped(void *ud) {
 
 static void on_sweep(uv_timer_t *h);
 
+/* --trust-proxy's list into s->trusted, each address in the form ingest.c compares. */
+static int parse_trusted(pl_server *s, const char *list, pl_err *err) {
+  for (const char *p = list; p && *p;) {
+    size_t n = strcspn(p, ",");
+    char addr[64];
+    if (!n || n >= sizeof addr || s->ntrusted == PL_TRUST_MAX)
+      return pl_err_set(err, PL_EINVAL,
+                        "--trust-proxy: expected up to %d comma-separated IP addresses "
+                        "(the reverse proxies in front of parley), like 127.0.0.1,::1",
+                        PL_TRUST_MAX);
+    memcpy(addr, p, n);
+    addr[n] = 0;
+    if (!pl_server_address_normalise(addr, s->trusted[s->ntrusted], sizeof s->trusted[0]))
+      return pl_err_set(err, PL_EINVAL,
+                        "--trust-proxy: \"%s\" is not an IP address (give the proxy's "
+                        "address as it connects to parley, like 127.0.0.1)",
+                        addr);
+    s->ntrusted++;
+    p += n + (p[n] == ',');
+  }
+  return 0;
+}
+
 int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_server_opts *opts,
                     pl_err *err) {
   pl_server *s = calloc(1, sizeof *s);
   s->rt = rt;
   s->opts = *opts;
+  if (parse_trusted(s, opts->trust_proxies, err)) {
+    free(s);
+    return PL_EINVAL;
+  }
+  if (s->opts.client_rate >= 0) {
+    s->clients =
+        pl_ratelimit_new(s->opts.client_rate ? s->opts.client_rate : PL_CLIENT_RATE,
+                         s->opts.client_burst ? s->opts.client_burst : PL_CLIENT_BURST, 1 << 16);
+    if (!s->clients) {
+      free(s);
+      return pl_err_set(err, PL_ENOMEM, "out of memory for the client rate table");
+    }
+  }
   s->loop = loop;
   if (s->opts.workers <= 0) s->opts.workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (s->opts.workers <= 0) s->opts.workers = 1;
@@ -30,6 +66,7 @@ int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_s
   pl_mailbox_init(&s->mb, loop);
   int rc = pl_committer_start(&s->committer, rt->store, s->opts.commit_batch, err);
   if (rc) {
+    pl_ratelimit_free(s->clients);
     free(s);
     return rc;
   }
@@ -38,6 +75,7 @@ int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_s
   if (rc) {
     if (s->client) pl_http_client_close(s->client);
     pl_committer_stop(s->committer);
+    pl_ratelimit_free(s->clients);
     free(s);
     return rc;
   }
@@ -163,6 +201,7 @@ void pl_server_stop(pl_server *s, void (*on_stopped)(void *ud), void *ud) {
 void pl_server_free(pl_server *s) {
   if (!s) return;
   pl_feed_free(s->feed);
+  pl_ratelimit_free(s->clients);
   free(s->workers);
   free(s);
 }

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 
 #include "committer.h"
+#include "ratelimit.h"
 #include "feed.h"
 #include "http_server.h"
 #include "mailbox.h"
@@ -26,10 +27,19 @@ typedef struct pl_server_opts {
   int workers;         /* event loops; 0 = number of cores */
   size_t commit_batch; /* 1 = one fsync per event; 0 = group commit (default) */
   const char *listen_host;
-  int listen_port;    /* -1 = no HTTP server */
-  size_t max_body;    /* webhook body limit, default 1 MiB */
-  size_t queue_limit; /* accepted-but-unhandled events per tenant before 429; default 10000 */
+  int listen_port;     /* -1 = no HTTP server */
+  size_t max_body;     /* webhook body limit, default 1 MiB */
+  size_t queue_limit;  /* accepted-but-unhandled events per tenant before 429; default 10000 */
+  double client_rate;  /* web chat requests a second per client address; 0 = the default
+                          (PL_CLIENT_RATE), < 0 = no limit */
+  double client_burst; /* requests at once before the rate applies; 0 = PL_CLIENT_BURST */
+  const char *trust_proxies; /* comma-separated addresses whose X-Forwarded-For names the
+                                client (a reverse proxy in front); NULL = none */
 } pl_server_opts;
+
+#define PL_CLIENT_RATE 30.0 /* generous: a venue's visitors may share one NAT address */
+#define PL_CLIENT_BURST 300.0
+#define PL_TRUST_MAX 16
 
 /* Dedupe expiry: removes at most `max` event ids accepted before now - ttl (an apply
  * function for the committer or pl_store_write; ud = pl_dedupe_sweep_req). */
@@ -45,6 +55,7 @@ typedef struct pl_server pl_server;
 
 typedef struct pl_server_stats {
   _Atomic uint64_t rejected; /* bad requests, before any tenant is known */
+  uint64_t client_limited;   /* web chat requests refused by the per-address limit */
 } pl_server_stats;
 
 struct pl_server {
@@ -56,8 +67,11 @@ struct pl_server {
   pl_worker **workers;
   int nworkers;
   pl_http_server *http;
-  pl_http_client *client; /* main loop: plugins' after-commit requests */
-  pl_feed *feed;          /* long polls on conversations (the web chat) */
+  pl_http_client *client;         /* main loop: plugins' after-commit requests */
+  pl_feed *feed;                  /* long polls on conversations (the web chat) */
+  pl_ratelimit *clients;          /* web chat requests per client address; NULL = no limit */
+  char trusted[PL_TRUST_MAX][64]; /* --trust-proxy addresses, normalised */
+  size_t ntrusted;
   pl_server_stats stats;
   bool stopping;
   void (*on_stopped)(void *ud);
@@ -67,6 +81,10 @@ struct pl_server {
   pl_dedupe_sweep_req sweep_req;
   bool sweeping;
 };
+
+/* addr (an IPv4 or IPv6 address as text) in the one form parley compares ("::ffff:1.2.3.4"
+ * as "1.2.3.4"); false if it is not an address. */
+bool pl_server_address_normalise(const char *addr, char *out, size_t n);
 
 int pl_server_start(pl_server **out, pl_runtime *rt, uv_loop_t *loop, const pl_server_opts *opts,
                     pl_err *err);

@@ -313,10 +313,12 @@ def serve_checked(checks, what, parley, tenants, data, cwd, **options):
     return serve, base
 
 
-def request(base, method, path, body=None, headers=None, timeout=10):
+def request(base, method, path, body=None, headers=None, timeout=10, source=None):
     """One HTTP request to base = (host, port) on a fresh connection: (status, headers as a
-    dict with lower-case names, body text), or (None, {}, the error) if it failed."""
-    conn = http.client.HTTPConnection(*base, timeout=timeout)
+    dict with lower-case names, body text), or (None, {}, the error) if it failed. `source`
+    binds the client's address (any 127.x.y.z is this machine: several clients)."""
+    conn = http.client.HTTPConnection(*base, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
