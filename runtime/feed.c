@@ -9,7 +9,9 @@
  *
  * Answering a request can run the HTTP handler again at once (the next pipelined request
  * on that connection), which may park or answer requests of the same slot: a slot is
- * pinned while the code walks it, and a list of waiters is detached before it is walked. */
+ * pinned while the code walks it, and a list of waiters is detached before it is walked.
+ * A client that goes away while parked (pl_http_pending_on_gone) leaves at once, so
+ * closed pages do not hold the caps until their wait ends. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -281,6 +283,20 @@ static pl_http_pending *waiter_end(waiter *w) {
   return p;
 }
 
+/* The client went away while parked (a tab closed): its place is freed now, not when its
+ * wait ends, so closed pages do not hold the caps. The answer only frees. */
+static void on_client_gone(void *ud) {
+  waiter *w = ud;
+  pl_feed *f = w->f;
+  slot *s = w->s;
+  uint64_t after = w->after;
+  const char *headers = w->headers;
+  waiter_unlink(s, w);
+  pl_http_pending *p = waiter_end(w);
+  slot_release(f, s);
+  answer(p, json_array(), after, headers);
+}
+
 static void on_wait_over(uv_timer_t *h) {
   waiter *w = h->data;
   pl_feed *f = w->f;
@@ -343,6 +359,7 @@ void pl_feed_wait(pl_feed *f, pl_tenant *t, const char *conv, uint64_t after, in
   w->timer.data = w;
   uv_timer_start(&w->timer, on_wait_over, (uint64_t)wait_ms, 0);
   waiter_link(s, w);
+  pl_http_pending_on_gone(p, on_client_gone, w);
   f->parked++;
   t->feed_parked++;
   s->pins--;

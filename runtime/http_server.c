@@ -64,7 +64,9 @@ struct pl_http_pending {
   req_buf buf;
   pl_http_header *headers;
   pl_http_request req;
-  char peer[PEER_MAX]; /* the request's peer, kept past the connection */
+  char peer[PEER_MAX];  /* the request's peer, kept past the connection */
+  pl_http_gone_cb gone; /* see pl_http_pending_on_gone */
+  void *gone_ud;
 };
 
 /* One client connection; owned by the server (listed in srv->conns) until both of its
@@ -319,12 +321,21 @@ static void on_conn_handle_closed(uv_handle_t *h) {
 }
 
 /* Closes at once, dropping unsent bytes. An awaited answer becomes a no-op. */
+/* The client is gone while p awaits its answer: tell the handler, once. */
+static void pending_gone(pl_http_pending *p) {
+  pl_http_gone_cb cb = p->gone;
+  p->gone = NULL;
+  if (cb) cb(p->gone_ud);
+}
+
 static void conn_close(conn *c) {
   if (c->closing) return;
   c->closing = true;
   if (c->pending) {
-    c->pending->conn = NULL;
+    pl_http_pending *p = c->pending;
+    p->conn = NULL;
     c->pending = NULL;
+    pending_gone(p); /* may answer p: with no connection, that only frees */
   }
   uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
   uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
@@ -680,6 +691,10 @@ static void conn_on_eof(conn *c) {
     if (c->shut_done) conn_close(c);
     return;
   }
+  if (c->phase == PH_HANDLER && c->pending && !c->in.len) {
+    pending_gone(c->pending); /* may answer it, which closes: nothing more will come */
+    if (c->closing) return;
+  }
   conn_drive(c);
 }
 
@@ -770,6 +785,11 @@ static void on_listener_closed(uv_handle_t *h) {
 }
 
 /* ---- public API ---- */
+
+void pl_http_pending_on_gone(pl_http_pending *p, pl_http_gone_cb cb, void *ud) {
+  p->gone = cb;
+  p->gone_ud = ud;
+}
 
 const char *pl_http_header_get(const pl_http_request *r, const char *lower_name) {
   for (size_t i = 0; i < r->nheaders; i++)

@@ -48,6 +48,14 @@ const char *pl_http_header_get(const pl_http_request *r, const char *lower_name)
  * connection is not parsed until this one is answered, so answers keep request order. */
 typedef void (*pl_http_handler)(void *ud, const pl_http_request *req, pl_http_pending *p);
 
+/* For a handler that parks a request (a long poll): cb(ud) runs once, on the loop thread,
+ * if the client goes away before the answer — closes the connection, or half-closes it
+ * with nothing more to send (a browser tab closed) — so the handler can free its place
+ * at once. The handler must still answer p (pl_http_respond then only frees, or writes
+ * to a client that will not read it); answering clears the callback. */
+typedef void (*pl_http_gone_cb)(void *ud);
+void pl_http_pending_on_gone(pl_http_pending *p, pl_http_gone_cb cb, void *ud);
+
 /* The request a pending answer belongs to (for handlers that answer later). */
 const pl_http_request *pl_http_pending_request(const pl_http_pending *p);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <uv.h>
 
@@ -222,12 +223,33 @@ static void close_handles(void *ud) {
     drop_watch(s, s->nw - 1);
 }
 
+/* The server takes up to 10,000 connections (8,000 of them parked web chat polls), each a
+ * file descriptor, while a service manager's default soft limit is often 1,024: raise
+ * the soft limit to the hard one (capped), and say so if it is still too low. */
+#define WANT_FILES 10240
+
+static void raise_open_files(serve *s) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl)) return;
+  rlim_t cap = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (1 << 20) ? (1 << 20) : rl.rlim_max;
+  if (rl.rlim_cur < cap) {
+    rl.rlim_cur = cap;
+    if (setrlimit(RLIMIT_NOFILE, &rl)) getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (rl.rlim_cur < WANT_FILES)
+    pl_log_printf(&s->rt->log, NULL,
+                  "open files limited to %llu: fewer connections than parley takes (10000); "
+                  "raise the hard limit (ulimit -Hn, systemd LimitNOFILE=%d)",
+                  (unsigned long long)rl.rlim_cur, WANT_FILES);
+}
+
 static void on_ready_check(uv_timer_t *h) {
   serve *s = h->data;
   if (!pl_server_ready(s->server)) return;
   uv_timer_stop(h);
   uv_close((uv_handle_t *)h, NULL);
   pl_err err;
+  if (s->server->opts.listen_port >= 0) raise_open_files(s);
   if (pl_server_listen(s->server, &err)) {
     pl_log_printf(&s->rt->log, NULL, "%s", err.msg);
     s->exit_code = PL_EXIT_FAIL;
