@@ -6,10 +6,11 @@ set -e
 PKGS="gcc make cmake pkg-config liblua5.4-dev libuv1-dev libcurl4-openssl-dev \
 libjansson-dev liblmdb-dev libssl-dev libicu-dev libcmocka-dev node-llhttp python3"
 # `install-deps.sh test`: also the peers the tests run against — Node.js for the
-# telegram-test-api emulator and playwright-core, Chromium for the web chat widget test.
+# telegram-test-api emulator and playwright-core, Chromium for the web chat widget test —
+# and clang with its runtime libraries for the libFuzzer targets (tests/fuzz).
 # (Node.js and npm may come from elsewhere than Debian: only a missing command asks for them.)
 if [ "$1" = test ]; then
-  PKGS="$PKGS chromium"
+  PKGS="$PKGS chromium clang libclang-rt-14-dev"
   command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 fi
 missing=""
