@@ -17,6 +17,7 @@ const char *pl_strerror(int code) {
   case PL_ESTORE: return "storage error";
   case PL_EUSAGE: return "usage error";
   case PL_ESTALE: return "already done";
+  case PL_EBUSY: return "peer not keeping up";
   default: return "unknown error";
   }
 }

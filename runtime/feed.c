@@ -38,7 +38,9 @@ typedef struct slot {
 } slot;
 
 struct waiter {
-  uv_timer_t timer; /* wait_ms; data = the waiter */
+  uv_timer_t timer; /* wait_ms, or a stream's ping; data = the waiter */
+  bool stream;      /* Server-Sent Events: stays parked, each message written as it comes */
+  bool caught_up;   /* a stream's "ready" event is out: the history so far was written */
   pl_feed *f;
   slot *s;
   pl_tenant *t;
@@ -283,10 +285,85 @@ static pl_http_pending *waiter_end(waiter *w) {
   return p;
 }
 
+/* ---- streams (Server-Sent Events) ---- */
+
+/* Writes what w's conversation has after w->after as events ("id: <seq>" and the message
+ * as one line of JSON; an "id" alone where the entries read are not for the client, so a
+ * reconnect's Last-Event-ID skips them) until it has caught up — the first time, an event
+ * "ready" says so — or until the client stops reading (PL_EBUSY: the drain callback goes
+ * on). false: the client is gone. */
+static bool stream_push(waiter *w) {
+  for (;;) {
+    uint64_t next = w->after;
+    json_t *messages =
+        pl_feed_read(w->f->store, w->s->tenant, w->s->conv, w->after, PL_FEED_BATCH, &next);
+    if (!messages || next == w->after) { /* caught up (or unreadable: the next wake tries) */
+      json_decref(messages);
+      if (messages && !w->caught_up) { /* once: the client has the history now */
+        char ready[64];
+        int n = snprintf(ready, sizeof ready, "event: ready\ndata: %llu\n\n",
+                         (unsigned long long)w->after);
+        int rc = pl_http_stream_write(w->p, ready, (size_t)n);
+        if (rc && rc != PL_EBUSY) return false;
+        w->caught_up = rc == 0;
+      }
+      return true;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    size_t i;
+    json_t *m;
+    uint64_t last = w->after;
+    json_array_foreach(messages, i, m) {
+      char *line = json_dumps(m, JSON_COMPACT);
+      last = (uint64_t)json_integer_value(json_object_get(m, "seq"));
+      if (line) fprintf(out, "id: %llu\ndata: %s\n\n", (unsigned long long)last, line);
+      free(line);
+    }
+    if (next > last) fprintf(out, "id: %llu\n\n", (unsigned long long)next);
+    fclose(out);
+    json_decref(messages);
+    int rc = pl_http_stream_write(w->p, buf, len);
+    free(buf);
+    if (rc == PL_EBUSY) return true;
+    if (rc) return false;
+    w->after = next;
+  }
+}
+
+/* A stream leaves the feed (already unlinked): its connection closes. */
+static void stream_finish(waiter *w) {
+  pl_http_stream_end(waiter_end(w));
+}
+
+/* A linked stream whose client is gone or cannot be written to. */
+static void stream_drop(waiter *w) {
+  pl_feed *f = w->f;
+  slot *s = w->s;
+  waiter_unlink(s, w);
+  stream_finish(w);
+  slot_release(f, s);
+}
+
+static void on_stream_drain(void *ud) {
+  waiter *w = ud;
+  if (!stream_push(w)) stream_drop(w);
+}
+
+static void on_stream_ping(uv_timer_t *h) {
+  waiter *w = h->data;
+  if (pl_http_stream_write(w->p, ": ping\n\n", 8) == PL_EIO) stream_drop(w);
+}
+
 /* The client went away while parked (a tab closed): its place is freed now, not when its
  * wait ends, so closed pages do not hold the caps. The answer only frees. */
 static void on_client_gone(void *ud) {
   waiter *w = ud;
+  if (w->stream) {
+    stream_drop(w);
+    return;
+  }
   pl_feed *f = w->f;
   slot *s = w->s;
   uint64_t after = w->after;
@@ -366,7 +443,10 @@ void pl_feed_wait(pl_feed *f, pl_tenant *t, const char *conv, uint64_t after, in
   if (evicted) {
     uint64_t eafter = evicted->after;
     const char *eheaders = evicted->headers;
-    answer(waiter_end(evicted), json_array(), eafter, eheaders);
+    if (evicted->stream)
+      stream_finish(evicted);
+    else
+      answer(waiter_end(evicted), json_array(), eafter, eheaders);
   }
 }
 
@@ -378,6 +458,14 @@ static void wake(pl_feed *f, slot *s) {
   s->nwaiters = 0;
   while (w) {
     waiter *next_w = w->next;
+    if (w->stream) { /* written to, and parked still */
+      if (stream_push(w))
+        waiter_link(s, w);
+      else
+        stream_finish(w);
+      w = next_w;
+      continue;
+    }
     uint64_t next = w->after;
     json_t *messages = pl_feed_read(f->store, s->tenant, s->conv, w->after, PL_FEED_BATCH, &next);
     if (messages && next > w->after) {
@@ -466,7 +554,10 @@ void pl_feed_close(pl_feed *f) {
     waiter *w = all;
     all = w->next;
     const char *headers = w->headers;
-    busy(waiter_end(w), "parley is stopping; ask again", headers);
+    if (w->stream) /* the browser reconnects (to the next parley) from its last id */
+      stream_finish(w);
+    else
+      busy(waiter_end(w), "parley is stopping; ask again", headers);
   }
 }
 
@@ -480,4 +571,59 @@ void pl_feed_free(pl_feed *f) {
     }
   pthread_mutex_destroy(&f->mu);
   free(f);
+}
+
+void pl_feed_stream(pl_feed *f, pl_tenant *t, const char *conv, uint64_t after, pl_http_pending *p,
+                    const char *extra_headers) {
+  pthread_mutex_lock(&f->mu);
+  bool closed = f->closed;
+  slot *s = closed ? NULL : slot_find(f, t->id, conv, true);
+  if (s) s->pins++;
+  pthread_mutex_unlock(&f->mu);
+  const char *full = closed                            ? "parley is stopping; ask again"
+                     : f->parked >= PL_FEED_MAX_PARKED ? "too many clients are waiting; ask again"
+                     : t->feed_parked >= PL_FEED_MAX_PARKED_TENANT
+                         ? "too many clients of this bot are waiting; ask again"
+                         : NULL;
+  if (full) {
+    if (s) {
+      s->pins--;
+      slot_release(f, s);
+    }
+    busy(p, full, extra_headers);
+    return;
+  }
+  /* Registered: a commit from now on marks the slot, and the first push reads after it. */
+  char head[1200];
+  snprintf(head, sizeof head, "X-Accel-Buffering: no\r\n%s", extra_headers ? extra_headers : "");
+  if (pl_http_stream_start(p, 200, "text/event-stream", head) ||
+      pl_http_stream_write(p, "retry: 2000\n\n", 13)) {
+    pl_http_stream_end(p);
+    s->pins--;
+    slot_release(f, s);
+    return;
+  }
+  waiter *evicted = NULL;
+  if (s->nwaiters >= PL_FEED_MAX_PARKED_CONV) { /* the oldest gives way */
+    evicted = s->head;
+    waiter_unlink(s, evicted);
+  }
+  waiter *w = calloc(1, sizeof *w);
+  *w = (waiter){.f = f, .t = t, .p = p, .after = after, .stream = true, .headers = strdup("")};
+  uv_timer_init(f->loop, &w->timer);
+  w->timer.data = w;
+  uv_timer_start(&w->timer, on_stream_ping, PL_FEED_PING_MS, PL_FEED_PING_MS);
+  waiter_link(s, w);
+  pl_http_pending_on_gone(p, on_client_gone, w);
+  pl_http_stream_on_drain(p, on_stream_drain, w);
+  f->parked++;
+  t->feed_parked++;
+  s->pins--;
+  if (evicted) {
+    if (evicted->stream)
+      stream_finish(evicted);
+    else
+      answer(waiter_end(evicted), json_array(), evicted->after, evicted->headers);
+  }
+  if (!stream_push(w)) stream_drop(w); /* the history so far */
 }

@@ -27,6 +27,7 @@ typedef struct pl_feed pl_feed;
 #define PL_FEED_MAX_PARKED_TENANT 1000 /* of one tenant, beyond: 503 (isolation) */
 #define PL_FEED_MAX_PARKED_CONV 8      /* of one conversation: the oldest is answered */
 #define PL_FEED_BATCH 200              /* messages per answer; the client asks again */
+#define PL_FEED_PING_MS 15000          /* a stream's keep-alive comment */
 
 int pl_feed_open(pl_feed **out, uv_loop_t *loop, pl_store *store, pl_err *err);
 /* Main loop. Answers p (200 {"messages": [...], "next": N}) with the history of t's
@@ -35,6 +36,13 @@ int pl_feed_open(pl_feed **out, uv_loop_t *loop, pl_store *store, pl_err *err);
  * feed answers 503 + Retry-After. extra_headers (raw lines, copied) go on every answer. */
 void pl_feed_wait(pl_feed *f, struct pl_tenant *t, const char *conv, uint64_t after,
                   int64_t wait_ms, pl_http_pending *p, const char *extra_headers);
+/* Main loop. The same history as a stream of Server-Sent Events on p (text/event-stream):
+ * each message after `after` as "id: <seq>" + "data: <message JSON>", now and as commits
+ * add to it, until the client goes (a reconnecting EventSource sends its last id back);
+ * a comment every PL_FEED_PING_MS keeps proxies from closing it. Counts against the same
+ * caps as waits (503 beyond, before the stream starts). */
+void pl_feed_stream(pl_feed *f, struct pl_tenant *t, const char *conv, uint64_t after,
+                    pl_http_pending *p, const char *extra_headers);
 /* Any thread: a commit wrote history for tenant|conv. */
 void pl_feed_touch(pl_feed *f, uint32_t tenant, const char *conv);
 /* Main loop: answers every parked request (503, parley is stopping) and closes the

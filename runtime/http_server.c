@@ -67,6 +67,10 @@ struct pl_http_pending {
   char peer[PEER_MAX];  /* the request's peer, kept past the connection */
   pl_http_gone_cb gone; /* see pl_http_pending_on_gone */
   void *gone_ud;
+  bool streaming;          /* pl_http_stream_start answered the head */
+  void (*drain)(void *ud); /* pl_http_stream_on_drain, armed by a PL_EBUSY */
+  void *drain_ud;
+  bool drain_armed;
 };
 
 /* One client connection; owned by the server (listed in srv->conns) until both of its
@@ -112,6 +116,7 @@ struct pl_http_server {
 
 static void conn_drive(conn *c);
 static void conn_close(conn *c);
+static void pending_free(pl_http_pending *p);
 
 /* ---- small buffers ---- */
 
@@ -234,10 +239,14 @@ static void on_write(uv_write_t *req, int status) {
   conn *c = req->handle->data;
   free(w->data);
   free(w);
-  if (status < 0)
+  if (status < 0) {
     conn_close(c);
-  else if (c->phase == PH_IDLE && c->in.len && !write_blocked(c))
+  } else if (c->phase == PH_IDLE && c->in.len && !write_blocked(c)) {
     conn_drive(c);
+  } else if (c->pending && c->pending->drain_armed && !write_blocked(c)) {
+    c->pending->drain_armed = false; /* a stream may write again */
+    if (c->pending->drain) c->pending->drain(c->pending->drain_ud);
+  }
 }
 
 /* Queues data (taken over) on the connection. */
@@ -257,7 +266,7 @@ static int conn_write(conn *c, char *data, size_t len) {
   return 0;
 }
 
-enum { SEND_CLOSE = 1, SEND_NO_BODY = 2, SEND_KEEP_ALIVE = 4 };
+enum { SEND_CLOSE = 1, SEND_NO_BODY = 2, SEND_KEEP_ALIVE = 4, SEND_STREAM = 8 };
 
 static int conn_send(conn *c, int status, const char *content_type, const char *body, size_t len,
                      const char *extra_headers, unsigned flags) {
@@ -269,7 +278,7 @@ static int conn_send(conn *c, int status, const char *content_type, const char *
   bool ok = put(&out, line);
   if (content_type && !bodiless)
     ok = ok && put(&out, "Content-Type: ") && put(&out, content_type) && put(&out, "\r\n");
-  if (!bodiless) {
+  if (!bodiless && !(flags & SEND_STREAM)) { /* a stream's body ends with the connection */
     snprintf(line, sizeof line, "Content-Length: %zu\r\n", len);
     ok = ok && put(&out, line);
   }
@@ -785,6 +794,44 @@ static void on_listener_closed(uv_handle_t *h) {
 }
 
 /* ---- public API ---- */
+
+int pl_http_stream_start(pl_http_pending *p, int status, const char *content_type,
+                         const char *extra_headers) {
+  conn *c = p->conn;
+  p->streaming = true;
+  if (!c) return PL_EIO;
+  return conn_send(c, status, content_type, NULL, 0, extra_headers, SEND_CLOSE | SEND_STREAM)
+             ? PL_EIO
+             : 0;
+}
+
+int pl_http_stream_write(pl_http_pending *p, const char *data, size_t len) {
+  conn *c = p->conn;
+  if (!c || c->closing) return PL_EIO;
+  if (p->head) return 0; /* HEAD: the head only */
+  if (write_blocked(c)) {
+    p->drain_armed = true;
+    return PL_EBUSY;
+  }
+  char *copy = malloc(len ? len : 1);
+  if (!copy) return PL_ENOMEM;
+  memcpy(copy, data, len);
+  return conn_write(c, copy, len) ? PL_EIO : 0; /* the caller ends the stream */
+}
+
+void pl_http_stream_on_drain(pl_http_pending *p, void (*cb)(void *ud), void *ud) {
+  p->drain = cb;
+  p->drain_ud = ud;
+}
+
+void pl_http_stream_end(pl_http_pending *p) {
+  conn *c = p->conn;
+  if (c) {
+    c->pending = NULL;
+    conn_begin_close(c);
+  }
+  pending_free(p);
+}
 
 void pl_http_pending_on_gone(pl_http_pending *p, pl_http_gone_cb cb, void *ud) {
   p->gone = cb;

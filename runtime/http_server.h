@@ -56,6 +56,25 @@ typedef void (*pl_http_handler)(void *ud, const pl_http_request *req, pl_http_pe
 typedef void (*pl_http_gone_cb)(void *ud);
 void pl_http_pending_on_gone(pl_http_pending *p, pl_http_gone_cb cb, void *ud);
 
+/* A streamed answer (Server-Sent Events): the status and headers now, then the body in
+ * pieces for as long as the handler likes, then the end. The body ends with the
+ * connection (no Content-Length; Connection: close), so nothing else follows on it.
+ * Everything on the loop thread; a request answered this way is not answered with
+ * pl_http_respond. The gone callback (pl_http_pending_on_gone) still says when the
+ * client left; the stream must then be ended. */
+int pl_http_stream_start(pl_http_pending *p, int status, const char *content_type,
+                         const char *extra_headers);
+/* pl_http_stream_start: PL_EIO when the head could not be queued (end the stream).
+ * pl_http_stream_write queues data. PL_EIO: the client is gone (end the stream).
+ * PL_EBUSY: more than the write limit waits unread — nothing was queued; try again from
+ * the drain callback. Neither calls the gone callback itself. */
+int pl_http_stream_write(pl_http_pending *p, const char *data, size_t len);
+/* cb(ud) runs once the data waiting to be written falls back under the limit after a
+ * PL_EBUSY (or NULL: no callback). */
+void pl_http_stream_on_drain(pl_http_pending *p, void (*cb)(void *ud), void *ud);
+/* Ends the stream (the connection closes once the queued data is written) and frees p. */
+void pl_http_stream_end(pl_http_pending *p);
+
 /* The request a pending answer belongs to (for handlers that answer later). */
 const pl_http_request *pl_http_pending_request(const pl_http_pending *p);
 

@@ -240,7 +240,10 @@ static void feed(pl_server *s, pl_tenant *t, const char *channel, const json_t *
   if (wait > 60000) wait = 60000;
   char conv[600];
   pl_conv_key(conv, sizeof conv, channel, chat);
-  pl_feed_wait(s->feed, t, conv, (uint64_t)after, wait, p, headers);
+  if (json_is_true(json_object_get(f, "stream")))
+    pl_feed_stream(s->feed, t, conv, (uint64_t)after, p, headers);
+  else
+    pl_feed_wait(s->feed, t, conv, (uint64_t)after, wait, p, headers);
 }
 
 /* A request for tenant tkey's channel: the plugin reads it and says what to do. Every

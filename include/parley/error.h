@@ -17,6 +17,7 @@ enum {
   PL_ESTORE = -8,    /* LMDB failure */
   PL_EUSAGE = -9,    /* command-line usage error */
   PL_ESTALE = -10,   /* the work was already done elsewhere (e.g. timer fired) */
+  PL_EBUSY = -11,    /* the peer is not keeping up: nothing done, try again later */
 };
 
 #define PL_ERR_MAX 1024

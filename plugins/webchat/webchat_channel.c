@@ -9,9 +9,14 @@
  *                                  visitor id and its token
  *   POST /webchat/<t>/send         {visitor, token, cid, text | button + message, lang?}
  *                                  -> one canonical event, stored before the answer
+ *   GET  /webchat/<t>/events?visitor=&token=&after=N
+ *                                  -> the conversation's history after N (or Last-Event-ID)
+ *                                     as Server-Sent Events, then each new message as it
+ *                                     is committed (the "feed" answer with "stream")
  *   GET  /webchat/<t>/feed?visitor=&token=&after=N
  *                                  -> parley answers with the conversation's history after
- *                                     N, waiting for it up to wait_ms (the "feed" answer)
+ *                                     N, waiting for it up to wait_ms (a long poll: for
+ *                                     clients without EventSource)
  *
  * Identity: a visitor id is 16 random bytes (hex) and its token is HMAC-SHA256(secret,
  * visitor id) in hex, so parley stores nothing to remember visitors and a token cannot be
@@ -295,24 +300,29 @@ static char *send_message(webchat *c, const pl_channel_request *req) {
 }
 
 /* GET feed: the token checked, parley reads the history after `after` and answers (now,
- * or when the conversation gets news, or after wait_ms with nothing). */
-static char *feed(webchat *c, const pl_channel_request *req) {
+ * or when the conversation gets news, or after wait_ms with nothing). GET events: the
+ * same history as Server-Sent Events, kept open (stream); a reconnecting EventSource
+ * sends its last event id in Last-Event-ID, which wins over the page's `after`. */
+static char *feed(webchat *c, const pl_channel_request *req, bool stream) {
   char *visitor = pl_plugin_query_param(req->query, "visitor");
   char *token = pl_plugin_query_param(req->query, "token");
   char *after = pl_plugin_query_param(req->query, "after");
   char *wait = pl_plugin_query_param(req->query, "wait");
+  const char *last_id = stream ? pl_plugin_header(req, "last-event-id") : NULL;
   char *out;
   long long wait_ms = wait && digits_ok(wait) ? atoll(wait) : WAIT_MS;
   if (!token_ok(c, visitor, token)) {
     out = wrong_token();
-  } else if (after && !digits_ok(after)) {
+  } else if ((after && !digits_ok(after)) || (last_id && *last_id && !digits_ok(last_id))) {
     out = pl_plugin_refuse(400, "invalid request",
-                           "\"after\" must be the \"next\" number of the previous feed answer "
-                           "(0 for the whole conversation)");
+                           "\"after\" (and Last-Event-ID) must be the number of the last "
+                           "message seen (0 for the whole conversation)");
   } else {
-    json_t *f = json_pack("{s:s,s:I,s:I}", "chat_id", visitor, "after",
-                          (json_int_t)(after ? strtoull(after, NULL, 10) : 0), "wait_ms",
-                          (json_int_t)(wait_ms < WAIT_MS ? wait_ms : WAIT_MS));
+    unsigned long long from = after ? strtoull(after, NULL, 10) : 0;
+    if (last_id && *last_id) from = strtoull(last_id, NULL, 10);
+    json_t *f =
+        json_pack("{s:s,s:I,s:I,s:b}", "chat_id", visitor, "after", (json_int_t)from, "wait_ms",
+                  (json_int_t)(wait_ms < WAIT_MS ? wait_ms : WAIT_MS), "stream", stream);
     out = pl_plugin_dump(
         json_pack("{s:o,s:{s:s}}", "feed", f, "headers", "Cache-Control", "no-store"));
   }
@@ -425,11 +435,13 @@ static char *wc_webhook(void *instance, const pl_channel_request *req) {
     return get ? asset("widget.js", "text/javascript; charset=utf-8") : not_allowed("GET");
   if (!strcmp(what, "widget.css"))
     return get ? asset("widget.css", "text/css; charset=utf-8") : not_allowed("GET");
-  if (!strcmp(what, "feed")) return get ? feed(c, req) : not_allowed("GET");
+  if (!strcmp(what, "feed")) return get ? feed(c, req, false) : not_allowed("GET");
+  if (!strcmp(what, "events")) return get ? feed(c, req, true) : not_allowed("GET");
   if (!strcmp(what, "session")) return post ? session(c, req) : not_allowed("POST");
   if (!strcmp(what, "send")) return post ? send_message(c, req) : not_allowed("POST");
   return pl_plugin_refuse(404, "not found",
-                          "web chat routes: GET /webchat/<tenant>/, widget.js, widget.css, feed; "
+                          "web chat routes: GET /webchat/<tenant>/, widget.js, widget.css, "
+                          "events, feed; "
                           "POST session, send");
 }
 

@@ -24,7 +24,8 @@ typedef struct plugin {
   void *inst;
 } plugin;
 
-#define META_CONFIG(id) "{\"token\":\"t\",\"app_secret\":\"fuzz-secret\",\"verify_token\":\"vt\",\"" id "\":\"1\"}"
+#define META_CONFIG(id)                                                                            \
+  "{\"token\":\"t\",\"app_secret\":\"fuzz-secret\",\"verify_token\":\"vt\",\"" id "\":\"1\"}"
 
 static plugin plugins[] = {
     {"telegram", "{\"token\":\"123:ABC\",\"secret_token\":\"fuzz-secret\"}", NULL, NULL},
@@ -158,8 +159,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   case 3: /* a poller's answer (Telegram's getUpdates) */
     if (PL_CHANNEL_HAS(p->api, poll_result))
-      check(p->name, p->api->poll_result(p->inst, data[1] & 1 ? "{\"offset\":7}" : "{}", status,
-                                         text, n));
+      check(p->name,
+            p->api->poll_result(p->inst, data[1] & 1 ? "{\"offset\":7}" : "{}", status, text, n));
     break;
   }
   free(text);

@@ -6,7 +6,9 @@
  * Input: a byte choosing how the bytes are cut into writes (incremental parsing), then
  * the bytes. The handler answers at once, or later from a timer (a path with "later"),
  * or parks it like a long poll (a path with "gone": answered when the client goes,
- * pl_http_pending_on_gone, else after 100 ms). Small limits, so inputs reach them. */
+ * pl_http_pending_on_gone, else after 100 ms), or streams it (a path with "stream": the
+ * head, pieces, the end after 100 ms or when the client goes). Small limits, so inputs
+ * reach them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -29,30 +31,56 @@ static int port;
 typedef struct later {
   uv_timer_t timer;
   pl_http_pending *p;
+  bool stream;
 } later;
 
-static void later_closed(uv_handle_t *h) { free(h->data); }
+static void later_closed(uv_handle_t *h) {
+  free(h->data);
+}
 
 static void on_later(uv_timer_t *t) {
   later *l = t->data;
-  pl_http_respond(l->p, 202, "text/plain", "later", 5, "X-Later: 1\r\n");
+  if (l->stream) {
+    pl_http_stream_write(l->p, "data: end\n\n", 11);
+    pl_http_stream_end(l->p);
+  } else {
+    pl_http_respond(l->p, 202, "text/plain", "later", 5, "X-Later: 1\r\n");
+  }
   uv_close((uv_handle_t *)&l->timer, later_closed);
+}
+
+static void on_drain(void *ud) {
+  later *l = ud;
+  pl_http_stream_write(l->p, "data: drained\n\n", 15);
 }
 
 /* A parked request (a long poll): answered when its client goes, else after 100 ms. */
 static void on_gone(void *ud) {
   later *l = ud;
-  pl_http_respond(l->p, 200, NULL, NULL, 0, NULL);
+  if (l->stream)
+    pl_http_stream_end(l->p);
+  else
+    pl_http_respond(l->p, 200, NULL, NULL, 0, NULL);
   uv_timer_stop(&l->timer);
   uv_close((uv_handle_t *)&l->timer, later_closed);
 }
 
 static void handler(void *ud, const pl_http_request *req, pl_http_pending *p) {
   (void)ud;
-  bool gone = strstr(req->path, "gone") != NULL;
+  bool stream = strstr(req->path, "stream") != NULL;
+  bool gone = stream || strstr(req->path, "gone") != NULL;
   if (gone || strstr(req->path, "later")) {
     later *l = calloc(1, sizeof *l);
     l->p = p;
+    l->stream = stream;
+    if (stream && pl_http_stream_start(p, 200, "text/event-stream", "X-A: b\r\n")) {
+      pl_http_stream_end(p);
+      free(l);
+      return;
+    }
+    for (int i = 0; stream && i < 3; i++)
+      pl_http_stream_write(p, "data: x\n\n", 9);
+    if (stream) pl_http_stream_on_drain(p, on_drain, l);
     uv_timer_init(loop, &l->timer);
     l->timer.data = l;
     uv_timer_start(&l->timer, on_later, gone ? 100 : 0, 0);
@@ -96,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   data++;
   size--;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons((uint16_t)port),
                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   fcntl(fd, F_SETFL, O_NONBLOCK);
   int rc = connect(fd, (struct sockaddr *)&a, sizeof a);
@@ -110,8 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (sent < size) {
       size_t n = size - sent < cut ? size - sent : cut;
       ssize_t w = send(fd, data + sent, n, MSG_NOSIGNAL);
-      if (w > 0) sent += (size_t)w;
-      else if (w < 0 && errno != EAGAIN && errno != ENOTCONN) sent = size; /* closed on us */
+      if (w > 0)
+        sent += (size_t)w;
+      else if (w < 0 && errno != EAGAIN && errno != ENOTCONN)
+        sent = size; /* closed on us */
     } else if (!shut) {
       shutdown(fd, SHUT_WR); /* all sent: the server sees the end */
       shut = true;

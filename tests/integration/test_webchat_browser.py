@@ -93,7 +93,7 @@ def test(parley, checks, tmp):
             checks.check(doc.get("ok"), doc["step"],
                          json.dumps(doc.get("detail"), indent=1, ensure_ascii=False))
     rc = node.wait(30)
-    checks.check(rc == 0 and steps >= 10, "the browser run finished (10 steps)",
+    checks.check(rc == 0 and steps >= 12, "the browser run finished (12 steps)",
                  node.describe(40))
     if serve.alive():
         stop(serve, "at the end")

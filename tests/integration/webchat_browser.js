@@ -10,7 +10,8 @@
 // with the same visitor; typed text goes with Enter and comes back as text (never HTML);
 // a reply that arrives while the page is closed is there when it is opened again; what
 // today's bots cannot send yet (url buttons, media, cards, quick replies, edits) is shown
-// from a synthetic feed answer; while parley is stopped the widget says it is
+// from a synthetic stream; replies come over one Server-Sent Events stream (no polling);
+// while parley is stopped the widget says it is
 // reconnecting, and a message typed meanwhile is delivered once parley is back.
 //
 // To stop and start parley it prints {"action": "stop"|"start"} and waits for a line on
@@ -64,9 +65,9 @@ async function open(context) {
   return page;
 }
 
-// What today's ctx:reply cannot make yet: a synthetic first feed answer with url buttons
-// (a javascript: one among them), media, cards, quick replies and an edit; later feed
-// requests reach parley.
+// What today's ctx:reply cannot make yet: a synthetic first stream (the widget's
+// EventSource on /events) with url buttons (a javascript: one among them), media, cards,
+// quick replies and an edit; the browser's reconnect reaches parley.
 async function richMessages(browser) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -89,10 +90,13 @@ async function richMessages(browser) {
     next: 6,
   };
   let first = true;
-  await page.route("**/feed?*", (route) => {
+  const events =
+    feed.messages.map((m) => `id: ${m.seq}\ndata: ${JSON.stringify(m)}\n\n`).join("") +
+    `event: ready\ndata: ${feed.next}\n\n`;
+  await page.route("**/events?*", (route) => {
     if (first && new URL(route.request().url()).searchParams.get("after") === "0") {
       first = false;
-      return route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(feed) });
+      return route.fulfill({ status: 200, contentType: "text/event-stream", body: events });
     }
     return route.continue();
   });
@@ -127,6 +131,24 @@ async function richMessages(browser) {
   await context.close();
 }
 
+// A browser without EventSource: the widget falls back to the long poll (GET feed).
+async function withoutEventSource(browser) {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    delete window.EventSource;
+  });
+  const requests = [];
+  context.on("request", (r) => requests.push(new URL(r.url()).pathname));
+  const page = await open(context);
+  await botSays(page, "Welcome to the test shop!");
+  await page.getByRole("button", { name: "Opening hours" }).click();
+  await botSays(page, "We are open 9:00-18:00.");
+  report("without EventSource the widget long-polls (GET feed) and works the same",
+         requests.some((u) => u.endsWith("/feed")) && !requests.some((u) => u.endsWith("/events")),
+         { transcript: await transcript(page), requests });
+  await context.close();
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath,
@@ -135,6 +157,8 @@ async function main() {
   });
   try {
     const context = await browser.newContext({ locale: "de-DE" });
+    const requests = [];
+    context.on("request", (r) => requests.push(new URL(r.url()).pathname));
     let page = await open(context);
     await botSays(page, "Welcome to the test shop!");
     report("the page shows the greeting", true, await transcript(page));
@@ -146,6 +170,10 @@ async function main() {
     let t = await transcript(page);
     report("a button press shows its label, then the reply",
            t.includes("visitor: Opening hours") && t.includes("bot: We are open 9:00-18:00."), t);
+    const streams = requests.filter((u) => u.endsWith("/events")).length;
+    const polls = requests.filter((u) => u.endsWith("/feed")).length;
+    report("the replies came over one Server-Sent Events stream (GET events), no polling",
+           streams === 1 && polls === 0, requests);
 
     await page.reload();
     await page.locator('.pwc-root[data-ready="true"]').waitFor({ timeout: WAIT });
@@ -181,6 +209,7 @@ async function main() {
              !t.some((x) => x.startsWith("(pending)")), t);
 
     await richMessages(browser);
+    await withoutEventSource(browser);
 
     await ask("stop");
     const input2 = page.locator(".pwc-input");

@@ -12,9 +12,13 @@
  *   POST send     one message; each has an id (cid) reused on every retry, so a retry
  *                 after a lost answer is a duplicate that parley ignores. Unsent messages
  *                 are kept in localStorage too and sent after a reload.
- *   GET  feed     the conversation after message N: a long poll that parley answers as
- *                 soon as something new is committed (or after ~25 s with nothing). On
- *                 load it asks from 0, so a reload shows the whole conversation.
+ *   GET  events   the conversation after message N as Server-Sent Events (EventSource):
+ *                 the history, then each message the moment it is committed; the browser
+ *                 reconnects by itself and sends its last event id, so nothing is missed.
+ *                 On load it asks from 0, so a reload shows the whole conversation.
+ *   GET  feed     the same as a long poll (answered when something new is committed, or
+ *                 after ~25 s with nothing): for browsers without EventSource, and to learn
+ *                 why a stream was refused (a changed token).
  * Message content is always inserted as text (textContent), never as HTML. */
 (function () {
   "use strict";
@@ -496,6 +500,8 @@
     return renewing;
   }
   async function startOver() {
+    if (stream) stream.close();
+    stream = null;
     identity = null;
     outbox = [];
     save("outbox", outbox);
@@ -506,6 +512,79 @@
     next = 0;
     await startSession(null);
     greet();
+    if (window.EventSource) openStream(0);
+  }
+
+  /* Shows a batch of messages, keeping the view at the bottom if it was there. */
+  function show(messages, asked) {
+    if (identity !== asked) return; /* for the previous visitor */
+    const shown = log.scrollTop + log.clientHeight >= log.scrollHeight - 40;
+    messages.forEach((m) => {
+      try {
+        render(m);
+      } catch (e) {
+        console.error("parley web chat: cannot show message", m, e); /* skip, go on */
+      }
+    });
+    if (messages.length && shown) scrollDown();
+  }
+
+  /* Receiving by Server-Sent Events. A stream the server refused (not a network error:
+   * the browser retries those by itself) is asked about once through the feed: a wrong
+   * token starts over as a new visitor, anything else waits and opens a new stream. */
+  let stream = null;
+  function openStream(failures) {
+    const asked = identity;
+    const q = new URLSearchParams({
+      visitor: asked.visitor,
+      token: asked.token,
+      after: String(next),
+    });
+    const es = new EventSource(base + "events?" + q);
+    stream = es;
+    es.onopen = () => setDown("feed", false);
+    es.onmessage = (e) => {
+      if (stream !== es) return;
+      let m;
+      try {
+        m = JSON.parse(e.data);
+      } catch (err) {
+        return;
+      }
+      show([m], asked);
+      const id = Number(e.lastEventId);
+      if (id > next) next = id;
+      failures = 0;
+    };
+    es.addEventListener("ready", (e) => {
+      const id = Number(e.data);
+      if (id > next) next = id;
+      setDown("feed", false);
+      root.dataset.ready = "true"; /* the history is shown (tests wait for this) */
+    });
+    es.onerror = async () => {
+      if (stream !== es) return;
+      setDown("feed", true);
+      if (es.readyState !== EventSource.CLOSED) return; /* reconnecting by itself */
+      es.close();
+      stream = null;
+      failures++;
+      try {
+        const r = new URLSearchParams({
+          visitor: asked.visitor,
+          token: asked.token,
+          after: String(next),
+          wait: "0",
+        });
+        const resp = await fetch(base + "feed?" + r, { cache: "no-store", credentials: "omit" });
+        if (resp.status === 401) await renewIdentity(asked);
+        else if (!resp.ok) throw new HttpError(resp);
+        else await sleep(backoff(failures, 0));
+      } catch (err) {
+        await sleep(backoff(failures, err.retryAfter));
+      }
+      if (!stream) openStream(failures);
+    };
   }
 
   async function poll() {
@@ -526,16 +605,8 @@
         if (!resp.ok) throw new HttpError(resp);
         const doc = await resp.json();
         if (identity !== asked) continue; /* an answer for the previous visitor */
-        const shown = log.scrollTop + log.clientHeight >= log.scrollHeight - 40;
-        (doc.messages || []).forEach((m) => {
-          try {
-            render(m);
-          } catch (e) {
-            console.error("parley web chat: cannot show message", m, e); /* skip, go on */
-          }
-        });
+        show(doc.messages || [], asked);
         if (typeof doc.next === "number" && doc.next >= next) next = doc.next;
-        if ((doc.messages || []).length && shown) scrollDown();
         failures = 0;
         setDown("feed", false);
         root.dataset.ready = "true"; /* the history is shown (tests wait for this) */
@@ -562,7 +633,8 @@
     if (fresh) greet();
     pump();
     if (script.dataset.open === "true" || load("open", false)) setOpen(true);
-    poll();
+    if (window.EventSource) openStream(0);
+    else poll();
   }
 
   if (document.body) start();
