@@ -2,13 +2,15 @@
 -- booked; reminders 24 h and 2 h before with Confirm / Reschedule, one more ask when the
 -- 24 h reminder stays unconfirmed, and after the slot a no-show follow-up offering
 -- another time (attendance marked by staff, or taken from the confirmation). Cancelling
--- or rescheduling frees the slot and cancels the old timers. docs/lib/booking.md.
+-- or rescheduling frees the slot and cancels the old timers; so does a user's request to
+-- be forgotten (profile.forget). docs/lib/booking.md.
 --
 -- State: ctx.session._booking = { at = slot time, state = "booked"|"attended"|"noshow"|
 -- "cancelled", confirmed = bool, arrived = bool, reasked = bool };
 -- bot.store "booking:slot:<at>" (the addresses booked there), "booking:stats:<what>";
 -- timers booking:remind24, booking:reask, booking:remind2, booking:after.
 local i18n = require "i18n"
+local profile = require "profile"
 
 local booking = {}
 
@@ -41,6 +43,7 @@ i18n.define("en", {
   ["booking.manager.cancelled"] = "Cancelled: {name} ({address}), {when}.",
   ["booking.manager.noshow"] = "No-show: {name} ({address}), {when}.",
   ["booking.manager.handoff"] = "{name} ({address}) found no suitable time; please contact them.",
+  ["booking.manager.forgotten"] = "Cancelled: the booking of {when} (the customer asked for their data to be deleted).",
 })
 i18n.define("ru", {
   ["booking.pick"] = "Выберите время:",
@@ -67,6 +70,7 @@ i18n.define("ru", {
   ["booking.manager.cancelled"] = "Отмена: {name} ({address}), {when}.",
   ["booking.manager.noshow"] = "Не пришёл: {name} ({address}), {when}.",
   ["booking.manager.handoff"] = "{name} ({address}) не нашёл подходящего времени; свяжитесь с ним.",
+  ["booking.manager.forgotten"] = "Отмена: запись на {when} (клиент попросил удалить его данные).",
 })
 
 local UNITS = { s = 1, m = 60, h = 3600, d = 86400, w = 7 * 86400 }
@@ -246,6 +250,23 @@ local function on_timer(ctx, data)
     ctx:reply(i18n.t(ctx, "booking.noshow", vars), { buttons = { { i18n.t(ctx, "booking.again"), "booking:offer" } } })
   end
 end
+
+-- A user who asks to be forgotten: a current booking is cancelled (the slot is free, no
+-- reminder or no-show message follows; the manager hears of it without a name), and the
+-- booking's state goes.
+profile.on_forget(function(ctx)
+  local st = current(ctx)
+  if st then
+    drop(ctx, st, "cancelled")
+    stat("cancelled")
+    if cfg and cfg.manager then
+      ctx:send(cfg.manager, i18n.t(cfg.manager_locale or i18n.default(), "booking.manager.forgotten",
+        { when = when(st.at) }))
+    end
+  end
+  clear_timers(ctx)
+  ctx.session._booking = nil
+end)
 
 -- setup{ slots, rules, ... }: docs/lib/booking.md.
 function booking.setup(c)

@@ -4,8 +4,8 @@
 -- recipient's own conversation renders the message in its user's language, checks
 -- consent and the channel's window, and marks the customer done, so nobody gets a
 -- broadcast twice. parley's outbox paces the messages by each channel's rate limits.
--- Counts per outcome make the delivery report (/broadcast status <id>).
--- docs/lib/broadcast.md.
+-- Counts per outcome make the delivery report (/broadcast status <id>). A user who asks
+-- to be forgotten (profile.forget) loses their delivery marks. docs/lib/broadcast.md.
 local i18n = require "i18n"
 local identity = require "identity"
 local profile = require "profile"
@@ -207,6 +207,19 @@ local function deliver(ctx, data)
   bot.store.put(mark, { outcome = outcome, at = ctx.now })
   bot.store.incr(count_key(id, outcome))
 end
+
+-- A user who asks to be forgotten: their delivery marks go, under the customer id and
+-- under this chat's own address (marks made before it was linked); the counts stay.
+-- Without a profile they are in no segment, so no later batch reaches them. Broadcast
+-- ids are 1..broadcast:seq: two reads per broadcast ever made.
+profile.on_forget(function(ctx, id)
+  for n = 1, math.floor(bot.store.get("broadcast:seq") or 0) do
+    for _, who in ipairs({ id, ctx.chat.address }) do
+      local mark = "broadcast:" .. n .. ":sent:" .. who
+      if bot.store.get(mark) then bot.store.delete(mark) end
+    end
+  end
+end)
 
 bot.on("timer:broadcast:*", function(ctx, data)
   if data and data.id then run_batch(ctx, data.id) end

@@ -13,6 +13,7 @@
 -- State: ctx.session._faq = { q = "the last question", offered = { ids } };
 -- bot.store "faq:stats:<what>" and "faq:hits:<id>".
 local i18n = require "i18n"
+local profile = require "profile"
 
 local faq = {}
 
@@ -230,6 +231,10 @@ local function on_pick(ctx, id)
   ctx.session._faq = ctx.session._faq or {}
   answer(ctx, e)
 end
+
+-- A user who asks to be forgotten: their last question (free text, so anything they
+-- typed) goes with the session state; the module stores nothing else about them.
+profile.on_forget(function(ctx) ctx.session._faq = nil end)
 
 -- setup{ entries, answer_at?, suggest_at?, suggestions?, manager?, contact? }.
 function faq.setup(c)

@@ -5,8 +5,10 @@
 -- conditional and may time out. The place and the answers are data in
 -- ctx.session._flow, so a form resumes exactly where it was after a restart; a reload
 -- that removes or renames the step a user is on moves them to a sensible step with a
--- short note. docs/lib/flow.md.
+-- short note. A user who asks to be forgotten (profile.forget) loses an open form and
+-- its answers. docs/lib/flow.md.
 local i18n = require "i18n"
+local profile = require "profile"
 
 local flow = {}
 
@@ -470,6 +472,14 @@ function flow.stop(ctx)
   ctx:cancel("flow:timeout")
   return active
 end
+
+-- A user who asks to be forgotten: an open form ends silently, its answers (a name, a
+-- phone, an e-mail) with it, and its timeout is cancelled.
+profile.on_forget(function(ctx)
+  local s = ctx.session._flow
+  if type(s) == "table" and defs[s.name] then stat(s.name, "forgotten") end
+  flow.stop(ctx)
+end)
 
 local function steer(ctx, s, st, word)
   if word == "skip" then return skip(ctx, s, st) end

@@ -2,12 +2,14 @@
 -- silence; "reactivation": after 48 h) is started by the bot; every message of the user
 -- re-arms it from its first step, so its steps only come when the user has really gone
 -- quiet. Each nudge offers "Yes, let's continue" / "Later" (pick when: a reminder) / "Not
--- interested" (closes cleanly). docs/lib/followup.md.
+-- interested" (closes cleanly). A user who asks to be forgotten (profile.forget) gets no
+-- nudge again. docs/lib/followup.md.
 --
 -- State: ctx.session._followup[kind] = { state = "waiting"|"later"|"resumed"|"declined"|
 -- "expired"|"stopped", step = the next step, vars = {...}, seq = n };
 -- bot.store "followup:stats:<kind>:<what>"; timers "followup:<kind>".
 local i18n = require "i18n"
+local profile = require "profile"
 
 local followup = {}
 
@@ -232,6 +234,19 @@ local function on_no(ctx, id)
   finish(ctx, kind, st, "declined")
   ctx:reply(i18n.t(ctx, "followup.bye"))
 end
+
+-- A user who asks to be forgotten: every sequence ends (counted as "forgotten" if it was
+-- running; no on_end, which could write or say something) and its timer is cancelled;
+-- the texts' vars (a name, a quote) go with the session state.
+profile.on_forget(function(ctx)
+  local running = ctx.session._followup or {}
+  for kind, st in pairs(running) do
+    if st.state == "waiting" or st.state == "later" then stat(kind, "forgotten") end
+    ctx:cancel("followup:" .. kind)
+  end
+  for kind in pairs(kinds) do ctx:cancel("followup:" .. kind) end
+  ctx.session._followup = nil
+end)
 
 bot.on("timer:followup:*", on_timer)
 bot.on("button:followup:yes:*", on_yes)

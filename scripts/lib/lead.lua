@@ -1,12 +1,16 @@
 -- lead.lua: lead qualification. A customer asking about prices gets the price range and
 -- a few short questions (choice buttons or a short validated answer); a qualified lead is
 -- offered call slots, anyone else — or anyone who asks for a person — is handed to a
--- manager with a one-paragraph summary built from the answers. docs/lib/lead.md.
+-- manager with a one-paragraph summary built from the answers. A user who asks to be
+-- forgotten (profile.forget) loses the answers, the record and a booked call.
+-- docs/lib/lead.md.
 --
 -- State: ctx.session._lead = { step = "ask"|"slot"|"done", answers = { [qid] = value },
 -- invalid = n, started = t, slot = t, outcome = "booked"|"handoff" }; bot.store
--- "lead:lead:<address>" (the last summary of each lead) and "lead:stats:<what>".
+-- "lead:lead:<address>" (the last summary of each lead), "lead:slot:<time>" (the address
+-- that booked a call) and "lead:stats:<what>".
 local i18n = require "i18n"
+local profile = require "profile"
 
 local lead = {}
 
@@ -33,6 +37,7 @@ i18n.define("en", {
   ["lead.why.no_slot"] = "no call time suited",
   ["lead.why.invalid"] = "could not answer the questions",
   ["lead.unanswered"] = "no answer",
+  ["lead.forgotten"] = "The call booked for {when} is cancelled: the lead asked for their data to be deleted.",
 })
 i18n.define("ru", {
   ["lead.price"] = "Наши цены: {range}. Три коротких вопроса — и я расскажу подробнее.",
@@ -55,6 +60,7 @@ i18n.define("ru", {
   ["lead.why.no_slot"] = "не подошло время звонка",
   ["lead.why.invalid"] = "не смог ответить на вопросы",
   ["lead.unanswered"] = "нет ответа",
+  ["lead.forgotten"] = "Звонок на {when} отменён: клиент попросил удалить его данные.",
 })
 
 -- Words that show price intent, folded (bot.text.fold) before comparing.
@@ -269,6 +275,25 @@ local function on_slot(ctx, id)
   stat("completed")
   record(ctx, summary)
 end
+
+-- A user who asks to be forgotten: the answers, the lead record and the call they booked
+-- go. The slot is free again, and the manager (told of the booking with a name) is told
+-- that the call is off, without one.
+profile.on_forget(function(ctx)
+  local key = "lead:lead:" .. ctx.chat.address
+  local rec = bot.store.get(key) or {}
+  local st = ctx.session._lead or {}
+  for _, at in ipairs({ rec.slot or false, st.slot ~= rec.slot and st.slot or false }) do
+    if at and bot.store.get("lead:slot:" .. at) == ctx.chat.address then
+      bot.store.delete("lead:slot:" .. at)
+      if cfg and cfg.manager and at > ctx.now then
+        ctx:send(cfg.manager, i18n.t(cfg.manager_locale or i18n.default(), "lead.forgotten", { when = fmt_slot(at) }))
+      end
+    end
+  end
+  bot.store.delete(key)
+  ctx.session._lead = nil
+end)
 
 -- setup{ range, questions, qualify, slots, manager, ... }: docs/lib/lead.md.
 function lead.setup(c)

@@ -3,8 +3,10 @@
 -- and gets the best-overlapping participants as short cards. Contacts are exchanged only
 -- when both sides consent: a request reaches the other side's conversation with
 -- Accept / Decline, and only Accept sends each their counterpart's contact. Only users
--- who joined are ever shown. docs/lib/networking.md.
+-- who joined are ever shown. Leaving, or asking to be forgotten (profile.forget), deletes
+-- the profile and every request from or to the user. docs/lib/networking.md.
 local i18n = require "i18n"
+local profile = require "profile"
 
 local networking = {}
 
@@ -294,27 +296,34 @@ end
 
 function networking.join(ctx) start_pass(ctx, "profile") end
 
--- Leaving deletes the profile and every request from or to the user (a user's data
--- deleted on request); their pending requests can no longer be answered.
-function networking.leave(ctx)
-  local s = state(ctx)
-  if s.pid then
-    bot.store.delete(profile_key(s.pid))
-    local outbox = "networking:req:" .. s.pid .. ":"
-    for _, r in ipairs(bot.store.scan(outbox, 1000)) do
-      bot.store.delete(r.key)
-      bot.store.delete("networking:in:" .. r.key:sub(#outbox + 1) .. ":" .. s.pid)
-    end
-    local inbox = "networking:in:" .. s.pid .. ":"
-    for _, r in ipairs(bot.store.scan(inbox, 1000)) do
-      bot.store.delete(r.key)
-      bot.store.delete(req_key(r.key:sub(#inbox + 1), s.pid))
-    end
+-- Deletes the user's profile, every request from or to them (their pending requests can
+-- no longer be answered), the questionnaire in progress and its timer.
+local function remove(ctx)
+  local pid = pid_of(ctx.chat.address)      -- the session's pid, even if a bot reset the session
+  bot.store.delete(profile_key(pid))
+  local outbox = "networking:req:" .. pid .. ":"
+  for _, r in ipairs(bot.store.scan(outbox, 1000)) do
+    bot.store.delete(r.key)
+    bot.store.delete("networking:in:" .. r.key:sub(#outbox + 1) .. ":" .. pid)
+  end
+  local inbox = "networking:in:" .. pid .. ":"
+  for _, r in ipairs(bot.store.scan(inbox, 1000)) do
+    bot.store.delete(r.key)
+    bot.store.delete(req_key(r.key:sub(#inbox + 1), pid))
   end
   ctx:cancel("networking:idle")
   ctx.session._networking = nil
+end
+
+-- Leaving deletes everything the module keeps about the user (a user's data deleted on
+-- request), and says so.
+function networking.leave(ctx)
+  remove(ctx)
   ctx:reply(t(ctx, "left"))
 end
+
+-- Asked to be forgotten: the same, silently (profile's /forget answers).
+profile.on_forget(remove)
 
 -- Matching ---------------------------------------------------------------------------
 

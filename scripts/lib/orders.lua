@@ -4,13 +4,16 @@
 -- delivered order not received, or one that arrived damaged, has its details collected
 -- and becomes a claim — handled by the bot when small, escalated to a person (a handoff
 -- marked high priority) when the order is costly or the case disputed. An unknown number
--- is asked again once, then a person takes over. docs/lib/orders.md.
+-- is asked again once, then a person takes over. A user who asks to be forgotten
+-- (profile.forget) loses their claims and the conversation's state. docs/lib/orders.md.
 --
 -- State: ctx.session._orders = { step = "id"|"status"|"details"|"done", tries = unknown
 -- numbers, bad = malformed ones, last_id, down = the service failed,
 -- order = { id, status, total, eta, delivered }, issue = "missing"|"damaged" };
--- bot.store "orders:claim:<order id>", "orders:stats:<what>".
+-- bot.store "orders:claim:<order id>", "orders:claims:<address>" (the order ids a
+-- conversation claimed for, so forgetting finds them), "orders:stats:<what>".
 local i18n = require "i18n"
+local profile = require "profile"
 
 local orders = {}
 
@@ -203,6 +206,9 @@ local function claim(ctx, details)
   local rec = { address = ctx.chat.address, issue = st.issue, details = details, total = o.total,
                 at = math.floor(ctx.now), escalated = escalate }
   bot.store.put("orders:claim:" .. o.id, rec)
+  local mine = bot.store.get("orders:claims:" .. ctx.chat.address) or {}
+  mine[#mine + 1] = o.id
+  bot.store.put("orders:claims:" .. ctx.chat.address, mine)
   stat("claims")
   if escalate then
     stat("escalated")
@@ -244,6 +250,23 @@ function orders.message(ctx, text)
   look_up(ctx, id)
   return true
 end
+
+-- A user who asks to be forgotten: their claims (address and their own words) are
+-- deleted, not kept anonymous — the case itself is the shop's and the operators', and
+-- the counters keep the numbers. Claims made before the "orders:claims:" index existed
+-- are found through the conversation's last order only.
+profile.on_forget(function(ctx)
+  local address = ctx.chat.address
+  local ids = bot.store.get("orders:claims:" .. address) or {}
+  local st = ctx.session._orders
+  if st and st.order then ids[#ids + 1] = st.order.id end
+  for _, id in ipairs(ids) do
+    local c = bot.store.get("orders:claim:" .. id)
+    if c and c.address == address then bot.store.delete("orders:claim:" .. id) end
+  end
+  bot.store.delete("orders:claims:" .. address)
+  ctx.session._orders = nil
+end)
 
 -- setup{ url or lookup, threshold, manager, ... }: docs/lib/orders.md.
 function orders.setup(c)

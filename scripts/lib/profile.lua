@@ -2,7 +2,9 @@
 -- flags with the time they were given), one profile per customer (identity.lua: the
 -- same profile from every linked channel). Profiles form the tenant's user directory
 -- that segments.lua filters and broadcast.lua walks; profile.forget deletes a user's
--- data on request (MISSION.md §3). docs/lib/profile.md.
+-- data on request (MISSION.md §3): the profile, identity's data and, through the
+-- profile.on_forget hooks, every module's, in each of the customer's conversations.
+-- docs/lib/profile.md.
 --
 -- Store: "profile:user:<bucket>:<customer id>" = { fields = {...}, consent = { name =
 -- { value = bool, at = seconds } }, address = last address, locale = "en", updated }.
@@ -143,15 +145,31 @@ function profile.on_forget(fn)
   forget_hooks[#forget_hooks + 1] = fn
 end
 
--- Deletes the user's profile, directory entry and identity data (links, history), and
--- lets other modules delete theirs (profile.on_forget).
-function profile.forget(ctx)
-  local id = identity.id(ctx)
+-- Forgets what is kept about this conversation and customer `id`: the hooks, the
+-- profile, identity's data. Returns the addresses identity unlinked.
+local function forget_here(ctx, id)
   for _, fn in ipairs(forget_hooks) do fn(ctx, id) end
   bot.store.delete(profile.key(id))
-  identity.forget(ctx)
+  return identity.forget(ctx)
+end
+
+-- Deletes the user's profile, directory entry and identity data (links, history), and
+-- lets other modules delete theirs (profile.on_forget), here and, by a signal, in each
+-- of the customer's other linked conversations (their sessions, timers and per-address
+-- data can only be reached from there).
+function profile.forget(ctx)
+  for _, address in ipairs(forget_here(ctx, identity.id(ctx))) do
+    if address ~= ctx.chat.address then ctx:signal(address, "profile:forget") end
+  end
   bot.store.incr("profile:stats:forgotten")
 end
+
+-- In a linked conversation of a customer who was forgotten from another one: no longer
+-- linked, it is its own customer; its hooks run without a word to the user.
+bot.on("signal:profile:*", function(ctx)
+  if ctx.event.name == "profile:forget" then return forget_here(ctx, identity.id(ctx)) end
+  bot.log("profile: unknown signal " .. tostring(ctx.event.name))
+end)
 
 -- Reads the directory from bucket `cursor` (0 by default): every entry of whole
 -- buckets until at least `want` entries were read. Returns a list of { id = customer,

@@ -3,8 +3,11 @@
 -- each distinct checkpoint counts once; at the threshold the user enters the draw by
 -- themselves; organisers print the codes, run a draw whose seed is recorded and whose
 -- result anyone can re-run from the published ticket list, and the result reaches every
--- entrant in their own language. docs/lib/raffle.md.
+-- entrant in their own language. A user who asks to be forgotten (profile.forget) leaves
+-- the draw, or after it keeps only an anonymous ticket in the recorded result.
+-- docs/lib/raffle.md.
 local i18n = require "i18n"
+local profile = require "profile"
 
 local raffle = {}
 
@@ -339,7 +342,8 @@ local function publish(ctx)
   if not draw or not list then return end
   local last = math.min(draw.published + config.batch, #list)
   for i = draw.published + 1, last do
-    ctx:signal(list[i].address, "raffle:result", { ticket = list[i].ticket })
+    local e = list[i]
+    if e.address then ctx:signal(e.address, "raffle:result", { ticket = e.ticket }) end  -- nil: forgotten
   end
   draw.published, draw.batch_at = last, ctx.now
   bot.store.put("raffle:draw", draw)
@@ -415,6 +419,7 @@ end
 local function on_result(ctx, data)
   local draw = bot.store.get("raffle:draw")
   if not draw or not data or not data.ticket then return end
+  if not bot.store.get(entrant_key(ctx.chat.address)) then return end  -- forgotten since
   local won = false
   for _, w in ipairs(draw.winners) do
     if w.ticket == data.ticket then won = true end
@@ -424,6 +429,28 @@ local function on_result(ctx, data)
   ctx:reply(t(ctx, won and "won" or "lost", s.result) .. "\n" .. t(ctx, "seed", s.result),
     { buttons = progress_buttons(ctx) })
 end
+
+-- A user who asks to be forgotten: their visits and entry go, so before the draw they
+-- are no longer in it. After the draw its record must still re-run, so their line of
+-- the ticket list (and of the winners) keeps the ticket and loses address and name.
+profile.on_forget(function(ctx)
+  local address = ctx.chat.address
+  ctx.session._raffle = nil
+  local key = entrant_key(address)
+  if not bot.store.get(key) then return end
+  bot.store.delete(key)
+  local list = bot.store.get("raffle:draw:list")
+  if not list then return end
+  for _, e in ipairs(list) do
+    if e.address == address then e.address, e.name = nil, nil end
+  end
+  bot.store.put("raffle:draw:list", list)
+  local draw = bot.store.get("raffle:draw")
+  for _, w in ipairs(draw.winners) do
+    if w.address == address then w.address, w.name = nil, nil end
+  end
+  bot.store.put("raffle:draw", draw)
+end)
 
 -- Sets the raffle up (call once from bot.lua, at load):
 --   threshold     distinct checkpoints that enter a user into the draw (default 15)

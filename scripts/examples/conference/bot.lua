@@ -133,15 +133,14 @@ bot.command("language", function(ctx, arg)
   sections.language(ctx)
 end)
 
--- /forget: everything the user told us goes (profile, networking card, reminders,
--- the session with its language choice and half-done forms).
+-- /forget: everything the user told us goes. profile.forget runs every module's forget
+-- hook (profile, networking card and requests, raffle entry and visits, reminders, a
+-- half-done questionnaire); the bot adds its own early-bird timer and the rest of the
+-- session, with its language choice.
 local function forget(ctx)
   local text = i18n.t(ctx, "conf.forgotten")
-  local net = ctx.session._networking
-  if net and net.pid then networking.leave(ctx) end
   profile.forget(ctx)
   ctx:cancel("early_bird")
-  flow.stop(ctx)
   ctx.session = {}
   ctx:reply(text)
 end

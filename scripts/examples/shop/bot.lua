@@ -54,13 +54,14 @@ bot.command("order", function(ctx) support.track(ctx) end)
 bot.command("human", function(ctx) support.human(ctx) end)
 
 -- The customer's data: /link joins this chat to their chats on other channels (last
--- time's details follow), /forget deletes what the shop bot keeps about them (profile,
--- links, history, and this chat's cart and order list; orders stay with the shop).
+-- time's details follow), /forget deletes what the shop bot keeps about them: the
+-- library's modules delete theirs (profile, links, history, a half-filled checkout form,
+-- claims), this hook the cart and order list — in this chat and in every linked one.
+-- Orders stay with the shop.
 identity.commands()
 profile.commands()
 profile.on_forget(function(ctx)
   ctx.session.cart, ctx.session.checkout, ctx.session.orders, ctx.session.retry = nil, nil, nil, nil
-  flow.stop(ctx)
 end)
 
 bot.on("button:shop:menu", function(ctx) main_menu(ctx) end)

@@ -54,5 +54,8 @@ scenario("/forget deletes the details, the cart and the order list", function(u)
     u:press("Add to cart")
     u:press("Checkout")
     u:expect{ text = "Let's place your order. What name should we put on the parcel?" }
+    u:send("Ana")
+    u:send("/forget")                          -- half-way through the checkout form
+    assert(u:session()._flow == nil and u:session().checkout == nil, "the form and its answers are gone")
   end)
 end)

@@ -1,6 +1,11 @@
 -- A barber's booking bot (scripts/lib/booking.lua). Staff mark arrivals with
--- /arrived <name>. A spec may write variant.lua (other settings) and reload.
+-- /arrived <name>. /forget is profile's (forget_spec.lua checks the whole store after
+-- it with specs/store_probe's /store_find). A spec may write variant.lua (other
+-- settings) and reload.
 local booking = require "booking"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 local ok, variant = pcall(require, "variant")
 if not ok then variant = {} end
@@ -17,6 +22,7 @@ booking.setup{
   grace = "30m",
   reask_after = "4h",
   manager = "console:manager",
+  manager_locale = variant.manager_locale,
 }
 
 bot.command("book", function(ctx) booking.offer(ctx) end)

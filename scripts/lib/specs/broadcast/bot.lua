@@ -1,7 +1,8 @@
 -- A conference bot's announcements: organisers broadcast to segments with /broadcast
 -- (small batches here, so the specs see several of them), the raffle announcement goes
 -- out in each attendee's language, an offer only to those who agreed to news. A spec may
--- add a variant.lua (changed segments or texts) and reload.
+-- add a variant.lua (changed segments or texts) and reload. /forget is profile's
+-- (forget_spec.lua checks the whole store after it with specs/store_probe's /store_find).
 local i18n = require "i18n"
 local profile = require "profile"
 local segments = require "segments"
@@ -13,6 +14,7 @@ roles.setup{ config = { organiser = { "console:olga", "console:oleg", "console:i
 broadcast.setup{ batch = 2, gap = "1m", commands = true }
 profile.commands()
 identity.commands()
+require("specs.store_probe").command()
 
 -- variant.lua (written by a spec) returns { attendees = predicate, no_vip = true, en = texts }.
 local ok, variant = pcall(require, "variant")

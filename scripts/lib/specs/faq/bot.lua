@@ -1,6 +1,10 @@
 -- A cafe's question desk: every text goes to the FAQ (scripts/lib/faq.lua). A spec may
--- write variant.lua (other entries or settings) and reload.
+-- write variant.lua (other entries or settings) and reload. /forget is profile's
+-- (forget_spec.lua checks the whole store after it with specs/store_probe's /store_find).
 local faq = require "faq"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 local ok, variant = pcall(require, "variant")
 if not ok then variant = {} end

@@ -4,8 +4,13 @@
 -- fallback, which gets /skip, /back and /cancel). A spec may write flow_variant.lua next
 -- to this file (a function that changes the sign-up form) and reload, as an integrator's
 -- edit would; /stale ID shows a button with that id, as an older message would have it.
+-- /forget is profile's (forget_spec.lua checks the whole store after it with
+-- specs/store_probe's /store_find).
 local i18n = require "i18n"
 local flow = require "flow"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 i18n.define("en", {
   ["su.name"] = "What is your name?",

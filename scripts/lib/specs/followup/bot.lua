@@ -1,7 +1,11 @@
 -- A small agency's bot: a quote is followed up after 24 h and 72 h of silence, and every
 -- customer is reactivated after 48 h of silence (scripts/lib/followup.lua). A spec may
--- write variant.lua (other definitions) and reload.
+-- write variant.lua (other definitions) and reload. /forget is profile's
+-- (forget_spec.lua checks the whole store after it with specs/store_probe's /store_find).
 local followup = require "followup"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 local ok, variant = pcall(require, "variant")
 if not ok then variant = {} end

@@ -1,6 +1,11 @@
 -- A studio's sales bot: price questions become qualified leads (scripts/lib/lead.lua).
 -- variant.lua, when a spec writes one, replaces the questions (a reload mid-flow).
+-- /forget is profile's (forget_spec.lua checks the whole store after it with
+-- specs/store_probe's /store_find).
 local lead = require "lead"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 local ok, variant = pcall(require, "variant")
 local questions = ok and variant.questions or {

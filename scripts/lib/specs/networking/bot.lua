@@ -1,8 +1,12 @@
 -- Networking as a conference bot wires it: the extended questionnaire (business level,
 -- role, fields, interests, topics), three cards per search, typed text routed to the
--- module while it asks for a contact. A spec may write variant.lua (a reloaded
--- questionnaire) next to this file.
+-- module while it asks for a contact; /forget is profile's (forget_spec.lua checks the
+-- whole store after it with specs/store_probe's /store_find). A spec may write
+-- variant.lua (a reloaded questionnaire) next to this file.
 local networking = require "networking"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 local questions = {
   { id = "level", text = { en = "Your business level?", ru = "Ваш уровень?" }, options = {

@@ -1,7 +1,11 @@
 -- A shop's order desk (scripts/lib/orders.lua). The orders come from a Lua stub of the
 -- shop's service, unless a spec writes variant.lua with the URL of a real HTTP server
--- (then bot.http.request asks it) and reloads.
+-- (then bot.http.request asks it) and reloads. /forget is profile's (forget_spec.lua
+-- checks the whole store after it with specs/store_probe's /store_find).
 local orders = require "orders"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 local ok, variant = pcall(require, "variant")
 if not ok then variant = {} end

@@ -1,12 +1,26 @@
 -- A bot using profile and segments the way a conference bot would: a questionnaire
 -- answer stored with /set, consent with /consent, segments for menus (/am) and for a
--- walk over the directory (/members), data deletion with /forget.
+-- walk over the directory (/members), data deletion with /forget (with a hook of the
+-- bot's own for what /note keeps per conversation, and specs/store_probe's /store_find
+-- to check the whole store after it).
 local profile = require "profile"
 local segments = require "segments"
 local identity = require "identity"
 
 profile.commands()
 identity.commands()
+require("specs.store_probe").command()
+
+-- Something of the bot's own, per conversation: a store key and a session field.
+bot.command("note", function(ctx, text)
+  bot.store.put("note:" .. ctx.chat.address, { by = ctx.user.name, text = text })
+  ctx.session.note = text
+  ctx:reply("noted")
+end)
+profile.on_forget(function(ctx)
+  bot.store.delete("note:" .. ctx.chat.address)
+  ctx.session.note = nil
+end)
 
 segments.define("attendees", function(p) return p.ticket == true end)
 segments.define("news", function(_, e) return segments.consented(e, "marketing") end)

@@ -1,8 +1,12 @@
 -- The raffle as a conference bot wires it: 16 booths, 15 enter the draw, two winners,
 -- the organiser is the spec user "org". Deep links that are not raffle codes fall
--- through to the bot's own welcome. A spec may write variant.lua (a reloaded
--- configuration) next to this file.
+-- through to the bot's own welcome; /forget is profile's (forget_spec.lua checks the
+-- whole store after it with specs/store_probe's /store_find). A spec may write
+-- variant.lua (a reloaded configuration) next to this file.
 local raffle = require "raffle"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 local checkpoints = {}
 for i = 1, 16 do

@@ -14,6 +14,7 @@ schedule.setup{ programme = has_variant and "variant" or "programme", remind_bef
                 batch = 2, gap = "1m", commands = true }
 
 profile.commands()                -- /forget drops the subscriptions too
+require("specs.store_probe").command()   -- /store_find: the whole store, after /forget
 
 bot.command("ticket", function(ctx) profile.set(ctx, "ticket", true) ctx:reply("ticket noted") end)
 bot.command("start", function(ctx)

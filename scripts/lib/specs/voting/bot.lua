@@ -1,8 +1,13 @@
 -- Speaker voting as a conference bot wires it: the best talk of each day, the second
 -- day's vote closing at 18:00 on 2 June; the organiser is the spec user "org". /dump
 -- lists everything the module stored, so the spec can show that nothing in it links a
--- voter to a choice. A spec may write variant.lua (a reloaded configuration).
+-- voter to a choice; /forget is profile's (forget_spec.lua checks the whole store after
+-- it with specs/store_probe's /store_find). A spec may write variant.lua (a reloaded
+-- configuration).
 local voting = require "voting"
+local profile = require "profile"
+require("specs.store_probe").command()
+profile.commands()
 
 local polls = {
   { id = "day1", question = { en = "Best talk of day 1?", ru = "Лучший доклад первого дня?" },

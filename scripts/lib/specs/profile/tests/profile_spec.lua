@@ -88,6 +88,37 @@ scenario("forget deletes the profile, its directory entry and its history; other
   assert(store("profile:stats:forgotten") == 1)
 end)
 
+scenario("forget from one linked chat forgets in the other too: hooks run there, nothing is left", function()
+  local probe = dofile(debug.getinfo(1, "S").source:match("^@(.*)/tests/[^/]*$") .. "/../store_probe.lua")
+  local tg, wa, auditor = user("zoryana"), user("zoryana_wa"), user("auditor")
+  tg:send("/set ticket true")
+  tg:send("/note call me at +49 170 5550123")
+  tg:send("/link")
+  local code = tg:replies()[1].text:match("%d%d%d%d%d%d")
+  wa:send("/link " .. code)
+  wa:send("/note the other chat")
+  wa:send("/consent on")
+  wa:replies()
+  local words = { "console:zoryana", "zoryana", "5550123" }
+  assert(#probe.find(auditor, words) >= 4, "the probe sees profile, links, history and notes")
+  tg:send("/forget")
+  tg:expect{ text = "Done: everything we stored about you has been deleted." }
+  wa:expect{ none = true }                               -- forgotten there without a word
+  probe.forgotten(auditor, words)
+  assert(tg:session().note == nil and wa:session().note == nil, "the bot's hook ran in both chats")
+  assert(wa:session()._identity == nil, "identity's session state is gone there too")
+  assert(store("profile:stats:forgotten") == 1, "one request, counted once")
+  -- Both chats start over as two new, unlinked customers.
+  restart()
+  wa:send("/get")
+  wa:expect{ text = "(empty)" }
+  wa:send("/set role dev")
+  wa:send("/linked")
+  wa:expect{ text = "Linked chats: console:zoryana_wa" }
+  tg:send("/get")
+  tg:expect{ text = "(empty)" }
+end)
+
 scenario("touch keeps the address and language current but creates no profile", function(u)
   u:send("/touch")
   u:send("/members russian")

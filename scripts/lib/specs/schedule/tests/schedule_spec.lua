@@ -84,10 +84,17 @@ scenario("Russian: titles, times and the reminder", function()
 end)
 
 scenario("forgetting the user cancels their reminders and subscriptions", function(u)
-  u:send("/remind all")
-  u:send("/forget")
-  u:expect{ text = "Done: everything we stored about you has been deleted." }
-  assert(u:session()._schedule == nil)
-  u:advance("1d")
-  u:expect{ none = true }
+  local probe = dofile(debug.getinfo(1, "S").source:match("^@(.*)/tests/[^/]*$") .. "/../store_probe.lua")
+  local z = user("zoryana")
+  z:send("/ticket")                                      -- an attendee: segment reminders too
+  z:send("/remind all")
+  assert(#probe.find(u, { "console:zoryana", "zoryana" }) == 2, "profile and subscription before /forget")
+  z:send("/forget")
+  z:expect{ text = "Done: everything we stored about you has been deleted." }
+  assert(z:session()._schedule == nil)
+  probe.forgotten(u, { "console:zoryana", "zoryana" })
+  z:advance("1d")
+  z:expect{ none = true }
+  z:send("/remind all")                                  -- she can subscribe again
+  z:expect{ text = "I'll remind you 15 minutes before every block." }
 end)
