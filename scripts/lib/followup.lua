@@ -1,7 +1,8 @@
 -- followup.lua: nudges after silence. A sequence ("quote": after 24 h and 72 h of
 -- silence; "reactivation": after 48 h) is started by the bot; every message of the user
 -- re-arms it from its first step, so its steps only come when the user has really gone
--- quiet. Each nudge offers "Yes, let's continue" / "Later" (pick when: a reminder) / "Not
+-- quiet. Each nudge offers "Yes, let's continue" / "Later" (pick when: a reminder, which
+-- the user asked for: it is counted apart and the remaining steps still follow it) / "Not
 -- interested" (closes cleanly). docs/lib/followup.md.
 --
 -- State: ctx.session._followup[kind] = { state = "waiting"|"later"|"resumed"|"declined"|
@@ -101,9 +102,10 @@ local function buttons(ctx, kind)
              { i18n.t(ctx, "followup.no"), "followup:no:" .. kind } } }
 end
 
--- Sends a nudge, or a template where the channel's reply window has closed; with
--- neither possible the nudge is skipped (logged and counted).
-local function nudge(ctx, kind, text, template)
+-- Sends a nudge (counted as `what`: "sent", or "reminded" for a "Later" reminder), or a
+-- template where the channel's reply window has closed; with neither possible the
+-- nudge is skipped (logged and counted).
+local function nudge(ctx, kind, text, template, what)
   if ctx.channel.window_open == false then
     if not template then
       bot.log("followup: " .. kind .. " nudge skipped: the channel's reply window is closed and no template is set")
@@ -114,7 +116,7 @@ local function nudge(ctx, kind, text, template)
   else
     ctx:reply(text, { buttons = buttons(ctx, kind) })
   end
-  stat(kind, "sent")
+  stat(kind, what or "sent")
 end
 
 -- define(kind, { steps = { { after = "24h", text = …, template = … }, … }, expire_after?,
@@ -177,9 +179,10 @@ local function on_timer(ctx, data)
     return
   end
   if st.state == "later" then
+    -- the reminder the user asked for is not one of the nudges: the steps go on where
+    -- "Later" interrupted them, the next one after its usual gap
     st.state = "waiting"
-    nudge(ctx, kind, text_of(ctx, def.reminder or "followup.reminder", st.vars))
-    st.step = #def.steps + 1       -- the reminder stands for the last step
+    nudge(ctx, kind, text_of(ctx, def.reminder or "followup.reminder", st.vars), nil, "reminded")
     return arm_step(ctx, kind, st)
   end
   local step = def.steps[st.step]

@@ -96,6 +96,7 @@ scenario("'Later' sets a reminder; 'Not interested' closes cleanly", function(u)
   advance("1w")
   u:expect{ none = true }
   assert(store("followup:stats:quote:later") == 1 and store("followup:stats:quote:declined") == 1)
+  assert(store("followup:stats:quote:sent") == 1 and store("followup:stats:quote:reminded") == 1)
   u:send("/status quote")
   u:expect{ text = "declined" }
   u:send("/quote")                             -- a new quote starts it again
@@ -103,9 +104,42 @@ scenario("'Later' sets a reminder; 'Not interested' closes cleanly", function(u)
   u:expect{ text = "Any thoughts on quote Q-17 ($1,200)?" }
 end)
 
+scenario("a reminder asked for with 'Later' is not a nudge: the remaining steps follow it", function(u)
+  u:send("/quote")
+  advance("24h")
+  u:expect{ text = "Any thoughts on quote Q-17 ($1,200)?" }
+  u:press("Later")
+  u:press("Tomorrow")
+  restart()                                    -- between "Later" and the reminder
+  advance("24h")
+  u:expect{ text = "As promised, a reminder: shall we continue?", buttons = NUDGE }
+  assert(store("followup:stats:quote:sent") == 1 and store("followup:stats:quote:reminded") == 1)
+  restart()                                    -- between the reminder and the next step
+  advance("47h59m")                            -- the 72 h step, 48 h after the reminder
+  u:expect{ none = true }
+  advance("1m")
+  u:expect{ text = "Quote Q-17 is still valid this week.", buttons = NUDGE }
+  assert(store("followup:stats:quote:sent") == 2)
+  u:press("Later")                             -- "Later" on the last nudge
+  u:press("In 3 days")
+  advance("3d")
+  u:expect{ text = "As promised, a reminder: shall we continue?" }
+  advance("23h59m")
+  assert(store("followup:stats:quote:expired") == nil)
+  advance("1m")                                -- no step left: the reminder expires
+  assert(store("followup:stats:quote:expired") == 1 and store("ended:user") == "expired Q-17")
+  assert(store("followup:stats:quote:sent") == 2 and store("followup:stats:quote:reminded") == 2)
+  assert(store("followup:stats:quote:later") == 2)
+  advance("1w")
+  u:expect{ none = true }
+end)
+
 scenario("an unanswered reminder expires; writing after 'Later' brings the steps back", function(u)
   u:send("/quote")
   advance("24h")
+  u:expect{ text = "Any thoughts on quote Q-17 ($1,200)?" }
+  advance("48h")
+  u:expect{ text = "Quote Q-17 is still valid this week." }
   u:press("Later")
   u:press("Tomorrow")
   advance("24h")
