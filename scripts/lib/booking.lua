@@ -16,7 +16,7 @@ local cfg                 -- the bot's setup{}: re-made at every load, never sta
 
 local TIMERS = { "booking:remind24", "booking:reask", "booking:remind2", "booking:after" }
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["booking.pick"] = "Pick a time:",
   ["booking.none"] = "None of these suit me",
   ["booking.check"] = "{when}. {rules} Shall I book it?",
@@ -42,7 +42,7 @@ i18n.define("en", {
   ["booking.manager.noshow"] = "No-show: {name} ({address}), {when}.",
   ["booking.manager.handoff"] = "{name} ({address}) found no suitable time; please contact them.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["booking.pick"] = "Выберите время:",
   ["booking.none"] = "Мне ничего не подходит",
   ["booking.check"] = "{when}. {rules} Записать вас?",

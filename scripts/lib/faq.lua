@@ -21,7 +21,7 @@ local faq = {}
 local cfg                 -- the bot's setup{}: re-made at every load
 local index               -- words -> entries, built from cfg.entries by setup
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["faq.suggest"] = "Did you mean one of these?",
   ["faq.none"] = "None of these",
   ["faq.wrong"] = "That's not what I asked",
@@ -32,7 +32,7 @@ i18n.define("en", {
   ["faq.manager"] = "FAQ question without an answer from {name} ({address}): {question}",
   ["faq.gone"] = "That question is no longer in the FAQ.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["faq.suggest"] = "Вы имели в виду один из этих вопросов?",
   ["faq.none"] = "Ничего из этого",
   ["faq.wrong"] = "Я спрашивал не об этом",

@@ -14,7 +14,7 @@ local followup = {}
 
 local kinds = {}          -- kind -> definition: re-made at every load, never state
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["followup.yes"] = "Yes, let's continue",
   ["followup.later"] = "Later",
   ["followup.no"] = "Not interested",
@@ -28,7 +28,7 @@ i18n.define("en", {
   ["followup.bye"] = "Understood, I won't bother you about this again. Thank you!",
   ["followup.closed"] = "This is no longer current.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["followup.yes"] = "Да, продолжим",
   ["followup.later"] = "Позже",
   ["followup.no"] = "Не интересно",

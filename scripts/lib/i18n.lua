@@ -1,10 +1,13 @@
 -- i18n.lua: string tables per locale, the user's language from the channel with their
 -- own override, a fallback chain, {name} interpolation and plural forms (English and
 -- Russian rules). Every library module's phrases go through it, so a bot speaks one
--- language throughout. docs/lib/i18n.md.
+-- language throughout. Two layers: library modules ship their texts as defaults
+-- (i18n.defaults), the bot's i18n.define wins over them whatever the order of the
+-- calls. docs/lib/i18n.md.
 local i18n = {}
 
-local tables = {}       -- locale -> key -> text | { one =, few =, many =, other = }
+local tables = {}       -- the bot's: locale -> key -> text | { one =, few =, many =, other = }
+local defaults = {}     -- the modules' defaults, same shape: used where tables lack the key
 local fallbacks = {}    -- locale -> the next locale to try
 local default = "en"
 local warned = {}
@@ -13,14 +16,22 @@ local function base(tag)
   return tag and tag:match("^(%a%a%a?)") and tag:match("^(%a%a%a?)"):lower() or nil
 end
 
--- Adds strings for a locale ("en", "ru"); later definitions override earlier ones, so
--- a tenant's own tables (defined after requiring modules) win over the modules'.
-function i18n.define(locale, strings)
-  assert(type(locale) == "string" and type(strings) == "table", "i18n.define(locale, strings)")
-  local t = tables[locale] or {}
+local function add(layer, locale, strings, name)
+  assert(type(locale) == "string" and type(strings) == "table", name .. "(locale, strings)")
+  local t = layer[locale] or {}
   for k, v in pairs(strings) do t[k] = v end
-  tables[locale] = t
+  layer[locale] = t
 end
+
+-- Adds the bot's strings for a locale ("en", "ru"); a later definition of a key
+-- overrides an earlier one, and any definition overrides a module's default.
+function i18n.define(locale, strings) add(tables, locale, strings, "i18n.define") end
+
+-- Adds a library module's strings: each is used only where the bot defines none for
+-- that key and locale, so a bot may define its overrides before or after the require.
+function i18n.defaults(locale, strings) add(defaults, locale, strings, "i18n.defaults") end
+
+local function has(locale) return tables[locale] ~= nil or defaults[locale] ~= nil end
 
 -- Where to look when a locale lacks a key: i18n.fallback("uk", "ru").
 function i18n.fallback(locale, next_locale) fallbacks[locale] = next_locale end
@@ -33,6 +44,9 @@ function i18n.default() return default end
 function i18n.available()
   local out = {}
   for l in pairs(tables) do out[#out + 1] = l end
+  for l in pairs(defaults) do
+    if not tables[l] then out[#out + 1] = l end
+  end
   table.sort(out)
   return out
 end
@@ -41,15 +55,15 @@ end
 -- ("ru-RU" -> "ru") when there are strings for it, else the default.
 function i18n.locale(ctx)
   local s = ctx.session._i18n
-  if s and s.lang and tables[s.lang] then return s.lang end
+  if s and s.lang and has(s.lang) then return s.lang end
   local l = base(ctx.user and ctx.user.language)
-  if l and (tables[l] or fallbacks[l]) then return l end
+  if l and (has(l) or fallbacks[l]) then return l end
   return default
 end
 
 -- The user picks a language (a /language menu): kept in their session.
 function i18n.set(ctx, locale)
-  if not tables[locale] then return false end
+  if not has(locale) then return false end
   ctx.session._i18n = { lang = locale }
   return true
 end
@@ -65,16 +79,26 @@ local function plural_form(locale, n)
 end
 i18n.plural_form = plural_form
 
+-- The text of key in one locale: the bot's, else the module's default.
+local function text_in(l, key)
+  local v = tables[l] and tables[l][key]
+  if v == nil then v = defaults[l] and defaults[l][key] end
+  return v
+end
+
+-- Language first: a module's Russian default beats the bot's English override for a
+-- Russian user.
 local function lookup(locale, key)
   local seen = {}
   local l = locale
   while l and not seen[l] do
     seen[l] = true
-    local v = tables[l] and tables[l][key]
+    local v = text_in(l, key)
     if v ~= nil then return v, l end
     l = fallbacks[l]
   end
-  if tables[default] and tables[default][key] ~= nil then return tables[default][key], default end
+  local v = text_in(default, key)
+  if v ~= nil then return v, default end
   return nil
 end
 

@@ -12,7 +12,7 @@ local lead = {}
 
 local cfg                 -- the bot's setup{}: re-made at every load, never state
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["lead.price"] = "Our prices: {range}. Three quick questions and I'll tell you more.",
   ["lead.invalid"] = "Sorry, I didn't get that. {hint}",
   ["lead.hint.text"] = "A short answer, please (2 to 200 characters).",
@@ -34,7 +34,7 @@ i18n.define("en", {
   ["lead.why.invalid"] = "could not answer the questions",
   ["lead.unanswered"] = "no answer",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["lead.price"] = "Наши цены: {range}. Три коротких вопроса — и я расскажу подробнее.",
   ["lead.invalid"] = "Извините, не понял. {hint}",
   ["lead.hint.text"] = "Пожалуйста, коротко (от 2 до 200 символов).",

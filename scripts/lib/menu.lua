@@ -20,7 +20,7 @@ local parent = {}       -- node id -> the node that first opens it (breadth-firs
 -- event that failed mid-call harmless.
 local pressing = nil
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["menu.back"] = "« Back",
   ["menu.home"] = "Home",
   ["menu.prev"] = "‹ Prev",
@@ -31,7 +31,7 @@ i18n.define("en", {
   ["menu.unavailable"] = "Sorry, that is not available right now.",
   ["menu.unavailable_label"] = "{label} (unavailable)",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["menu.back"] = "« Назад",
   ["menu.home"] = "В начало",
   ["menu.prev"] = "‹ Назад",

@@ -11,7 +11,7 @@ local segments = require "segments"
 
 local schedule = {}
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["schedule.time_format"] = "%b %d, %H:%M",
   ["schedule.title"] = "Programme (times in {zone}):",
   ["schedule.line"] = "{mark} {time} {title}, {room}",
@@ -32,7 +32,7 @@ i18n.define("en", {
   ["schedule.unchanged"] = "The programme has not changed since it was last published.",
   ["schedule.first"] = "Programme published ({count} blocks); reminders are armed.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["schedule.time_format"] = "%d.%m, %H:%M",
   ["schedule.title"] = "Программа (время: {zone}):",
   ["schedule.line"] = "{mark} {time} {title}, {room}",

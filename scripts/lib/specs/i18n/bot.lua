@@ -1,4 +1,16 @@
+-- Spec tenant of the i18n module (scripts/lib/i18n.lua): the bot's strings, a fallback
+-- chain, and overrides of a library module's texts (menu's) defined before the module
+-- is required, which win over its defaults all the same.
 local i18n = require "i18n"
+
+i18n.define("en", { ["menu.back"] = "⟵ Return", ["menu.empty"] = "No items", sub = "Sub", main = "Main" })
+i18n.define("ru", { ["menu.back"] = "⟵ Вернуться", sub = "Раздел", main = "Главное" })
+local menu = require "menu"
+menu.define{ home = "main", nodes = {
+  main = { text = "main", items = { { label = "sub", open = "sub" } } },
+  sub = { text = "sub", list = function() return {} end },
+} }
+bot.command("menu", function(ctx) menu.show(ctx) end)
 
 i18n.define("en", {
   hello = "Hello, {name}!",

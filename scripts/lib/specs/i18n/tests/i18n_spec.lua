@@ -1,5 +1,6 @@
 -- The language comes from the user's choice, else the channel's language tag, else the
--- default; missing keys fall back along the chain; plurals follow each language's rules.
+-- default; missing keys fall back along the chain; plurals follow each language's rules;
+-- the bot's texts win over a library module's defaults, whichever was defined first.
 
 scenario("the default language, interpolation and English plurals", function(u)
   u:send("/hello")
@@ -50,4 +51,23 @@ scenario("the channel's language tag picks the table; a fallback chain covers a 
   local pierre = user("pierre", { language = "fr-FR" })  -- nothing for French: the default
   pierre:send("/hello")
   pierre:expect{ text = "Hello, pierre!" }
+end)
+
+scenario("a bot's override defined before requiring the module wins over the module's default", function(u)
+  u:send("/menu")
+  u:press("Sub")
+  u:expect{ text = "Sub\n\nNo items", buttons = { "⟵ Return" } }
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("/menu")
+  ivan:press("Раздел")                       -- "menu.empty" is overridden in English only:
+  ivan:expect{ text = "Раздел\n\nЗдесь пока пусто.", buttons = { "⟵ Вернуться" } }  -- the module's Russian
+  reload()
+  restart()
+  u:send("/menu")
+  u:press("Sub")
+  u:expect{ text = "Sub\n\nNo items", buttons = { "⟵ Return" } }
+  u:send("/lang ru")                         -- the user's choice, then the module's texts
+  u:send("/menu")
+  u:press("Раздел")
+  u:expect{ text = "Раздел\n\nЗдесь пока пусто.", buttons = { "⟵ Вернуться" } }
 end)
