@@ -13,7 +13,10 @@ local lead = {}
 local cfg                 -- the bot's setup{}: re-made at every load, never state
 
 i18n.defaults("en", {
-  ["lead.price"] = "Our prices: {range}. Three quick questions and I'll tell you more.",
+  -- {number}: the count of questions in words (lead.numbers), {count} in digits
+  ["lead.price"] = { one = "Our prices: {range}. {number} quick question and I'll tell you more.",
+                     other = "Our prices: {range}. {number} quick questions and I'll tell you more." },
+  ["lead.numbers"] = "One, Two, Three, Four, Five, Six, Seven, Eight, Nine, Ten",
   ["lead.invalid"] = "Sorry, I didn't get that. {hint}",
   ["lead.hint.text"] = "A short answer, please (2 to 200 characters).",
   ["lead.hint.choice"] = "Please pick one of the options.",
@@ -35,7 +38,10 @@ i18n.defaults("en", {
   ["lead.unanswered"] = "no answer",
 })
 i18n.defaults("ru", {
-  ["lead.price"] = "Наши цены: {range}. Три коротких вопроса — и я расскажу подробнее.",
+  ["lead.price"] = { one = "Наши цены: {range}. {number} короткий вопрос — и я расскажу подробнее.",
+                     few = "Наши цены: {range}. {number} коротких вопроса — и я расскажу подробнее.",
+                     many = "Наши цены: {range}. {number} коротких вопросов — и я расскажу подробнее." },
+  ["lead.numbers"] = "Один, Два, Три, Четыре, Пять, Шесть, Семь, Восемь, Девять, Десять",
   ["lead.invalid"] = "Извините, не понял. {hint}",
   ["lead.hint.text"] = "Пожалуйста, коротко (от 2 до 200 символов).",
   ["lead.hint.choice"] = "Пожалуйста, выберите один из вариантов.",
@@ -193,11 +199,23 @@ function lead.is_price_intent(text)
   return false
 end
 
--- Starts (or restarts) the qualification: the price range, then the first question.
+-- n in words ("Three"), from the comma-separated lead.numbers; digits past its end.
+local function in_words(ctx, n)
+  local i = 0
+  for word in i18n.t(ctx, "lead.numbers"):gmatch("[^,]+") do
+    i = i + 1
+    if i == n then return (word:gsub("^%s+", ""):gsub("%s+$", "")) end
+  end
+  return tostring(n)
+end
+
+-- Starts (or restarts) the qualification: the price range with the number of questions,
+-- then the first question.
 function lead.start(ctx)
   ctx.session._lead = { step = "ask", answers = {}, invalid = 0, started = math.floor(ctx.now) }
   stat("started")
-  advance(ctx, i18n.t(ctx, "lead.price", { range = tr(ctx, cfg.range), count = #cfg.questions }))
+  local n = #cfg.questions
+  advance(ctx, i18n.t(ctx, "lead.price", { range = tr(ctx, cfg.range), count = n, number = in_words(ctx, n) }))
 end
 
 -- Leaves the qualification (the bot's menu, another flow): typed text is no longer taken
