@@ -128,6 +128,58 @@ function i18n.t(who, key, vars)
   return v
 end
 
+-- Month and weekday names for i18n.date, comma-separated (a bot adds a language with
+-- i18n.define). Russian months come in the genitive for "18 июня" (%B, %b) and in the
+-- nominative for a month on its own ("июнь 2026": %OB).
+i18n.defaults("en", {
+  ["date.months"] = "January,February,March,April,May,June,July,August,September,October,November,December",
+  ["date.months_standalone"] = "January,February,March,April,May,June,July,August,September,October,November,December",
+  ["date.months_short"] = "Jan,Feb,Mar,Apr,May,Jun,Jul,Aug,Sep,Oct,Nov,Dec",
+  ["date.weekdays"] = "Sunday,Monday,Tuesday,Wednesday,Thursday,Friday,Saturday",
+  ["date.weekdays_short"] = "Sun,Mon,Tue,Wed,Thu,Fri,Sat",
+})
+i18n.defaults("ru", {
+  ["date.months"] = "января,февраля,марта,апреля,мая,июня,июля,августа,сентября,октября,ноября,декабря",
+  ["date.months_standalone"] = "январь,февраль,март,апрель,май,июнь,июль,август,сентябрь,октябрь,ноябрь,декабрь",
+  ["date.months_short"] = "янв,фев,мар,апр,мая,июн,июл,авг,сен,окт,ноя,дек",
+  ["date.weekdays"] = "воскресенье,понедельник,вторник,среда,четверг,пятница,суббота",
+  ["date.weekdays_short"] = "Вс,Пн,Вт,Ср,Чт,Пт,Сб",
+})
+
+-- The i-th name of a comma-separated list of names.
+local function nth(locale, key, i)
+  local n = 0
+  for name in i18n.t(locale, key):gmatch("[^,]+") do
+    n = n + 1
+    if n == i then return name end
+  end
+  return "?"
+end
+
+-- os.date(format, time) with the names in the user's language (ctx, or a locale):
+-- %a %A weekday, %b %B month (Russian genitive: "18 июня"), %OB the month on its own
+-- (Russian nominative: "июнь"), %-d the day without a leading zero. Everything else is
+-- os.date's: the tenant's timezone, or UTC with a leading "!". time defaults to now.
+function i18n.date(who, format, time)
+  local locale = type(who) == "string" and who or i18n.locale(who)
+  time = math.floor(time or os.time())
+  local fields = os.date(format:sub(1, 1) == "!" and "!*t" or "*t", time)
+  local names = {
+    a = function() return nth(locale, "date.weekdays_short", fields.wday) end,
+    A = function() return nth(locale, "date.weekdays", fields.wday) end,
+    b = function() return nth(locale, "date.months_short", fields.month) end,
+    B = function() return nth(locale, "date.months", fields.month) end,
+    OB = function() return nth(locale, "date.months_standalone", fields.month) end,
+    ["-d"] = function() return tostring(fields.day) end,
+  }
+  -- one pass over the conversions, so "%%a" stays a literal "%a" for os.date
+  local out = format:gsub("%%([O%-]?)(.)", function(flag, c)
+    local f = names[flag .. c]
+    if f then return (f():gsub("%%", "%%%%")) end
+  end)
+  return os.date(out, time)
+end
+
 -- A translator bound to ctx: local t = i18n.for_ctx(ctx); t("menu.title")
 function i18n.for_ctx(ctx)
   local locale = i18n.locale(ctx)

@@ -17,6 +17,7 @@ booking.setup{
   grace = "30m",
   reask_after = "4h",
   manager = "console:manager",
+  slot_format = variant.slot_format,
 }
 
 bot.command("book", function(ctx) booking.offer(ctx) end)
