@@ -115,7 +115,13 @@ local function answer_label(ctx_or_locale, q, v)
   return tostring(v)
 end
 
-local function fmt_slot(at) return os.date(cfg.slot_format or "%d.%m %H:%M", at) end
+-- A call time as who (ctx, or the manager's locale) reads it: slot_format (one, or one
+-- per language), month and weekday names in that language (i18n.date).
+local function fmt_slot(who, at)
+  local format = cfg.slot_format or "%d.%m %H:%M"
+  if type(format) == "table" then format = tr(who, format) end
+  return i18n.date(who, format, at)
+end
 
 -- The one-paragraph summary a manager reads, in the manager's language.
 function lead.summary(ctx, outcome_text)
@@ -174,7 +180,7 @@ local function offer_slots(ctx, text)
   if #slots == 0 then return hand_over(ctx, "no_slot") end
   st.step, st.asking = "slot", nil
   local rows = {}
-  for _, at in ipairs(slots) do rows[#rows + 1] = { fmt_slot(at), "lead:slot:" .. at } end
+  for _, at in ipairs(slots) do rows[#rows + 1] = { fmt_slot(ctx, at), "lead:slot:" .. at } end
   rows[#rows + 1] = { i18n.t(ctx, "lead.no_slot"), "lead:noslot" }
   ctx:reply(text or i18n.t(ctx, "lead.slots"), { buttons = rows })
 end
@@ -281,9 +287,9 @@ local function on_slot(ctx, id)
   bot.store.put("lead:slot:" .. at, ctx.chat.address)
   st.step, st.outcome, st.slot = "done", "booked", at
   local loc = cfg.manager_locale or i18n.default()
-  local summary = lead.summary(ctx, i18n.t(loc, "lead.summary.slot", { when = fmt_slot(at) }))
+  local summary = lead.summary(ctx, i18n.t(loc, "lead.summary.slot", { when = fmt_slot(loc, at) }))
   if cfg.manager then ctx:send(cfg.manager, summary) end
-  ctx:reply(i18n.t(ctx, "lead.booked", { when = fmt_slot(at) }))
+  ctx:reply(i18n.t(ctx, "lead.booked", { when = fmt_slot(ctx, at) }))
   stat("completed")
   record(ctx, summary)
 end

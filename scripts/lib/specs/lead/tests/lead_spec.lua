@@ -261,3 +261,20 @@ scenario("lead.stop: after the bot's /menu, typed text is no answer any more", f
   u:expect{ text = "I can tell you about our prices." }
   assert(u:session()._lead == nil, "the lead's state is gone")
 end)
+
+scenario("call times with month and weekday names, in the lead's and the manager's language", function()
+  local m = user("manager")
+  with_variant([[return { slot_format = { en = "%a %-d %b, %H:%M", ru = "%a, %-d %B, %H:%M" } }]], function()
+    local ivan = user("ivan", { language = "ru-RU" })
+    ivan:send("цена")
+    ivan:press("Больше $10 000")
+    ivan:press("В этом месяце")
+    ivan:send("Ромашка")
+    ivan:expect{ text = "Спасибо! Давайте созвонимся: выберите время звонка.",
+                 buttons = { "Вт, 2 июня, 10:00", "Вт, 2 июня, 15:00", "Ср, 3 июня, 10:00", "Мне не подходит ни одно" } }
+    restart()
+    ivan:press("Ср, 3 июня, 10:00")
+    ivan:expect{ text = "Готово: менеджер позвонит вам Ср, 3 июня, 10:00." }
+    m:expect{ contains = "Call booked for Wed 3 Jun, 10:00." }
+  end)
+end)
