@@ -143,7 +143,8 @@ end
 function booking.offer(ctx, intro)
   local st = current(ctx)
   if st then
-    return ctx:reply(i18n.t(ctx, "booking.already", { when = when(ctx, st.at) }), { buttons = manage_buttons(ctx, st.at) })
+    return ctx:reply(i18n.t(ctx, "booking.already", { when = when(ctx, st.at) }),
+      { buttons = manage_buttons(ctx, st.at) })
   end
   local list = type(cfg.slots) == "function" and cfg.slots(ctx) or cfg.slots
   local rows = {}

@@ -271,7 +271,8 @@ scenario("call times with month and weekday names, in the lead's and the manager
     ivan:press("В этом месяце")
     ivan:send("Ромашка")
     ivan:expect{ text = "Спасибо! Давайте созвонимся: выберите время звонка.",
-                 buttons = { "Вт, 2 июня, 10:00", "Вт, 2 июня, 15:00", "Ср, 3 июня, 10:00", "Мне не подходит ни одно" } }
+                 buttons = { "Вт, 2 июня, 10:00", "Вт, 2 июня, 15:00", "Ср, 3 июня, 10:00",
+                             "Мне не подходит ни одно" } }
     restart()
     ivan:press("Ср, 3 июня, 10:00")
     ivan:expect{ text = "Готово: менеджер позвонит вам Ср, 3 июня, 10:00." }

@@ -357,7 +357,8 @@ scenario("nodes shown by a run item or a select function: Back returns where the
   u:press("Programme")
   u:press("Day 1")
   u:press("Speakers")                        -- a run item shows a node no `open` leads to
-  u:expect{ text = "Day 1 speakers:\n\nPage 1 of 3", buttons = { "Speaker 1", "Speaker 2", "Next ›", "« Back", "Home" } }
+  u:expect{ text = "Day 1 speakers:\n\nPage 1 of 3",
+            buttons = { "Speaker 1", "Speaker 2", "Next ›", "« Back", "Home" } }
   u:press("Next ›")
   u:press("Speaker 3")                       -- a select function shows another
   u:expect{ text = "Speaker 3: a talk on day 1.", buttons = { "Next speaker", "« Back", "Home" } }
@@ -365,7 +366,8 @@ scenario("nodes shown by a run item or a select function: Back returns where the
   u:expect{ text = "Speaker 4: a talk on day 1." }
   restart()
   u:press("« Back")                          -- the list, on the page it was on
-  u:expect{ text = "Day 1 speakers:\n\nPage 2 of 3", buttons = { "Speaker 3", "Speaker 4", "‹ Prev", "Next ›", "« Back", "Home" } }
+  u:expect{ text = "Day 1 speakers:\n\nPage 2 of 3",
+            buttons = { "Speaker 3", "Speaker 4", "‹ Prev", "Next ›", "« Back", "Home" } }
   u:press("« Back")                          -- the node whose item showed the list
   u:expect{ contains = "Day 1: keynotes in Hall A." }
   u:press("« Back")
