@@ -15,10 +15,11 @@ local nodes = {}        -- node id -> node (as declared)
 local home = nil        -- the root node id
 local per_page = 5      -- list entries per page unless a node says otherwise
 local parent = {}       -- node id -> the node that first opens it (breadth-first from home)
--- The ctx of the event whose run item or select function is running, while it runs: its
--- menu.show goes above the pressed node. A fresh ctx per event makes a value left by an
--- event that failed mid-call harmless.
-local pressing = nil
+-- The ctx of each event whose run item or select function is running, while it runs:
+-- its menu.show goes above the pressed node. A set, since a run function waiting on
+-- bot.http.request lets other events run meanwhile; weak, so an event that failed
+-- mid-call leaves nothing behind (and every event has a fresh ctx).
+local pressing = setmetatable({}, { __mode = "k" })
 
 i18n.defaults("en", {
   ["menu.back"] = "« Back",
@@ -235,7 +236,7 @@ function menu.show(ctx, id, arg)
   if id and not nodes[id] then
     id, note = nil, i18n.t(ctx, "menu.moved")
   end
-  if id and id ~= home and pressing == ctx and #s.stack > 0 then
+  if id and id ~= home and pressing[ctx] and #s.stack > 0 then
     local i = find(s, id)
     if i then
       truncate(s, i)
@@ -287,9 +288,9 @@ end
 
 -- Runs a run item's or a select function: a menu.show in it goes above the pressed node.
 local function call(ctx, fn, ...)
-  pressing = ctx
+  pressing[ctx] = true
   fn(ctx, ...)
-  pressing = nil
+  pressing[ctx] = nil
 end
 
 -- The item of node an id names (its id, or its position), if it is shown.
