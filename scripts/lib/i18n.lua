@@ -146,10 +146,13 @@ i18n.defaults("ru", {
   ["date.weekdays_short"] = "Вс,Пн,Вт,Ср,Чт,Пт,Сб",
 })
 
--- The i-th name of a comma-separated list of names.
+-- The i-th name of a comma-separated list of names: the locale's (along its chain and
+-- the default), else English's.
 local function nth(locale, key, i)
+  local list = lookup(locale, key)
+  if type(list) ~= "string" then list = text_in("en", key) end
   local n = 0
-  for name in i18n.t(locale, key):gmatch("[^,]+") do
+  for name in list:gmatch("[^,]+") do
     n = n + 1
     if n == i then return name end
   end

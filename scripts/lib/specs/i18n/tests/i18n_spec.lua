@@ -110,4 +110,8 @@ scenario("dates in English, UTC with a leading !, and the user's own language", 
   u:send("/lang ru")
   u:send("/date %a, %-d %B")
   u:expect{ text = "Чт, 18 июня" }
+  local hans = user("hans", { language = "de-DE" })     -- no German names: English ones
+  hans:send("/date %A %-d %B")
+  hans:expect{ text = "Thursday 18 June" }
+  assert(not logs():find("date.months", 1, true), logs())
 end)
