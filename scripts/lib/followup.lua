@@ -120,7 +120,7 @@ local function nudge(ctx, kind, text, template, what)
 end
 
 -- define(kind, { steps = { { after = "24h", text = …, template = … }, … }, expire_after?,
--- renew?, on_yes?, on_end?, reminder? }): docs/lib/followup.md.
+-- renew?, on_yes?, on_end?, reminder?, reminder_template? }): docs/lib/followup.md.
 function followup.define(kind, def)
   assert(type(kind) == "string" and kind:match("^[%w_]+$") and #kind <= 40, "followup.define: kind is a short word")
   assert(type(def) == "table" and type(def.steps) == "table" and #def.steps > 0, "followup.define: steps")
@@ -182,7 +182,7 @@ local function on_timer(ctx, data)
     -- the reminder the user asked for is not one of the nudges: the steps go on where
     -- "Later" interrupted them, the next one after its usual gap
     st.state = "waiting"
-    nudge(ctx, kind, text_of(ctx, def.reminder or "followup.reminder", st.vars), nil, "reminded")
+    nudge(ctx, kind, text_of(ctx, def.reminder or "followup.reminder", st.vars), def.reminder_template, "reminded")
     return arm_step(ctx, kind, st)
   end
   local step = def.steps[st.step]

@@ -243,3 +243,37 @@ scenario("Russian texts", function()
   ivan:press("Не интересно")
   ivan:expect{ text = "Понял, больше не буду беспокоить по этому поводу. Спасибо!" }
 end)
+
+scenario("WhatsApp: a reminder after the 24-hour window needs its template, else it is skipped", function()
+  local STEPS = [[quote_steps = { { after = "20h", text = { en = "Any thoughts on quote {quote}?" } },
+                                  { after = "72h", text = { en = "Still valid." },
+                                    template = { name = "quote_valid", language = "en" } } }]]
+  with_variant("return { " .. STEPS .. " }", function()
+    local wa = user("wa", { channel = "whatsapp" })
+    wa:send("/quote")
+    advance("20h")                               -- within the window: the nudge and its buttons
+    wa:expect{ text = "Any thoughts on quote Q-17?", buttons = NUDGE }
+    wa:press("Later")
+    wa:press("In 3 days")
+    advance("3d")                                -- the window closed long ago, no template
+    wa:expect{ none = true }
+    assert(logs():find("followup: quote nudge skipped: the channel's reply window is closed", 1, true), logs())
+    assert(store("followup:stats:quote:skipped") == 1 and store("followup:stats:quote:reminded") == nil)
+    advance("52h")                               -- the next step has its template: sent
+    local r = wa:replies()
+    assert(#r == 1 and r[1].text == "Still valid." and r[1].template.name == "quote_valid", #r)
+  end)
+  with_variant("return { " .. STEPS .. [[, reminder_template = { name = "quote_reminder", language = "en" } }]], function()
+    local wb = user("wb", { channel = "whatsapp" })
+    wb:send("/quote")
+    advance("20h")
+    wb:press("Later")
+    wb:press("In 3 days")
+    restart()
+    advance("3d")
+    local r = wb:replies()
+    assert(#r == 1 and r[1].text == "As promised, a reminder: shall we continue?", #r)
+    assert(r[1].template and r[1].template.name == "quote_reminder", "sent without its template")
+    assert(store("followup:stats:quote:reminded") == 1)
+  end)
+end)
