@@ -18,7 +18,7 @@ local cfg                 -- the bot's setup{}: re-made at every load, never sta
 
 local TIMERS = { "booking:remind24", "booking:reask", "booking:remind2", "booking:after" }
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["booking.pick"] = "Pick a time:",
   ["booking.none"] = "None of these suit me",
   ["booking.check"] = "{when}. {rules} Shall I book it?",
@@ -45,7 +45,7 @@ i18n.define("en", {
   ["booking.manager.handoff"] = "{name} ({address}) found no suitable time; please contact them.",
   ["booking.manager.forgotten"] = "Cancelled: the booking of {when} (the customer asked for their data to be deleted).",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["booking.pick"] = "Выберите время:",
   ["booking.none"] = "Мне ничего не подходит",
   ["booking.check"] = "{when}. {rules} Записать вас?",
@@ -91,12 +91,22 @@ local function tr(ctx, v, vars)
 end
 
 local function stat(what) bot.store.incr("booking:stats:" .. what) end
-local function when(at) return os.date(cfg.slot_format or "%d.%m %H:%M", at) end
+-- A time as who (ctx, or the manager's locale) reads it: slot_format (one, or one per
+-- language), month and weekday names in that language (i18n.date).
+local function when(who, at)
+  local format = cfg.slot_format or "%d.%m %H:%M"
+  if type(format) == "table" then
+    local l = type(who) == "string" and who or i18n.locale(who)
+    format = format[l] or format[i18n.default()] or select(2, next(format))
+  end
+  return i18n.date(who, format, at)
+end
 
 local function tell_manager(ctx, key, at)
   if not cfg.manager then return end
-  ctx:send(cfg.manager, i18n.t(cfg.manager_locale or i18n.default(), key,
-    { name = ctx.user.name or ctx.user.id, address = ctx.chat.address, when = at and when(at) or "" }))
+  local loc = cfg.manager_locale or i18n.default()
+  ctx:send(cfg.manager, i18n.t(loc, key,
+    { name = ctx.user.name or ctx.user.id, address = ctx.chat.address, when = at and when(loc, at) or "" }))
 end
 
 -- Who is booked at a slot: a list of addresses (capacity people per slot).
@@ -137,12 +147,13 @@ end
 function booking.offer(ctx, intro)
   local st = current(ctx)
   if st then
-    return ctx:reply(i18n.t(ctx, "booking.already", { when = when(st.at) }), { buttons = manage_buttons(ctx, st.at) })
+    return ctx:reply(i18n.t(ctx, "booking.already", { when = when(ctx, st.at) }),
+      { buttons = manage_buttons(ctx, st.at) })
   end
   local list = type(cfg.slots) == "function" and cfg.slots(ctx) or cfg.slots
   local rows = {}
   for _, at in ipairs(list) do
-    if is_free(ctx, at) then rows[#rows + 1] = { when(at), "booking:pick:" .. at } end
+    if is_free(ctx, at) then rows[#rows + 1] = { when(ctx, at), "booking:pick:" .. at } end
     if #rows >= (cfg.max_slots or 6) then break end
   end
   if #rows == 0 then return booking.hand_over(ctx) end
@@ -178,7 +189,7 @@ local function book(ctx, at)
   arm(ctx, "booking:after", at + seconds(cfg.grace or "30m"), at)
   stat("booked")
   tell_manager(ctx, "booking.manager.booked", at)
-  ctx:reply(i18n.t(ctx, "booking.booked", { when = when(at) }), { buttons = manage_buttons(ctx, at) })
+  ctx:reply(i18n.t(ctx, "booking.booked", { when = when(ctx, at) }), { buttons = manage_buttons(ctx, at) })
 end
 
 -- Ends the current booking without attending it: the slot is free again.
@@ -194,7 +205,7 @@ function booking.cancel(ctx)
   drop(ctx, st, "cancelled")
   stat("cancelled")
   tell_manager(ctx, "booking.manager.cancelled", st.at)
-  ctx:reply(i18n.t(ctx, "booking.cancelled", { when = when(st.at) }),
+  ctx:reply(i18n.t(ctx, "booking.cancelled", { when = when(ctx, st.at) }),
     { buttons = { { i18n.t(ctx, "booking.again"), "booking:offer" } } })
   return true
 end
@@ -224,7 +235,7 @@ local function on_timer(ctx, data)
   local st = current(ctx)
   if not (st and data and data.at == st.at) then return end
   local name = ctx.event.name
-  local vars = { when = when(st.at) }
+  local vars = { when = when(ctx, st.at) }
   if name == "booking:remind24" then
     ctx:reply(i18n.t(ctx, "booking.remind24", vars), { buttons = manage_buttons(ctx, st.at, not st.confirmed) })
     if not st.confirmed then arm(ctx, "booking:reask", ctx.now + seconds(cfg.reask_after or "4h"), st.at) end
@@ -260,8 +271,8 @@ profile.on_forget(function(ctx)
     drop(ctx, st, "cancelled")
     stat("cancelled")
     if cfg and cfg.manager then
-      ctx:send(cfg.manager, i18n.t(cfg.manager_locale or i18n.default(), "booking.manager.forgotten",
-        { when = when(st.at) }))
+      local loc = cfg.manager_locale or i18n.default()
+      ctx:send(cfg.manager, i18n.t(loc, "booking.manager.forgotten", { when = when(loc, st.at) }))
     end
   end
   clear_timers(ctx)
@@ -284,7 +295,7 @@ function booking.setup(c)
     local at = tonumber(id:match(":(%d+)$"))
     if current(ctx) then return booking.offer(ctx) end
     if not (at and is_free(ctx, at)) then return booking.offer(ctx, i18n.t(ctx, "booking.taken")) end
-    ctx:reply(i18n.t(ctx, "booking.check", { when = when(at), rules = cfg.rules and tr(ctx, cfg.rules) or "" }),
+    ctx:reply(i18n.t(ctx, "booking.check", { when = when(ctx, at), rules = cfg.rules and tr(ctx, cfg.rules) or "" }),
       { buttons = { { { i18n.t(ctx, "booking.book"), "booking:book:" .. at },
                       { i18n.t(ctx, "booking.other"), "booking:offer" } } } })
   end)
@@ -299,7 +310,7 @@ function booking.setup(c)
     if not st.confirmed then stat("confirmed") end
     st.confirmed = true
     ctx:cancel("booking:reask")
-    ctx:reply(i18n.t(ctx, "booking.confirmed", { when = when(st.at) }))
+    ctx:reply(i18n.t(ctx, "booking.confirmed", { when = when(ctx, st.at) }))
   end)
   bot.on("button:booking:reschedule:*", function(ctx, id)
     local st = live(ctx, id)

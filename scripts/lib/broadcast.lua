@@ -16,7 +16,7 @@ local broadcast = {}
 
 local OUTCOMES = { "delivered", "no_consent", "window", "cancelled", "duplicate" }
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["broadcast.usage"] = "Usage: /broadcast <segment> <text>, /broadcast at 2026-06-18 09:30 <segment> <text>, "
     .. "/broadcast status <id>, /broadcast cancel <id>. Segments: {segments}.",
   ["broadcast.no_segment"] = "There is no segment \"{segment}\". Segments: {segments}.",
@@ -37,7 +37,7 @@ i18n.define("en", {
     .. "no consent: {no_consent}, outside the messaging window: {window}, after cancelling: {cancelled}, "
     .. "pending: {pending}.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["broadcast.usage"] = "Формат: /broadcast <сегмент> <текст>, /broadcast at 2026-06-18 09:30 <сегмент> <текст>, "
     .. "/broadcast status <номер>, /broadcast cancel <номер>. Сегменты: {segments}.",
   ["broadcast.no_segment"] = "Сегмента «{segment}» нет. Сегменты: {segments}.",

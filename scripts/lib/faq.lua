@@ -1,7 +1,8 @@
 -- faq.lua: answers questions from a tenant's FAQ file (a Lua table of entries with
 -- keywords, phrasings and answers in each language) by keyword and fuzzy match: a clear
 -- match is answered, a near one offers the best two or three as buttons, anything else
--- goes to a human (handoff, or a contact to write to). docs/lib/faq.md.
+-- gets the configured fallback: optionally a request to rephrase first, then a handoff
+-- to a person, a reply (a contact to write to), or a function of the bot. docs/lib/faq.md.
 --
 -- Matching: both sides are folded (bot.text.fold: case, accents, ё/е), split into words,
 -- and each word of the question counts by its best match among an entry's words —
@@ -10,8 +11,9 @@
 -- added, changed, or two swapped; 4+ letters; "pasword", "парковку") 0.7. An entry's
 -- score is the mean over the question's meaningful words (stopwords dropped).
 --
--- State: ctx.session._faq = { q = "the last question", offered = { ids } };
--- bot.store "faq:stats:<what>" and "faq:hits:<id>".
+-- State: ctx.session._faq = { q = "the last question", offered = { ids },
+-- rephrase = time of a pending request to rephrase }; bot.store "faq:stats:<what>" and
+-- "faq:hits:<id>".
 local i18n = require "i18n"
 local profile = require "profile"
 
@@ -20,21 +22,25 @@ local faq = {}
 local cfg                 -- the bot's setup{}: re-made at every load
 local index               -- words -> entries, built from cfg.entries by setup
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["faq.suggest"] = "Did you mean one of these?",
   ["faq.none"] = "None of these",
   ["faq.wrong"] = "That's not what I asked",
   ["faq.handoff"] = "I don't know the answer to that. I've passed your question to a person, who will reply here.",
   ["faq.contact"] = "I don't know the answer to that. Please write to {contact}.",
+  ["faq.unanswered"] = "I'm sorry, I don't know the answer to that.",
+  ["faq.rephrase"] = "I couldn't find an answer to that. Could you put it another way?",
   ["faq.manager"] = "FAQ question without an answer from {name} ({address}): {question}",
   ["faq.gone"] = "That question is no longer in the FAQ.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["faq.suggest"] = "Вы имели в виду один из этих вопросов?",
   ["faq.none"] = "Ничего из этого",
   ["faq.wrong"] = "Я спрашивал не об этом",
   ["faq.handoff"] = "Я не знаю ответа на этот вопрос. Я передал его сотруднику, он ответит здесь.",
   ["faq.contact"] = "Я не знаю ответа на этот вопрос. Напишите, пожалуйста, на {contact}.",
+  ["faq.unanswered"] = "Извините, я не знаю ответа на этот вопрос.",
+  ["faq.rephrase"] = "Я не нашёл ответа на этот вопрос. Можете сформулировать его иначе?",
   ["faq.manager"] = "Вопрос без ответа в FAQ от {name} ({address}): {question}",
   ["faq.gone"] = "Этого вопроса больше нет в FAQ.",
 })
@@ -176,31 +182,81 @@ local function answer(ctx, e)
   ctx:reply(localized(ctx, e.answer), { buttons = { { i18n.t(ctx, "faq.wrong"), "faq:wrong" } } })
 end
 
--- The human fallback: a handoff (the manager, if any, is told the question), or the
--- contact to write to.
+local UNITS = { s = 1, m = 60, h = 3600, d = 86400, w = 7 * 86400 }
+
+-- "10m", "1h30m" or a number -> seconds (the grammar of docs/lua-api.md).
+local function seconds(d)
+  if type(d) == "number" then return d end
+  local total, rest = 0, d
+  while #rest > 0 do
+    local n, u, tail = rest:match("^(%d+)([smhdw])(.*)$")
+    assert(n, "faq: bad duration " .. tostring(d))
+    total, rest = total + tonumber(n) * UNITS[u], tail
+  end
+  return total
+end
+
+-- The final fallback, by cfg.fallback: "handoff" (the manager, if any, is told the
+-- question, and operators get the conversation), "reply" (the contact to write to, or
+-- "I don't know"; the conversation stays the bot's), or the bot's function
+-- fn(ctx, question), which counts as a handoff when it returns "handoff".
 local function fallback(ctx)
   local st = ctx.session._faq or {}
-  st.offered = nil
-  if cfg.contact then
-    stat("contact")
-    return ctx:reply(i18n.t(ctx, "faq.contact", { contact = localized(ctx, cfg.contact) }))
+  st.offered, st.rephrase = nil, nil
+  local q = st.q or ""
+  local how = cfg.fallback or (cfg.contact and "reply" or "handoff")
+  if type(how) == "function" then
+    stat(how(ctx, q) == "handoff" and "handoff" or "unanswered")
+    return
   end
   if cfg.manager then
     ctx:send(cfg.manager, i18n.t(cfg.manager_locale or i18n.default(), "faq.manager",
-      { name = ctx.user.name or ctx.user.id, address = ctx.chat.address, question = st.q or "" }))
+      { name = ctx.user.name or ctx.user.id, address = ctx.chat.address, question = q }))
+  end
+  if how == "reply" then
+    stat("unanswered")
+    if cfg.contact then
+      return ctx:reply(i18n.t(ctx, "faq.contact", { contact = localized(ctx, cfg.contact) }))
+    end
+    return ctx:reply(i18n.t(ctx, "faq.unanswered"))
   end
   stat("handoff")
   ctx:reply(i18n.t(ctx, "faq.handoff"))
-  ctx:handoff("faq: " .. (st.q or ""))
+  ctx:handoff("faq: " .. q)
 end
 
--- Answers text: "answered", "suggested" (the best few offered as buttons) or "fallback".
-function faq.answer(ctx, text)
-  ctx.session._faq = { q = text:sub(1, 500) }
+-- Typed text with no answer: with cfg.rephrase, the first time the user is asked to put
+-- it another way; a second such text within rephrase.within (default 10 minutes) gets
+-- the fallback. Returns "rephrase" or "fallback".
+local function unanswered(ctx, opts)
+  local r = cfg.rephrase
+  local st = ctx.session._faq
+  if r and opts.rephrase ~= false then
+    r = type(r) == "table" and r or {}
+    local asked = st.rephrase
+    if not (asked and ctx.now - asked < seconds(r.within or "10m")) then
+      st.rephrase = ctx.now
+      stat("rephrase")
+      ctx:reply(i18n.t(ctx, r.text or "faq.rephrase"))
+      if r.after then r.after(ctx) end
+      return "rephrase"
+    end
+  end
+  fallback(ctx)
+  return "fallback"
+end
+
+-- Answers text: "answered", "suggested" (the best few offered as buttons), "rephrase"
+-- (asked to put it another way) or "fallback". opts.rephrase = false skips the request
+-- to rephrase for this question.
+function faq.answer(ctx, text, opts)
+  local before = ctx.session._faq
+  ctx.session._faq = { q = text:sub(1, 500), rephrase = before and before.rephrase }
   local ranked = faq.match(text)
   local top = ranked[1]
   local answer_at, suggest_at = cfg.answer_at or 0.7, cfg.suggest_at or 0.35
   if top and top.score >= answer_at and not (ranked[2] and ranked[2].score >= top.score - 0.1) then
+    ctx.session._faq.rephrase = nil
     answer(ctx, index.by_id[top.id])
     return "answered"
   end
@@ -214,12 +270,19 @@ function faq.answer(ctx, text)
     end
     rows[#rows + 1] = { i18n.t(ctx, "faq.none"), "faq:none" }
     ctx.session._faq.offered = offered
+    ctx.session._faq.rephrase = nil
     stat("suggested")
     ctx:reply(i18n.t(ctx, "faq.suggest"), { buttons = rows })
     return "suggested"
   end
-  fallback(ctx)
-  return "fallback"
+  return unanswered(ctx, opts or {})
+end
+
+-- The conversation moved on (a menu, another flow): a pending request to rephrase is
+-- forgotten, so the next unanswered text is asked to be rephrased again.
+function faq.reset(ctx)
+  local st = ctx.session._faq
+  if st then st.rephrase = nil end
 end
 
 local function on_pick(ctx, id)
@@ -236,9 +299,16 @@ end
 -- typed) goes with the session state; the module stores nothing else about them.
 profile.on_forget(function(ctx) ctx.session._faq = nil end)
 
--- setup{ entries, answer_at?, suggest_at?, suggestions?, manager?, contact? }.
+-- setup{ entries, answer_at?, suggest_at?, suggestions?, rephrase?, fallback?, manager?,
+-- manager_locale?, contact? }.
 function faq.setup(c)
   assert(type(c) == "table" and type(c.entries) == "table", "faq.setup{ entries = require \"faq_data\" }")
+  local how = c.fallback
+  assert(how == nil or how == "handoff" or how == "reply" or type(how) == "function",
+    "faq.setup: fallback must be \"handoff\", \"reply\" or a function(ctx, question)")
+  assert(c.rephrase == nil or type(c.rephrase) == "boolean" or type(c.rephrase) == "table",
+    "faq.setup: rephrase must be true or { within =, text =, after = }")
+  if type(c.rephrase) == "table" and c.rephrase.within then seconds(c.rephrase.within) end
   cfg, index = c, build(c.entries)
   bot.on("button:faq:pick:*", on_pick)
   bot.on("button:faq:none", function(ctx) fallback(ctx) end)

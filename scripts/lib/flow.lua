@@ -17,7 +17,7 @@ local defs = {}   -- flow name -> definition (as given to flow.define)
 local TYPES = { number = true, phone = true, email = true, date = true, datetime = true,
                 choice = true, text = true }
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["flow.skip"] = "Skip",
   ["flow.back"] = "Back",
   ["flow.cancel"] = "Cancel",
@@ -48,7 +48,7 @@ i18n.define("en", {
   ["flow.text_long"] = { one = "Please keep it to {count} character.",
                          other = "Please keep it to {count} characters." },
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["flow.skip"] = "Пропустить",
   ["flow.back"] = "Назад",
   ["flow.cancel"] = "Отмена",

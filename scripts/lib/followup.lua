@@ -1,7 +1,8 @@
 -- followup.lua: nudges after silence. A sequence ("quote": after 24 h and 72 h of
 -- silence; "reactivation": after 48 h) is started by the bot; every message of the user
 -- re-arms it from its first step, so its steps only come when the user has really gone
--- quiet. Each nudge offers "Yes, let's continue" / "Later" (pick when: a reminder) / "Not
+-- quiet. Each nudge offers "Yes, let's continue" / "Later" (pick when: a reminder, which
+-- the user asked for: it is counted apart and the remaining steps still follow it) / "Not
 -- interested" (closes cleanly). A user who asks to be forgotten (profile.forget) gets no
 -- nudge again. docs/lib/followup.md.
 --
@@ -15,7 +16,7 @@ local followup = {}
 
 local kinds = {}          -- kind -> definition: re-made at every load, never state
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["followup.yes"] = "Yes, let's continue",
   ["followup.later"] = "Later",
   ["followup.no"] = "Not interested",
@@ -29,7 +30,7 @@ i18n.define("en", {
   ["followup.bye"] = "Understood, I won't bother you about this again. Thank you!",
   ["followup.closed"] = "This is no longer current.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["followup.yes"] = "Да, продолжим",
   ["followup.later"] = "Позже",
   ["followup.no"] = "Не интересно",
@@ -103,9 +104,10 @@ local function buttons(ctx, kind)
              { i18n.t(ctx, "followup.no"), "followup:no:" .. kind } } }
 end
 
--- Sends a nudge, or a template where the channel's reply window has closed; with
--- neither possible the nudge is skipped (logged and counted).
-local function nudge(ctx, kind, text, template)
+-- Sends a nudge (counted as `what`: "sent", or "reminded" for a "Later" reminder), or a
+-- template where the channel's reply window has closed; with neither possible the
+-- nudge is skipped (logged and counted).
+local function nudge(ctx, kind, text, template, what)
   if ctx.channel.window_open == false then
     if not template then
       bot.log("followup: " .. kind .. " nudge skipped: the channel's reply window is closed and no template is set")
@@ -116,11 +118,11 @@ local function nudge(ctx, kind, text, template)
   else
     ctx:reply(text, { buttons = buttons(ctx, kind) })
   end
-  stat(kind, "sent")
+  stat(kind, what or "sent")
 end
 
 -- define(kind, { steps = { { after = "24h", text = …, template = … }, … }, expire_after?,
--- renew?, on_yes?, on_end?, reminder? }): docs/lib/followup.md.
+-- renew?, on_yes?, on_end?, reminder?, reminder_template? }): docs/lib/followup.md.
 function followup.define(kind, def)
   assert(type(kind) == "string" and kind:match("^[%w_]+$") and #kind <= 40, "followup.define: kind is a short word")
   assert(type(def) == "table" and type(def.steps) == "table" and #def.steps > 0, "followup.define: steps")
@@ -179,9 +181,10 @@ local function on_timer(ctx, data)
     return
   end
   if st.state == "later" then
+    -- the reminder the user asked for is not one of the nudges: the steps go on where
+    -- "Later" interrupted them, the next one after its usual gap
     st.state = "waiting"
-    nudge(ctx, kind, text_of(ctx, def.reminder or "followup.reminder", st.vars))
-    st.step = #def.steps + 1       -- the reminder stands for the last step
+    nudge(ctx, kind, text_of(ctx, def.reminder or "followup.reminder", st.vars), def.reminder_template, "reminded")
     return arm_step(ctx, kind, st)
   end
   local step = def.steps[st.step]

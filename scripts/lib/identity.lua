@@ -13,7 +13,7 @@ local CODE_TTL = 15 * 60         -- a link code is valid for 15 minutes
 local MAX_TRIES = 5              -- wrong codes a conversation may type per CODE_TTL
 local HISTORY_KEEP = 1000        -- events moved over when two customers merge
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["identity.code"] = "Your link code is {code}. Within 15 minutes, send /link {code} to this bot "
     .. "from your other messenger, and both chats will share one profile.",
   ["identity.linked"] = "Done: this chat is now linked to your other chats ({count}).",
@@ -22,7 +22,7 @@ i18n.define("en", {
   ["identity.too_many"] = "Too many wrong codes. Please wait 15 minutes and try again.",
   ["identity.addresses"] = "Linked chats: {list}",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["identity.code"] = "Ваш код привязки: {code}. В течение 15 минут отправьте /link {code} этому боту "
     .. "из другого мессенджера, и у обоих чатов будет один профиль.",
   ["identity.linked"] = "Готово: этот чат привязан к другим вашим чатам ({count}).",

@@ -16,8 +16,11 @@ local lead = {}
 
 local cfg                 -- the bot's setup{}: re-made at every load, never state
 
-i18n.define("en", {
-  ["lead.price"] = "Our prices: {range}. Three quick questions and I'll tell you more.",
+i18n.defaults("en", {
+  -- {number}: the count of questions in words (lead.numbers), {count} in digits
+  ["lead.price"] = { one = "Our prices: {range}. {number} quick question and I'll tell you more.",
+                     other = "Our prices: {range}. {number} quick questions and I'll tell you more." },
+  ["lead.numbers"] = "One, Two, Three, Four, Five, Six, Seven, Eight, Nine, Ten",
   ["lead.invalid"] = "Sorry, I didn't get that. {hint}",
   ["lead.hint.text"] = "A short answer, please (2 to 200 characters).",
   ["lead.hint.choice"] = "Please pick one of the options.",
@@ -39,8 +42,11 @@ i18n.define("en", {
   ["lead.unanswered"] = "no answer",
   ["lead.forgotten"] = "The call booked for {when} is cancelled: the lead asked for their data to be deleted.",
 })
-i18n.define("ru", {
-  ["lead.price"] = "Наши цены: {range}. Три коротких вопроса — и я расскажу подробнее.",
+i18n.defaults("ru", {
+  ["lead.price"] = { one = "Наши цены: {range}. {number} короткий вопрос — и я расскажу подробнее.",
+                     few = "Наши цены: {range}. {number} коротких вопроса — и я расскажу подробнее.",
+                     many = "Наши цены: {range}. {number} коротких вопросов — и я расскажу подробнее." },
+  ["lead.numbers"] = "Один, Два, Три, Четыре, Пять, Шесть, Семь, Восемь, Девять, Десять",
   ["lead.invalid"] = "Извините, не понял. {hint}",
   ["lead.hint.text"] = "Пожалуйста, коротко (от 2 до 200 символов).",
   ["lead.hint.choice"] = "Пожалуйста, выберите один из вариантов.",
@@ -115,7 +121,13 @@ local function answer_label(ctx_or_locale, q, v)
   return tostring(v)
 end
 
-local function fmt_slot(at) return os.date(cfg.slot_format or "%d.%m %H:%M", at) end
+-- A call time as who (ctx, or the manager's locale) reads it: slot_format (one, or one
+-- per language), month and weekday names in that language (i18n.date).
+local function fmt_slot(who, at)
+  local format = cfg.slot_format or "%d.%m %H:%M"
+  if type(format) == "table" then format = tr(who, format) end
+  return i18n.date(who, format, at)
+end
 
 -- The one-paragraph summary a manager reads, in the manager's language.
 function lead.summary(ctx, outcome_text)
@@ -174,7 +186,7 @@ local function offer_slots(ctx, text)
   if #slots == 0 then return hand_over(ctx, "no_slot") end
   st.step, st.asking = "slot", nil
   local rows = {}
-  for _, at in ipairs(slots) do rows[#rows + 1] = { fmt_slot(at), "lead:slot:" .. at } end
+  for _, at in ipairs(slots) do rows[#rows + 1] = { fmt_slot(ctx, at), "lead:slot:" .. at } end
   rows[#rows + 1] = { i18n.t(ctx, "lead.no_slot"), "lead:noslot" }
   ctx:reply(text or i18n.t(ctx, "lead.slots"), { buttons = rows })
 end
@@ -199,11 +211,23 @@ function lead.is_price_intent(text)
   return false
 end
 
--- Starts (or restarts) the qualification: the price range, then the first question.
+-- n in words ("Three"), from the comma-separated lead.numbers; digits past its end.
+local function in_words(ctx, n)
+  local i = 0
+  for word in i18n.t(ctx, "lead.numbers"):gmatch("[^,]+") do
+    i = i + 1
+    if i == n then return (word:gsub("^%s+", ""):gsub("%s+$", "")) end
+  end
+  return tostring(n)
+end
+
+-- Starts (or restarts) the qualification: the price range with the number of questions,
+-- then the first question.
 function lead.start(ctx)
   ctx.session._lead = { step = "ask", answers = {}, invalid = 0, started = math.floor(ctx.now) }
   stat("started")
-  advance(ctx, i18n.t(ctx, "lead.price", { range = tr(ctx, cfg.range), count = #cfg.questions }))
+  local n = #cfg.questions
+  advance(ctx, i18n.t(ctx, "lead.price", { range = tr(ctx, cfg.range), count = n, number = in_words(ctx, n) }))
 end
 
 -- Leaves the qualification (the bot's menu, another flow): typed text is no longer taken
@@ -269,9 +293,9 @@ local function on_slot(ctx, id)
   bot.store.put("lead:slot:" .. at, ctx.chat.address)
   st.step, st.outcome, st.slot = "done", "booked", at
   local loc = cfg.manager_locale or i18n.default()
-  local summary = lead.summary(ctx, i18n.t(loc, "lead.summary.slot", { when = fmt_slot(at) }))
+  local summary = lead.summary(ctx, i18n.t(loc, "lead.summary.slot", { when = fmt_slot(loc, at) }))
   if cfg.manager then ctx:send(cfg.manager, summary) end
-  ctx:reply(i18n.t(ctx, "lead.booked", { when = fmt_slot(at) }))
+  ctx:reply(i18n.t(ctx, "lead.booked", { when = fmt_slot(ctx, at) }))
   stat("completed")
   record(ctx, summary)
 end
@@ -287,7 +311,8 @@ profile.on_forget(function(ctx)
     if at and bot.store.get("lead:slot:" .. at) == ctx.chat.address then
       bot.store.delete("lead:slot:" .. at)
       if cfg and cfg.manager and at > ctx.now then
-        ctx:send(cfg.manager, i18n.t(cfg.manager_locale or i18n.default(), "lead.forgotten", { when = fmt_slot(at) }))
+        local loc = cfg.manager_locale or i18n.default()
+        ctx:send(cfg.manager, i18n.t(loc, "lead.forgotten", { when = fmt_slot(loc, at) }))
       end
     end
   end

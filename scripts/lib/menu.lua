@@ -4,7 +4,9 @@
 -- message in place; elsewhere the menu is sent anew. The user's place is data in
 -- ctx.session._menu (a stack of node ids, list pages and arguments), so Back works after
 -- a restart, and a reload that removes a node moves the user to its nearest surviving
--- ancestor with a short note. docs/lib/menu.md.
+-- ancestor with a short note. An item can be unavailable for now (a sold-out workshop):
+-- shown marked, and a press says so. A node a `run` item or a list's `select` shows sits
+-- above the node pressed, so Back returns there. docs/lib/menu.md.
 local i18n = require "i18n"
 
 local menu = {}
@@ -13,8 +15,13 @@ local nodes = {}        -- node id -> node (as declared)
 local home = nil        -- the root node id
 local per_page = 5      -- list entries per page unless a node says otherwise
 local parent = {}       -- node id -> the node that first opens it (breadth-first from home)
+-- The ctx of each event whose run item or select function is running, while it runs:
+-- its menu.show goes above the pressed node. A set, since a run function waiting on
+-- bot.http.request lets other events run meanwhile; weak, so an event that failed
+-- mid-call leaves nothing behind (and every event has a fresh ctx).
+local pressing = setmetatable({}, { __mode = "k" })
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["menu.back"] = "« Back",
   ["menu.home"] = "Home",
   ["menu.prev"] = "‹ Prev",
@@ -22,8 +29,10 @@ i18n.define("en", {
   ["menu.page"] = "Page {page} of {pages}",
   ["menu.empty"] = "Nothing here yet.",
   ["menu.moved"] = "That part of the menu has changed, so here is the nearest one that still exists.",
+  ["menu.unavailable"] = "Sorry, that is not available right now.",
+  ["menu.unavailable_label"] = "{label} (unavailable)",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["menu.back"] = "« Назад",
   ["menu.home"] = "В начало",
   ["menu.prev"] = "‹ Назад",
@@ -31,6 +40,8 @@ i18n.define("ru", {
   ["menu.page"] = "Страница {page} из {pages}",
   ["menu.empty"] = "Здесь пока пусто.",
   ["menu.moved"] = "Этот раздел меню изменился — вот ближайший, который остался.",
+  ["menu.unavailable"] = "Извините, сейчас это недоступно.",
+  ["menu.unavailable_label"] = "{label} (недоступно)",
 })
 
 -- Opening targets of a node, for the parent map: items' `open` and a list's `open`.
@@ -99,6 +110,16 @@ local function button_id(...)
   return id
 end
 
+-- Why an item cannot be used now: nil when it can, else the i18n key of the reply to a
+-- press. `available` is a flag or function(ctx, arg) -> true, false, or a key (the reason).
+local function unavailable(ctx, item, arg)
+  local a = item.available
+  if a == nil then return nil end
+  if type(a) == "function" then a = a(ctx, arg) end
+  if type(a) == "string" then return a end
+  if not a then return "menu.unavailable" end
+end
+
 -- The entries of a list node, or nil if the node has no list.
 local function entries(ctx, node, arg)
   if not node.list then return nil end
@@ -123,17 +144,26 @@ local function repair(ctx, s, dry)
   return cut
 end
 
--- The text and button rows of the node on top of the stack.
+-- The text and button rows of the node on top of the stack, and the plain labels of
+-- unavailable items by button id (typed, they press it too).
 local function draw(ctx, s)
   local depth = #s.stack
   local level = s.stack[depth]
   local node = nodes[level.n]
   local text = say(ctx, node.text, level.a)
-  local rows = {}
+  local rows, plain = {}, {}
   for i, item in ipairs(node.items or {}) do
     if not item.when or item.when(ctx, level.a) then
-      local id = item.open and button_id("o", item.open) or button_id("r", level.n, item.id or i)
-      rows[#rows + 1] = { { say(ctx, item.label, level.a), id } }
+      local label = say(ctx, item.label, level.a)
+      local id
+      if unavailable(ctx, item, level.a) then
+        id = button_id("u", level.n, item.id or i)
+        plain[id] = label
+        label = i18n.t(ctx, "menu.unavailable_label", { label = label })
+      else
+        id = item.open and button_id("o", item.open) or button_id("r", level.n, item.id or i)
+      end
+      rows[#rows + 1] = { { label, id } }
     end
   end
   local list = entries(ctx, node, level.a)
@@ -160,7 +190,7 @@ local function draw(ctx, s)
   if depth > 1 then nav[#nav + 1] = { i18n.t(ctx, "menu.back"), "menu:b" } end
   if depth > 2 then nav[#nav + 1] = { i18n.t(ctx, "menu.home"), "menu:h" } end
   if #nav > 0 then rows[#rows + 1] = nav end
-  return text, rows
+  return text, rows, plain
 end
 
 -- Sends the node on top of the stack; edits the pressed message where the channel can.
@@ -184,8 +214,21 @@ local function path_to(id, arg)
   return chain
 end
 
+-- Where a node sits in the stack, or nil.
+local function find(s, id)
+  for i = #s.stack, 1, -1 do
+    if s.stack[i].n == id then return i end
+  end
+end
+
+local function truncate(s, i)
+  for j = #s.stack, i + 1, -1 do s.stack[j] = nil end
+end
+
 -- Shows a node (home if nil) as if the user had walked to it from home: /menu, a deep
--- link, the end of a form. `arg` is the argument of a node opened from a list.
+-- link, the end of a form. `arg` is the argument of a node opened from a list. Called
+-- by a run item or a list's select function, the node goes above the node pressed (back
+-- down to it if it is already on the stack), so Back returns where the user pressed.
 function menu.show(ctx, id, arg)
   assert(home, "menu.show before menu.define")
   local s = state(ctx)
@@ -193,7 +236,17 @@ function menu.show(ctx, id, arg)
   if id and not nodes[id] then
     id, note = nil, i18n.t(ctx, "menu.moved")
   end
-  s.stack = path_to(id or home, arg)
+  if id and id ~= home and pressing[ctx] and #s.stack > 0 then
+    local i = find(s, id)
+    if i then
+      truncate(s, i)
+      if s.stack[i].a ~= arg then s.stack[i] = { n = id, a = arg } end
+    else
+      s.stack[#s.stack + 1] = { n = id, a = arg }
+    end
+  else
+    s.stack = path_to(id or home, arg)
+  end
   if repair(ctx, s) then note = i18n.t(ctx, "menu.moved") end
   render(ctx, s, note)
 end
@@ -210,17 +263,6 @@ function menu.refresh(ctx)
   local s = state(ctx)
   local note = repair(ctx, s) and i18n.t(ctx, "menu.moved") or nil
   render(ctx, s, note)
-end
-
--- Where a node sits in the stack, or nil.
-local function find(s, id)
-  for i = #s.stack, 1, -1 do
-    if s.stack[i].n == id then return i end
-  end
-end
-
-local function truncate(s, i)
-  for j = #s.stack, i + 1, -1 do s.stack[j] = nil end
 end
 
 local function opens(node, target)
@@ -244,8 +286,31 @@ local function open(s, id, arg)
   end
 end
 
--- menu:o:<node>  menu:r:<node>:<item>  menu:e:<node>:<entry>  menu:p:<node>:<page>
--- menu:b  menu:h
+-- Runs a run item's or a select function: a menu.show in it goes above the pressed node.
+local function call(ctx, fn, ...)
+  pressing[ctx] = true
+  fn(ctx, ...)
+  pressing[ctx] = nil
+end
+
+-- The item of node an id names (its id, or its position), if it is shown.
+local function item_of(ctx, node, b, arg)
+  for n, item in ipairs(node.items or {}) do
+    if tostring(item.id or n) == b and (not item.when or item.when(ctx, arg)) then return item end
+  end
+end
+
+-- The shown item of node that opens target, if any.
+local function opener(ctx, node, target, arg)
+  for _, item in ipairs(node.items or {}) do
+    if item.open == target and (not item.when or item.when(ctx, arg)) then return item end
+  end
+end
+
+-- menu:o:<node>  menu:r:<node>:<item>  menu:u:<node>:<item>  menu:e:<node>:<entry>
+-- menu:p:<node>:<page>  menu:b  menu:h
+-- An item's availability is checked at the press too: a button drawn while it was
+-- available says "unavailable" once it is not, and a "u" button works once it is again.
 local function press(ctx, id)
   if not home then return end
   local s = state(ctx)
@@ -261,8 +326,11 @@ local function press(ctx, id)
   elseif not node_id or not nodes[node_id] then
     note = i18n.t(ctx, "menu.moved")
   elseif kind == "o" then
-    open(s, node_id, nil)
-  elseif kind == "p" or kind == "e" or kind == "r" then
+    local top = s.stack[#s.stack]
+    local item = opener(ctx, nodes[top.n], node_id, top.a)
+    local why = item and unavailable(ctx, item, top.a)
+    if why then note = i18n.t(ctx, why) else open(s, node_id, nil) end
+  elseif kind == "p" or kind == "e" or kind == "r" or kind == "u" then
     local i = find(s, node_id)
     if not i then
       note = i18n.t(ctx, "menu.moved")
@@ -279,17 +347,22 @@ local function press(ctx, id)
         if not found then
           note = i18n.t(ctx, "menu.moved")
         elseif node.select then
-          return node.select(ctx, found.id, level.a)
+          return call(ctx, node.select, found.id, level.a)
         elseif node.open then
           open(s, node.open, found.id)
         end
       else
-        for n, item in ipairs(node.items or {}) do
-          if tostring(item.id or n) == b and item.run and (not item.when or item.when(ctx, level.a)) then
-            return item.run(ctx, level.a)
-          end
+        local item = item_of(ctx, node, b, level.a)
+        local why = item and unavailable(ctx, item, level.a)
+        if not item or (kind == "r" and not item.run) then
+          note = i18n.t(ctx, "menu.moved")
+        elseif why then
+          note = i18n.t(ctx, why)
+        elseif item.run then
+          return call(ctx, item.run, level.a)
+        else
+          open(s, item.open, nil)
         end
-        note = i18n.t(ctx, "menu.moved")
       end
     end
   end
@@ -311,10 +384,10 @@ function menu.handle(ctx, text)
   if ctx.event.kind ~= "message" or #s.stack == 0 or repair(ctx, s, true) then return false end
   local want = bot.text.fold((text:gsub("^%s+", ""):gsub("%s+$", "")))
   if want == "" then return false end
-  local _, rows = draw(ctx, s)
+  local _, rows, plain = draw(ctx, s)
   for _, row in ipairs(rows) do
     for _, b in ipairs(row) do
-      if bot.text.fold(b[1]) == want then
+      if bot.text.fold(b[1]) == want or (plain[b[2]] and bot.text.fold(plain[b[2]]) == want) then
         press(ctx, b[2])
         return true
       end

@@ -15,7 +15,7 @@ local PROFILE = "networking:profile:"     -- .. <shard> .. ":" .. <pid>
 
 local config = { questions = {}, by_id = {}, matchable = {}, valid = {}, limit = 5, candidates = 3000 }
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["networking.intro"] = "Networking: tell us about yourself in a few taps, and I'll show you the "
     .. "participants worth meeting. Your contact is shared only with people you accept.",
   ["networking.join"] = "Join networking",
@@ -54,7 +54,7 @@ i18n.define("en", {
   ["networking.no_request"] = "This request is no longer open.",
   ["networking.left"] = "You have left networking: your profile is deleted and nobody will see it.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["networking.intro"] = "Нетворкинг: расскажите о себе в пару нажатий, и я покажу участников, "
     .. "с которыми стоит познакомиться. Ваш контакт увидят только те, кого вы примете.",
   ["networking.join"] = "Участвовать в нетворкинге",

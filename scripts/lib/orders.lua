@@ -19,7 +19,7 @@ local orders = {}
 
 local cfg                 -- the bot's setup{}: re-made at every load, never state
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["orders.ask"] = "Please send your order number.",
   ["orders.bad_id"] = "An order number looks like {example}. Please send it again.",
   ["orders.unknown"] = "I can't find order {id}. Please check the number and send it again.",
@@ -56,7 +56,7 @@ i18n.define("en", {
   ["orders.why.down"] = "the order service did not answer",
   ["orders.high"] = "[HIGH PRIORITY] ",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["orders.ask"] = "Пришлите, пожалуйста, номер заказа.",
   ["orders.bad_id"] = "Номер заказа выглядит так: {example}. Пришлите его ещё раз.",
   ["orders.unknown"] = "Не могу найти заказ {id}. Проверьте номер и пришлите его ещё раз.",

@@ -17,13 +17,13 @@ local profile = {}
 
 profile.BUCKETS = 4096
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["profile.forgotten"] = "Done: everything we stored about you has been deleted.",
   ["profile.consent_on"] = "Thank you: you will receive {what}.",
   ["profile.consent_off"] = "Done: you will no longer receive {what}.",
   ["profile.consent.marketing"] = "news and offers",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["profile.forgotten"] = "Готово: все данные о вас удалены.",
   ["profile.consent_on"] = "Спасибо: вы будете получать {what}.",
   ["profile.consent_off"] = "Готово: вы больше не будете получать {what}.",
@@ -179,13 +179,14 @@ function profile.scan(cursor, want)
   local out = {}
   while cursor < profile.BUCKETS and #out < want do
     local prefix = string.format("profile:user:%03x:", cursor)
-    local batch = bot.store.scan(prefix, 1000)
-    if #batch == 1000 then
-      bot.log("profile: directory bucket " .. prefix .. " holds 1000+ users; those after the first 1000 are not read")
-    end
-    for _, e in ipairs(batch) do
-      out[#out + 1] = { id = e.key:sub(#prefix + 1), entry = e.value }
-    end
+    local after
+    repeat -- a whole bucket, page by page (a bucket over 1000 users still reads whole)
+      local batch = bot.store.scan(prefix, 1000, after)
+      for _, e in ipairs(batch) do
+        out[#out + 1] = { id = e.key:sub(#prefix + 1), entry = e.value }
+      end
+      after = #batch == 1000 and batch[#batch].key or nil
+    until not after
     cursor = cursor + 1
   end
   return out, cursor < profile.BUCKETS and cursor or nil

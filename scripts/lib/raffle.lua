@@ -25,7 +25,7 @@ local config = {
   is_organiser = function() return false end,
 }
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["raffle.bad_code"] = "This code is not one of ours. Scan the QR code on a booth to check in.",
   ["raffle.unknown_checkpoint"] = "This booth is no longer part of the raffle.",
   ["raffle.counted"] = "Checked in at {name}!",
@@ -60,7 +60,7 @@ i18n.define("en", {
   ["raffle.audit"] = "Draw of {time}\nPublic value: {public}\nEntrants: {entrants}\n"
     .. "List digest: {digest}\nSeed: {seed}\nWinners: {winners}\nTickets in order: the next messages.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["raffle.bad_code"] = "Этот код не наш. Отсканируйте QR-код на стенде, чтобы отметиться.",
   ["raffle.unknown_checkpoint"] = "Этот стенд больше не участвует в розыгрыше.",
   ["raffle.counted"] = "Вы отметились на стенде {name}!",

@@ -8,7 +8,7 @@ local i18n = require "i18n"
 
 local roles = {}
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["roles.denied"] = "Sorry, this command is for organisers only.",
   ["roles.denied.manager"] = "Sorry, this command is for managers only.",
   ["roles.granted"] = "{address} is now {role}.",
@@ -20,7 +20,7 @@ i18n.define("en", {
   ["roles.list"] = "{role}: {list}",
   ["roles.nobody"] = "nobody",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["roles.denied"] = "Извините, эта команда только для организаторов.",
   ["roles.denied.manager"] = "Извините, эта команда только для менеджеров.",
   ["roles.granted"] = "{address} теперь {role}.",

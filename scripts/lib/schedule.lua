@@ -11,7 +11,7 @@ local segments = require "segments"
 
 local schedule = {}
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["schedule.time_format"] = "%b %d, %H:%M",
   ["schedule.title"] = "Programme (times in {zone}):",
   ["schedule.line"] = "{mark} {time} {title}, {room}",
@@ -32,8 +32,8 @@ i18n.define("en", {
   ["schedule.unchanged"] = "The programme has not changed since it was last published.",
   ["schedule.first"] = "Programme published ({count} blocks); reminders are armed.",
 })
-i18n.define("ru", {
-  ["schedule.time_format"] = "%d.%m, %H:%M",
+i18n.defaults("ru", {
+  ["schedule.time_format"] = "%-d %B, %H:%M",
   ["schedule.title"] = "Программа (время: {zone}):",
   ["schedule.line"] = "{mark} {time} {title}, {room}",
   ["schedule.remind_all"] = "Напоминать обо всём",
@@ -44,11 +44,11 @@ i18n.define("ru", {
   ["schedule.unsubscribed_all"] = "Готово: напоминаний о программе больше не будет.",
   ["schedule.started"] = "«{title}» уже началось.",
   ["schedule.unknown"] = "В программе нет блока «{id}». Отправьте /programme, чтобы её увидеть.",
-  ["schedule.reminder"] = "Через {minutes} минут: «{title}» в {time}, {room}.",
+  ["schedule.reminder"] = "Через {minutes} минут: «{title}», {time}, {room}.",
   ["schedule.changed"] = "Программа изменилась:",
-  ["schedule.change.moved"] = "«{title}» теперь в {time}, {room}.",
+  ["schedule.change.moved"] = "«{title}» перенесено на {time}, {room}.",
   ["schedule.change.removed"] = "«{title}» отменено.",
-  ["schedule.change.added"] = "Новое: «{title}» в {time}, {room}.",
+  ["schedule.change.added"] = "Новое: «{title}», {time}, {room}.",
   ["schedule.published"] = "Программа опубликована: изменений — {count}; участникам сообщаем.",
   ["schedule.unchanged"] = "Программа не менялась с последней публикации.",
   ["schedule.first"] = "Программа опубликована (блоков: {count}); напоминания заведены.",
@@ -140,8 +140,9 @@ function schedule.title(ctx, b)
   return t[i18n.locale(ctx)] or t[i18n.default()] or select(2, next(t))
 end
 
+-- A block's time in the tenant's zone, with month and weekday names in ctx's language.
 function schedule.time(ctx, at)
-  return os.date(i18n.t(ctx, "schedule.time_format"), math.floor(at))
+  return i18n.date(ctx, i18n.t(ctx, "schedule.time_format"), at)
 end
 
 local function state(ctx)

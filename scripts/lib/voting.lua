@@ -8,7 +8,7 @@ local voting = {}
 
 local config = { polls = {}, by_id = {}, options = {}, is_organiser = function() return false end }
 
-i18n.define("en", {
+i18n.defaults("en", {
   ["voting.choose_poll"] = "Which vote would you like to take part in?",
   ["voting.none_open"] = "There is no open vote right now.",
   ["voting.counted"] = "Your vote is counted. Thank you! Votes are anonymous: nobody can see who voted for what.",
@@ -26,7 +26,7 @@ i18n.define("en", {
   ["voting.now_open"] = "The poll \"{question}\" is open.",
   ["voting.ends_in_past"] = "The poll \"{question}\" ended at its closing time and cannot be reopened.",
 })
-i18n.define("ru", {
+i18n.defaults("ru", {
   ["voting.choose_poll"] = "В каком голосовании вы хотите участвовать?",
   ["voting.none_open"] = "Сейчас нет открытых голосований.",
   ["voting.counted"] = "Ваш голос учтён. Спасибо! Голосование анонимное: никто не видит, кто за что голосовал.",

@@ -15,9 +15,9 @@
 -- channel's, or the one chosen in the menu); the team is written to in theirs.
 --
 -- The bot's own session fields: quote (the open quote, quotes.lua), visit (the site
--- visit details), question (the quote a typed question is about), unclear (when the
--- last message was not understood), focus ("lead" or "projects": which of the two
--- modules without a "leave" of their own gets typed text; /menu clears it).
+-- visit details), question (the quote a typed question is about), focus ("lead" or
+-- "projects": which of the two modules without a "leave" of their own gets typed text;
+-- /menu clears it).
 
 local i18n = require "i18n"
 local menu = require "menu"
@@ -35,17 +35,21 @@ require "texts"
 
 roles.setup{ commands = true }
 
+-- Text nobody understood goes to the FAQ: an answer when it knows something close;
+-- else the customer is asked once to rephrase (with the menu), and a second such text
+-- within 10 minutes, with nothing understood between, goes to the manager.
 faq.setup{
   entries = require "faq_data",
   manager = config.manager,
   manager_locale = config.manager_locale,
+  rephrase = { within = "10m", text = "ag.unclear", after = function(ctx) menu.show(ctx) end },
 }
 
 -- The menu is the way out of an open form (the visit details, the quote checklist).
 local function home(ctx)
   flow.stop(ctx)
   ctx.session.focus = nil
-  ctx.session.unclear = nil
+  faq.reset(ctx)
   menu.show(ctx)
 end
 
@@ -130,19 +134,6 @@ local function small_talk(ctx, text)
   return false
 end
 
--- Text nobody understood: the FAQ when it knows something close; else the bot asks
--- once to rephrase (with the menu), and a second such text within 10 minutes (with
--- no /menu between) goes to the FAQ, whose fallback hands the question to a person.
-local function not_understood(ctx, text, asked_before)
-  local best = faq.match(text)[1]
-  if asked_before or (best and best.score >= 0.35) then
-    return faq.answer(ctx, text)
-  end
-  ctx.session.unclear = math.floor(ctx.now)
-  ctx:reply(i18n.t(ctx, "ag.unclear"))
-  menu.show(ctx)
-end
-
 -- What a customer asks for in their own words (price questions are the lead module's).
 local INTENTS = {
   { start = quotes.start, words = { "quote", "estimate", "смета", "смету", "сметы", "расчет" } },
@@ -160,22 +151,29 @@ local function intent(ctx, text)
   return false
 end
 
+-- Text the bot understands, in order; false when none of it applies.
+local function understood(ctx, text)
+  if team.wants_human(text) then team.human(ctx, text) return true end
+  if flow.handle(ctx, text) then return true end    -- a form (visit details, quote scope)
+  if leads.message(ctx, text) then return true end  -- a lead's answer, or a price question
+  if projects.message(ctx, text) then return true end  -- a project number, a claim's details
+  if ctx.session.question then                      -- a question about the quote: the FAQ,
+    ctx.session.question = nil                      -- else a person at once
+    faq.answer(ctx, text, { rephrase = false })
+    return true
+  end
+  return menu.handle(ctx, text)                     -- a menu label typed
+    or intent(ctx, text)                            -- a quote, a visit, a project status
+    or small_talk(ctx, text)
+end
+
 bot.on("message", function(ctx, text)
   followup.touch(ctx)                               -- the customer spoke: silence restarts
-  local asked_before = ctx.session.unclear and ctx.now - ctx.session.unclear < 600
-  ctx.session.unclear = nil
-  if team.wants_human(text) then return team.human(ctx, text) end
-  if flow.handle(ctx, text) then return end         -- a form (visit details, quote scope)
-  if leads.message(ctx, text) then return end       -- a lead's answer, or a price question
-  if projects.message(ctx, text) then return end    -- a project number, a claim's details
-  if ctx.session.question then                      -- a question about the quote
-    ctx.session.question = nil
-    return faq.answer(ctx, text)
+  if understood(ctx, text) then
+    faq.reset(ctx)                                  -- the next unclear text is asked again
+  else
+    faq.answer(ctx, text)                           -- the FAQ; rephrase once; a person
   end
-  if menu.handle(ctx, text) then return end         -- a menu label typed
-  if intent(ctx, text) then return end              -- a quote, a visit, a project status
-  if small_talk(ctx, text) then return end
-  not_understood(ctx, text, asked_before)           -- the FAQ, and a person after it
 end)
 
 -- Everything else: /skip /back /cancel of an open form, unknown commands and buttons,

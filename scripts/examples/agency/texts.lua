@@ -184,7 +184,6 @@ i18n.define("ru", {
 -- The library's words, for a renovation firm ------------------------------------
 
 i18n.define("en", {
-  ["lead.price"] = "Our prices: {range}. Four quick questions and I'll tell you more.",
   ["orders.ask"] = "Please send your project number (it is on your contract, like R-1041).",
   ["orders.bad_id"] = "A project number looks like {example}. Please send it again.",
   ["orders.unknown"] = "I can't find project {id}. Please check the number and send it again.",
@@ -208,7 +207,6 @@ i18n.define("en", {
   ["orders.why.down"] = "the project system did not answer",
 })
 i18n.define("ru", {
-  ["lead.price"] = "Наши цены: {range}. Четыре коротких вопроса — и я расскажу подробнее.",
   ["orders.ask"] = "Пришлите, пожалуйста, номер проекта (он есть в договоре, например R-1041).",
   ["orders.bad_id"] = "Номер проекта выглядит так: {example}. Пришлите его ещё раз.",
   ["orders.unknown"] = "Не могу найти проект {id}. Проверьте номер и пришлите его ещё раз.",

@@ -124,7 +124,9 @@ end
 
 -- Hidden items (when = never) declare the tree's shape for Back without a button:
 -- main > cats > cat. The visible entries use run/select, which first make sure the
--- service answers (else the apology with Try again) and then show the node.
+-- service answers (else the apology with Try again) and then show the node (menu puts
+-- it above the node pressed); the hidden items give the same Back to the ways in from
+-- outside the menu: Try again, Continue shopping.
 local function never() return false end
 
 menu.define{

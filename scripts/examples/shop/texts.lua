@@ -1,13 +1,8 @@
 -- texts.lua: every phrase of the Bean & Brew bot, in English and Russian (i18n.lua).
--- Loaded after the library modules, so a key of theirs defined here overrides theirs.
+-- A library module's key defined here (orders.ask) overrides the module's own text,
+-- whenever the module is required (i18n.define wins over the modules' i18n.defaults).
 -- Also the two formatters every view uses: prices and product names.
 local i18n = require "i18n"
--- The library modules define their texts when first required: require them first, so
--- the overrides below (orders.ask) come later and win.
-require "orders"
-require "faq"
-require "flow"
-require "menu"
 
 local texts = {}
 

@@ -107,7 +107,7 @@ scenario("reminders of every block, in Russian, across a restart", function()
   advance("16d20h44m")                             -- 18 June 07:44 Berlin
   ivan:replies()
   advance("1m")
-  ivan:expect{ text = "Через 15 минут: «Выдача бейджей и кофе» в 18.06, 08:00, Foyer." }
+  ivan:expect{ text = "Через 15 минут: «Выдача бейджей и кофе», 18 июня, 08:00, Foyer." }
 end)
 
 scenario("a published programme change tells the subscribers and moves their reminders", function(u)

@@ -23,6 +23,7 @@ booking.setup{
   reask_after = "4h",
   manager = "console:manager",
   manager_locale = variant.manager_locale,
+  slot_format = variant.slot_format,
 }
 
 bot.command("book", function(ctx) booking.offer(ctx) end)

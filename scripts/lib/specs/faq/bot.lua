@@ -11,9 +11,18 @@ if not ok then variant = {} end
 
 faq.setup{
   entries = variant.entries or require "faq_data",
-  manager = variant.contact == nil and "console:manager" or nil,
+  manager = variant.contact == nil and "console:manager" or variant.manager,
   contact = variant.contact,
+  rephrase = variant.rephrase,
+  fallback = variant.fallback,
 }
+
+bot.command("menu", function(ctx)
+  faq.reset(ctx)
+  ctx:reply("Menu: ask me anything.")
+end)
 
 bot.command("start", function(ctx) ctx:reply("Ask me about the cafe.") end)
 bot.on("message", function(ctx, text) faq.answer(ctx, text) end)
+-- /ask <question>: a question that gets the fallback at once, never a request to rephrase
+bot.command("ask", function(ctx, text) faq.answer(ctx, text, { rephrase = false }) end)

@@ -18,6 +18,7 @@ if not variant.no_quote then
       { after = "72h", text = { en = "Quote {quote} is still valid this week.",
                                 ru = "Смета {quote} действует до конца недели." } },
     },
+    reminder_template = variant.reminder_template,
     on_end = function(ctx, outcome, vars) bot.store.put("ended:" .. ctx.chat.id, outcome .. " " .. vars.quote) end,
   })
 end

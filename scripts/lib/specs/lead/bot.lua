@@ -41,6 +41,7 @@ lead.setup{
   max_slots = 3,
   manager = "console:manager",
   manager_locale = ok and variant.manager_locale or nil,
+  slot_format = ok and variant.slot_format or nil,
 }
 
 bot.command("start", function(ctx) ctx:reply("Hi! Ask me anything.") end)

@@ -2,7 +2,9 @@
 -- an item that runs a function, and the exhibitors — a list read from bot.store,
 -- 4 per page, each opening its own page. /seed N stores N exhibitors (the organiser's
 -- import), /drop ID deletes one. /stale ID shows a button with that id, as an older
--- message would still have it. A spec may write menu_variant.lua next to this file
+-- message would still have it. Day 1 has items that may be unavailable (workshops open
+-- with /ws open|closed; the masterclass is sold out) and the speakers, a list shown by a
+-- run item (no `open` leads there) whose entries a select function shows. A spec may write menu_variant.lua next to this file
 -- (a function that changes the tree) and reload, as an integrator's edit would.
 local i18n = require "i18n"
 local menu = require "menu"
@@ -20,6 +22,13 @@ i18n.define("en", {
   ["bot.contacts"] = "Contacts",
   ["bot.contacts_text"] = "Write to hello@devconf.example",
   ["bot.vip"] = "VIP lounge",
+  ["bot.workshops"] = "Workshops",
+  ["bot.ws_text"] = "Workshops: sign up at the desk.",
+  ["bot.ws_closed"] = "Workshop sign-up opens at 10:00.",
+  ["bot.masterclass"] = "Masterclass",
+  ["bot.speakers"] = "Speakers",
+  ["bot.speakers_text"] = "Day 1 speakers:",
+  ["bot.next_speaker"] = "Next speaker",
 })
 i18n.define("ru", {
   ["bot.main"] = "DevConf 2026 — что показать?",
@@ -34,6 +43,13 @@ i18n.define("ru", {
   ["bot.contacts"] = "Контакты",
   ["bot.contacts_text"] = "Пишите на hello@devconf.example",
   ["bot.vip"] = "VIP-зона",
+  ["bot.workshops"] = "Воркшопы",
+  ["bot.ws_text"] = "Воркшопы: запись у стойки.",
+  ["bot.ws_closed"] = "Запись на воркшопы откроется в 10:00.",
+  ["bot.masterclass"] = "Мастер-класс",
+  ["bot.speakers"] = "Спикеры",
+  ["bot.speakers_text"] = "Спикеры первого дня:",
+  ["bot.next_speaker"] = "Следующий спикер",
 })
 
 local function exhibitors()
@@ -64,6 +80,23 @@ local tree = {
     } },
     day1 = { text = "bot.day1_text", items = {
       { label = function() return "Halls" end, open = "halls" },
+      { label = "bot.workshops", open = "ws",
+        available = function() return bot.store.get("ws") == "open" or "bot.ws_closed" end },
+      { label = "bot.masterclass", id = "mc", available = false,
+        run = function(ctx) ctx:reply("Masterclass: room 5.") end },
+      { label = "bot.speakers", id = "spk", run = function(ctx) menu.show(ctx, "speakers") end },
+    } },
+    ws = { text = "bot.ws_text" },
+    speakers = { text = "bot.speakers_text", per_page = 2,
+      list = function()
+        local out = {}
+        for i = 1, 5 do out[i] = { id = "s" .. i, label = "Speaker " .. i } end
+        return out
+      end,
+      select = function(ctx, id) menu.show(ctx, "speaker", id) end },
+    speaker = { text = function(_, id) return "Speaker " .. id:sub(2) .. ": a talk on day 1." end, items = {
+      { label = "bot.next_speaker", id = "next", when = function(_, id) return id ~= "s5" end,
+        run = function(ctx, id) menu.show(ctx, "speaker", "s" .. (tonumber(id:sub(2)) + 1)) end },
     } },
     halls = { text = function() return "Which hall?" end, per_page = 2,
       list = function() return { { id = "a", label = "Hall A" }, { id = "b", label = "Hall B" },
@@ -85,6 +118,8 @@ menu.define(tree)
 bot.command("menu", function(ctx) menu.show(ctx) end)
 bot.command("expo", function(ctx) menu.show(ctx, "expo") end)
 bot.command("exhibitor", function(ctx, id) menu.show(ctx, "ex", id) end)
+bot.command("speaker", function(ctx, id) menu.show(ctx, "speaker", id) end)
+bot.command("ws", function(ctx, state) bot.store.put("ws", state) ctx:reply("workshops " .. state) end)
 bot.command("vip", function(ctx) ctx.session.vip = true ctx:reply("VIP on") end)
 bot.command("where", function(ctx)
   local node, arg = menu.current(ctx)

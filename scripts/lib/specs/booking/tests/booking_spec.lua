@@ -228,3 +228,31 @@ scenario("Russian texts", function()
   ivan:press("Отменить")
   ivan:expect{ text = "Ваша запись на 02.06 12:00 отменена.", buttons = { "Записаться на другое время" } }
 end)
+
+scenario("times with month and weekday names, in each reader's language", function()
+  local m = user("manager")
+  with_variant([[return { slot_format = { en = "%a %-d %b, %H:%M", ru = "%a, %-d %B, %H:%M" } }]], function()
+    local ivan = user("ivan", { language = "ru-RU" })
+    ivan:send("/book")
+    ivan:expect{ text = "Выберите время:", buttons = { "Пн, 1 июня, 14:00", "Вт, 2 июня, 12:00", "Вт, 2 июня, 15:00",
+                                                       "Ср, 3 июня, 10:00", "Мне ничего не подходит" } }
+    ivan:press("Вт, 2 июня, 12:00")
+    ivan:press("Записаться")
+    ivan:expect{ text = "Вы записаны: Вт, 2 июня, 12:00. Я напомню за сутки и за два часа." }
+    m:expect{ text = "Booking: ivan (console:ivan), Tue 2 Jun, 12:00." }   -- the manager's language
+    restart()
+    advance("1h")
+    ivan:expect{ text = "Напоминаем: ваша запись завтра, Вт, 2 июня, 12:00. Вы придёте?" }
+    local ann = user("ann")
+    ann:send("/book")
+    ann:expect{ buttons = { "Mon 1 Jun, 14:00", "Tue 2 Jun, 15:00", "Wed 3 Jun, 10:00", "None of these suit me" } }
+  end)
+  with_variant([[return { slot_format = "%-d %B %H:%M" }]], function()   -- one format, names per reader
+    local olga = user("olga", { language = "ru" })                      -- (ivan still has 2 June 12:00)
+    olga:send("/book")
+    olga:expect{ buttons = { "1 июня 14:00", "2 июня 15:00", "3 июня 10:00", "Мне ничего не подходит" } }
+    local bob = user("bob")
+    bob:send("/book")
+    bob:expect{ buttons = { "1 June 14:00", "2 June 15:00", "3 June 10:00", "None of these suit me" } }
+  end)
+end)

@@ -1,5 +1,6 @@
--- faq_spec.lua: clear questions are answered, near ones offer the best few, the rest go
--- to a person; typos, inflections and both languages; restarts and reloads meanwhile.
+-- faq_spec.lua: clear questions are answered, near ones offer the best few, the rest get
+-- the fallback (a request to rephrase first, then a person, a reply or the bot's own
+-- function); typos, inflections and both languages; restarts and reloads meanwhile.
 
 local function dir()
   return debug.getinfo(2, "S").source:match("^@(.*)/tests/[^/]*$")
@@ -28,7 +29,7 @@ scenario("clear questions are answered, in spite of case, punctuation and typos"
   u:send("When do you close?")
   u:expect{ text = "Every day from 8:00 to 22:00." }
   assert(store("faq:stats:completed") == 4 and store("faq:hits:wifi") == 2)
-  assert(store("faq:stats:handoff") == nil and store("faq:stats:contact") == nil)
+  assert(store("faq:stats:handoff") == nil and store("faq:stats:unanswered") == nil)
 end)
 
 scenario("a question near several entries offers the best ones as buttons", function(u)
@@ -122,7 +123,7 @@ scenario("a reload that removes an offered entry and switches to a contact", fun
     local ivan = user("ivan", { language = "ru" })
     ivan:send("собака")
     ivan:expect{ text = "Я не знаю ответа на этот вопрос. Напишите, пожалуйста, на привет@cafe.example." }
-    assert(store("faq:stats:contact") == 3 and store("faq:stats:handoff") == nil)
+    assert(store("faq:stats:unanswered") == 3 and store("faq:stats:handoff") == nil)
   end)
   u:send("where can I park")                   -- the original FAQ is back
   u:expect{ contains = "free parking" }
@@ -147,4 +148,133 @@ scenario("a large FAQ stays within the instruction budget", function(u)
     u:send("topic77wrod3")                     -- a typo among 1200 similar words
     u:expect{ text = "Answer 77" }
   end)
+end)
+
+scenario("rephrase: the first unanswered text is asked again, the second goes to a person", function(u)
+  local m = user("manager")
+  with_variant([[ return { rephrase = true } ]], function()
+    u:send("Can I bring my dog?")
+    u:expect{ text = "I couldn't find an answer to that. Could you put it another way?" }
+    m:expect{ none = true }
+    u:send("Are dogs allowed inside?")
+    u:expect{ text = "I don't know the answer to that. I've passed your question to a person, who will reply here." }
+    m:expect{ text = "FAQ question without an answer from user (console:user): Are dogs allowed inside?" }
+    u:send("hello?")
+    u:expect{ none = true }                    -- operators have it now
+    assert(store("faq:stats:rephrase") == 1 and store("faq:stats:handoff") == 1)
+
+    local ann = user("ann")                    -- an answer in between: asked again
+    ann:send("dogs?")
+    ann:expect{ contains = "put it another way" }
+    ann:send("wifi password")
+    ann:expect{ contains = "espresso42" }
+    ann:send("dogs allowed?")
+    ann:expect{ contains = "put it another way" }
+    ann:send("/menu")                          -- the bot moved on (faq.reset): asked again
+    ann:send("cats allowed?")
+    ann:expect{ contains = "put it another way" }
+    advance("11m")                             -- long after: asked again, not handed over
+    ann:send("parrots allowed?")
+    ann:expect{ contains = "put it another way" }
+    restart()                                  -- the pending request survives a restart
+    ann:send("hamsters allowed?")
+    ann:expect{ contains = "passed your question to a person" }
+    assert(store("faq:stats:rephrase") == 5 and store("faq:stats:handoff") == 2)
+
+    local bob = user("bob")                    -- a press is an answer already: no rephrase
+    bob:send("lunch delivery")
+    bob:press("None of these")
+    bob:expect{ contains = "passed your question to a person" }
+    local eve = user("eve")                    -- nor a question that asks for none
+    eve:send("/ask Can I bring my dog?")
+    eve:expect{ contains = "passed your question to a person" }
+
+    local ivan = user("ivan", { language = "ru-RU" })
+    ivan:send("Можно с собакой?")
+    ivan:expect{ text = "Я не нашёл ответа на этот вопрос. Можете сформулировать его иначе?" }
+    ivan:send("Пускаете с собаками?")
+    ivan:expect{ text = "Я не знаю ответа на этот вопрос. Я передал его сотруднику, он ответит здесь." }
+  end)
+end)
+
+scenario("rephrase with the bot's own text, a shorter window and its menu after it", function(u)
+  with_variant([[
+    local i18n = require "i18n"
+    i18n.define("en", { ["cafe.rephrase"] = "Hm? Say it differently, or pick from the menu." })
+    i18n.define("ru", { ["cafe.rephrase"] = "Хм? Скажите иначе или выберите в меню." })
+    return { rephrase = { within = "2m", text = "cafe.rephrase",
+                          after = function(ctx) ctx:reply("Menu: parking, wifi, hours.") end } }
+  ]], function()
+    u:send("dogs?")
+    u:expect{ text = "Hm? Say it differently, or pick from the menu." }
+    u:expect{ text = "Menu: parking, wifi, hours." }
+    advance("3m")
+    u:send("dogs allowed?")                    -- after the window: asked again
+    u:expect{ text = "Hm? Say it differently, or pick from the menu." }
+    advance("1m")
+    u:send("dogs allowed inside?")             -- within it: a person
+    u:expect{ contains = "passed your question to a person" }
+    local ivan = user("ivan", { language = "ru" })
+    ivan:send("собаки?")
+    ivan:expect{ text = "Хм? Скажите иначе или выберите в меню." }
+  end)
+end)
+
+scenario("reply fallback: no handoff, the manager is told, counted as unanswered", function(u)
+  local m = user("manager")
+  with_variant([[ return { rephrase = true, fallback = "reply", manager = "console:manager" } ]], function()
+    u:send("Can I bring my dog?")
+    u:expect{ contains = "put it another way" }
+    u:send("Dogs allowed?")
+    u:expect{ text = "I'm sorry, I don't know the answer to that." }
+    m:expect{ text = "FAQ question without an answer from user (console:user): Dogs allowed?" }
+    u:send("wifi password")                    -- the bot still has the conversation
+    u:expect{ contains = "espresso42" }
+    u:press("That's not what I asked")
+    u:expect{ text = "I'm sorry, I don't know the answer to that." }
+    local ivan = user("ivan", { language = "ru-RU" })
+    ivan:send("/ask собаки?")
+    ivan:expect{ text = "Извините, я не знаю ответа на этот вопрос." }
+    assert(store("faq:stats:unanswered") == 3 and store("faq:stats:handoff") == nil)
+    assert(store("faq:stats:rephrase") == 1 and store("faq:stats:wrong") == 1)
+    assert(not logs():find("owned by the operator", 1, true), logs())
+  end)
+end)
+
+scenario("function fallback: the bot decides; \"handoff\" from it counts as a handoff", function(u)
+  with_variant([[
+    return { rephrase = true, fallback = function(ctx, question)
+      if question:find("urgent", 1, true) then
+        ctx:reply("Calling a person.")
+        ctx:handoff("faq urgent")
+        return "handoff"
+      end
+      ctx.session.noted = question
+      ctx:reply("Noted: " .. question)
+    end }
+  ]], function()
+    u:send("dogs?")
+    u:expect{ contains = "put it another way" }
+    u:send("dogs allowed?")
+    u:expect{ text = "Noted: dogs allowed?" }
+    assert(u:session().noted == "dogs allowed?")
+    u:send("dogs?")                            -- the fallback ended the request: asked again
+    u:expect{ contains = "put it another way" }
+    u:send("urgent: dogs?")
+    u:expect{ text = "Calling a person." }
+    u:send("hello?")
+    u:expect{ none = true }
+    assert(store("faq:stats:unanswered") == 1 and store("faq:stats:handoff") == 1)
+  end)
+end)
+
+scenario("a reload that turns rephrasing off while a request is pending", function(u)
+  local m = user("manager")
+  with_variant([[ return { rephrase = true } ]], function()
+    u:send("dogs?")
+    u:expect{ contains = "put it another way" }
+  end)                                         -- the variant is gone: no rephrasing
+  u:send("cats?")
+  u:expect{ contains = "passed your question to a person" }
+  m:expect{ text = "FAQ question without an answer from user (console:user): cats?" }
 end)

@@ -96,6 +96,7 @@ scenario("'Later' sets a reminder; 'Not interested' closes cleanly", function(u)
   advance("1w")
   u:expect{ none = true }
   assert(store("followup:stats:quote:later") == 1 and store("followup:stats:quote:declined") == 1)
+  assert(store("followup:stats:quote:sent") == 1 and store("followup:stats:quote:reminded") == 1)
   u:send("/status quote")
   u:expect{ text = "declined" }
   u:send("/quote")                             -- a new quote starts it again
@@ -103,9 +104,42 @@ scenario("'Later' sets a reminder; 'Not interested' closes cleanly", function(u)
   u:expect{ text = "Any thoughts on quote Q-17 ($1,200)?" }
 end)
 
+scenario("a reminder asked for with 'Later' is not a nudge: the remaining steps follow it", function(u)
+  u:send("/quote")
+  advance("24h")
+  u:expect{ text = "Any thoughts on quote Q-17 ($1,200)?" }
+  u:press("Later")
+  u:press("Tomorrow")
+  restart()                                    -- between "Later" and the reminder
+  advance("24h")
+  u:expect{ text = "As promised, a reminder: shall we continue?", buttons = NUDGE }
+  assert(store("followup:stats:quote:sent") == 1 and store("followup:stats:quote:reminded") == 1)
+  restart()                                    -- between the reminder and the next step
+  advance("47h59m")                            -- the 72 h step, 48 h after the reminder
+  u:expect{ none = true }
+  advance("1m")
+  u:expect{ text = "Quote Q-17 is still valid this week.", buttons = NUDGE }
+  assert(store("followup:stats:quote:sent") == 2)
+  u:press("Later")                             -- "Later" on the last nudge
+  u:press("In 3 days")
+  advance("3d")
+  u:expect{ text = "As promised, a reminder: shall we continue?" }
+  advance("23h59m")
+  assert(store("followup:stats:quote:expired") == nil)
+  advance("1m")                                -- no step left: the reminder expires
+  assert(store("followup:stats:quote:expired") == 1 and store("ended:user") == "expired Q-17")
+  assert(store("followup:stats:quote:sent") == 2 and store("followup:stats:quote:reminded") == 2)
+  assert(store("followup:stats:quote:later") == 2)
+  advance("1w")
+  u:expect{ none = true }
+end)
+
 scenario("an unanswered reminder expires; writing after 'Later' brings the steps back", function(u)
   u:send("/quote")
   advance("24h")
+  u:expect{ text = "Any thoughts on quote Q-17 ($1,200)?" }
+  advance("48h")
+  u:expect{ text = "Quote Q-17 is still valid this week." }
   u:press("Later")
   u:press("Tomorrow")
   advance("24h")
@@ -208,4 +242,38 @@ scenario("Russian texts", function()
   ivan:expect{ text = "У нас новые предложения, ivan!" }
   ivan:press("Не интересно")
   ivan:expect{ text = "Понял, больше не буду беспокоить по этому поводу. Спасибо!" }
+end)
+
+scenario("WhatsApp: a reminder after the 24-hour window needs its template, else it is skipped", function()
+  local STEPS = [[quote_steps = { { after = "20h", text = { en = "Any thoughts on quote {quote}?" } },
+                                  { after = "72h", text = { en = "Still valid." },
+                                    template = { name = "quote_valid", language = "en" } } }]]
+  with_variant("return { " .. STEPS .. " }", function()
+    local wa = user("wa", { channel = "whatsapp" })
+    wa:send("/quote")
+    advance("20h")                               -- within the window: the nudge and its buttons
+    wa:expect{ text = "Any thoughts on quote Q-17?", buttons = NUDGE }
+    wa:press("Later")
+    wa:press("In 3 days")
+    advance("3d")                                -- the window closed long ago, no template
+    wa:expect{ none = true }
+    assert(logs():find("followup: quote nudge skipped: the channel's reply window is closed", 1, true), logs())
+    assert(store("followup:stats:quote:skipped") == 1 and store("followup:stats:quote:reminded") == nil)
+    advance("52h")                               -- the next step has its template: sent
+    local r = wa:replies()
+    assert(#r == 1 and r[1].text == "Still valid." and r[1].template.name == "quote_valid", #r)
+  end)
+  with_variant("return { " .. STEPS .. [[, reminder_template = { name = "quote_reminder", language = "en" } }]], function()
+    local wb = user("wb", { channel = "whatsapp" })
+    wb:send("/quote")
+    advance("20h")
+    wb:press("Later")
+    wb:press("In 3 days")
+    restart()
+    advance("3d")
+    local r = wb:replies()
+    assert(#r == 1 and r[1].text == "As promised, a reminder: shall we continue?", #r)
+    assert(r[1].template and r[1].template.name == "quote_reminder", "sent without its template")
+    assert(store("followup:stats:quote:reminded") == 1)
+  end)
 end)

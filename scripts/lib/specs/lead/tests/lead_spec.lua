@@ -175,6 +175,34 @@ scenario("a reload that removes the question being asked closes its buttons", fu
   end)
 end)
 
+scenario("the price text counts the configured questions, with each language's plural forms", function()
+  local cases = {   -- questions, English, Russian
+    { 1, "One quick question", "Один короткий вопрос" },
+    { 2, "Two quick questions", "Два коротких вопроса" },
+    { 5, "Five quick questions", "Пять коротких вопросов" },
+    { 12, "12 quick questions", "12 коротких вопросов" },
+    { 21, "21 quick questions", "21 короткий вопрос" },
+  }
+  for _, c in ipairs(cases) do
+    with_variant(([[
+      local questions = {}
+      for i = 1, %d do
+        questions[i] = { id = "q" .. i, text = { en = "Question " .. i .. "?", ru = "Вопрос " .. i .. "?" } }
+      end
+      return { questions = questions }
+    ]]):format(c[1]), function()
+      local ann = user("ann" .. c[1])
+      ann:send("price")
+      ann:expect{ text = "Our prices: websites from $2,000 to $10,000. " .. c[2]
+                      .. " and I'll tell you more. Question 1?" }
+      local ivan = user("ivan" .. c[1], { language = "ru-RU" })
+      ivan:send("цена")
+      ivan:expect{ text = "Наши цены: сайты от $2 000 до $10 000. " .. c[3]
+                       .. " — и я расскажу подробнее. Вопрос 1?" }
+    end)
+  end
+end)
+
 scenario("a Russian-speaking lead gets every phrase in Russian", function()
   local ivan = user("ivan", { language = "ru-RU" })
   local m = user("manager")
@@ -232,4 +260,22 @@ scenario("lead.stop: after the bot's /menu, typed text is no answer any more", f
   u:send("Acme Ltd")
   u:expect{ text = "I can tell you about our prices." }
   assert(u:session()._lead == nil, "the lead's state is gone")
+end)
+
+scenario("call times with month and weekday names, in the lead's and the manager's language", function()
+  local m = user("manager")
+  with_variant([[return { slot_format = { en = "%a %-d %b, %H:%M", ru = "%a, %-d %B, %H:%M" } }]], function()
+    local ivan = user("ivan", { language = "ru-RU" })
+    ivan:send("цена")
+    ivan:press("Больше $10 000")
+    ivan:press("В этом месяце")
+    ivan:send("Ромашка")
+    ivan:expect{ text = "Спасибо! Давайте созвонимся: выберите время звонка.",
+                 buttons = { "Вт, 2 июня, 10:00", "Вт, 2 июня, 15:00", "Ср, 3 июня, 10:00",
+                             "Мне не подходит ни одно" } }
+    restart()
+    ivan:press("Ср, 3 июня, 10:00")
+    ivan:expect{ text = "Готово: менеджер позвонит вам Ср, 3 июня, 10:00." }
+    m:expect{ contains = "Call booked for Wed 3 Jun, 10:00." }
+  end)
 end)

@@ -1,6 +1,7 @@
 -- menu_spec.lua: nested menus with Back and Home, typed numbers and labels, a paginated
--- list from bot.store, a run item, hidden items, a restart and reloads that remove the
--- node a user is on, and the Russian texts. Every button id is checked: "menu:" and at
+-- list from bot.store, a run item, hidden and unavailable items, Back from nodes a run
+-- item or a select function shows, a restart and reloads that remove the node a user is
+-- on, and the Russian texts. Every button id is checked: "menu:" and at
 -- most 64 bytes.
 
 local MAIN = { "Programme", "EXPO", "Contacts" }
@@ -162,7 +163,8 @@ scenario("a list whose entries run a function, on its second page; Home from thr
   u:send("/menu")
   u:press("Programme")
   u:press("Day 1")
-  u:expect{ buttons = { "Halls", "« Back", "Home" } }
+  u:expect{ buttons = { "Halls", "Workshops (unavailable)", "Masterclass (unavailable)", "Speakers",
+                        "« Back", "Home" } }
   u:press("Halls")
   u:expect{ contains = "Page 1 of 2", buttons = { "Hall A", "Hall B", "Next ›", "« Back", "Home" } }
   u:press("Next ›")
@@ -315,6 +317,79 @@ end
   remove_variant()
   reload()
   assert(ok, err)
+end)
+
+scenario("an unavailable item is shown marked; a press says why and stays; it works once available", function(u)
+  u:send("/menu")
+  u:press("Programme")
+  u:press("Day 1")
+  u:press("Workshops (unavailable)")
+  u:expect{ text = "Workshop sign-up opens at 10:00.\n\nDay 1: keynotes in Hall A.",
+            buttons = { "Halls", "Workshops (unavailable)", "Masterclass (unavailable)", "Speakers",
+                        "« Back", "Home" } }
+  u:press("Masterclass (unavailable)")       -- a plain flag: the module's words
+  u:expect{ text = "Sorry, that is not available right now.\n\nDay 1: keynotes in Hall A." }
+  u:send("masterclass")                      -- its label typed, without the mark
+  u:expect{ match = "^Sorry, that is not available right now" }
+  u:send("/where")
+  u:expect{ text = "at day1 nil" }
+  u:send("/stale menu:u:day1:2")             -- an older "unavailable" button: now it opens
+  u:send("/ws open")
+  u:press("old")
+  u:expect{ text = "Workshops: sign up at the desk.", buttons = { "« Back", "Home" } }
+  u:press("« Back")
+  u:expect{ buttons = { "Halls", "Workshops", "Masterclass (unavailable)", "Speakers", "« Back", "Home" } }
+  u:send("/stale menu:o:ws")                 -- drawn while open, pressed once closed
+  u:send("/ws closed")
+  u:press("old")
+  u:expect{ match = "^Workshop sign%-up opens at 10:00.\n\nDay 1" }
+  u:send("/stale menu:u:day1:mc")
+  u:press("old")
+  u:expect{ match = "^Sorry, that is not available right now" }
+  restart()
+  u:press("Workshops (unavailable)")
+  u:expect{ match = "^Workshop sign%-up opens at 10:00" }
+  assert(not logs():find("Masterclass: room 5", 1, true))
+end)
+
+scenario("nodes shown by a run item or a select function: Back returns where the user pressed", function(u)
+  u:send("/menu")
+  u:press("Programme")
+  u:press("Day 1")
+  u:press("Speakers")                        -- a run item shows a node no `open` leads to
+  u:expect{ text = "Day 1 speakers:\n\nPage 1 of 3",
+            buttons = { "Speaker 1", "Speaker 2", "Next ›", "« Back", "Home" } }
+  u:press("Next ›")
+  u:press("Speaker 3")                       -- a select function shows another
+  u:expect{ text = "Speaker 3: a talk on day 1.", buttons = { "Next speaker", "« Back", "Home" } }
+  u:press("Next speaker")                    -- the same node, another entry: not deeper
+  u:expect{ text = "Speaker 4: a talk on day 1." }
+  restart()
+  u:press("« Back")                          -- the list, on the page it was on
+  u:expect{ text = "Day 1 speakers:\n\nPage 2 of 3",
+            buttons = { "Speaker 3", "Speaker 4", "‹ Prev", "Next ›", "« Back", "Home" } }
+  u:press("« Back")                          -- the node whose item showed the list
+  u:expect{ contains = "Day 1: keynotes in Hall A." }
+  u:press("« Back")
+  u:expect{ contains = "pick a day" }
+  assert(#u:session()._menu.stack == 2)
+  u:send("/speaker s2")                      -- shown by a command (a deep link): below home
+  u:expect{ text = "Speaker 2: a talk on day 1.", buttons = { "Next speaker", "« Back" } }
+  u:press("« Back")
+  u:expect{ contains = "what would you like to see?" }
+end)
+
+scenario("Russian: an unavailable item and its reason", function()
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("/menu")
+  ivan:press("Программа")
+  ivan:press("День 1")
+  ivan:expect{ buttons = { "Halls", "Воркшопы (недоступно)", "Мастер-класс (недоступно)", "Спикеры",
+                           "« Назад", "В начало" } }
+  ivan:press("Мастер-класс (недоступно)")
+  ivan:expect{ text = "Извините, сейчас это недоступно.\n\nДень 1: доклады в зале A." }
+  ivan:send("воркшопы")
+  ivan:expect{ match = "^Запись на воркшопы откроется в 10:00." }
 end)
 
 scenario("Russian: the bot's and the module's words", function()

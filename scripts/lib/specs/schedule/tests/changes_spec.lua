@@ -27,21 +27,23 @@ end
 scenario("a published change tells each subscriber what concerns them, and re-arms", function(u)
   local dir = spec_dir()
   local olga, ann, ivan = user("olga"), user("ann"), user("ivan", { language = "ru-RU" })
+  local petr = user("petr", { language = "ru-RU" })
   olga:send("/programme publish")
   olga:expect{ text = "Programme published (3 blocks); reminders are armed." }
   u:send("/remind rust")
   ann:send("/remind all")
   ivan:send("/remind keynote")
+  petr:send("/remind all")
   local bob = user("bob")
   bob:send("/programme")                          -- not subscribed: told nothing
-  for _, who in ipairs({ u, ann, ivan, bob }) do who:replies() end
+  for _, who in ipairs({ u, ann, ivan, petr, bob }) do who:replies() end
   with_variant(dir, CHANGED)
   olga:send("/programme publish")
   olga:expect{ text = "Programme published: 3 changes; subscribers are being told." }
   -- batches of 2 subscribers a minute: collect what each gets over the next minutes
-  local got = { user = {}, ann = {}, ivan = {}, bob = {} }
+  local got = { user = {}, ann = {}, ivan = {}, petr = {}, bob = {} }
   local function collect()
-    for name, who in pairs({ user = u, ann = ann, ivan = ivan, bob = bob }) do
+    for name, who in pairs({ user = u, ann = ann, ivan = ivan, petr = petr, bob = bob }) do
       for _, r in ipairs(who:replies()) do got[name][#got[name] + 1] = r.text end
     end
   end
@@ -56,6 +58,9 @@ scenario("a published change tells each subscriber what concerns them, and re-ar
     .. "\"Rust in production\" is now at Jun 01, 14:00, Hall C.\nNew: \"Workshop\" at Jun 01, 15:00, Lab.",
     table.concat(got.ann, " | "))
   assert(#got.ivan == 1 and got.ivan[1] == "Программа изменилась:\n«Открытие» отменено.", table.concat(got.ivan, " | "))
+  assert(#got.petr == 1 and got.petr[1] == "Программа изменилась:\n«Открытие» отменено.\n"
+    .. "«Rust в продакшене» перенесено на 1 июня, 14:00, Hall C.\nНовое: «Workshop», 1 июня, 15:00, Lab.",
+    table.concat(got.petr, " | "))
   assert(#got.bob == 0, "bob follows nothing")
   olga:send("/programme publish")
   olga:expect{ text = "The programme has not changed since it was last published." }

@@ -76,11 +76,15 @@ end)
 scenario("Russian: titles, times and the reminder", function()
   local ivan = user("ivan", { language = "ru-RU" })
   ivan:send("/remind rust")
-  ivan:expect{ text = "Напомню за 15 минут до «Rust в продакшене» (01.06, 13:00)." }
+  ivan:expect{ text = "Напомню за 15 минут до «Rust в продакшене» (1 июня, 13:00)." }
+  restart()
   ivan:advance("1h45m")
-  ivan:expect{ text = "Через 15 минут: «Rust в продакшене» в 01.06, 13:00, Hall B." }
+  ivan:expect{ text = "Через 15 минут: «Rust в продакшене», 1 июня, 13:00, Hall B." }
   ivan:send("/programme")
-  ivan:expect{ contains = "Программа (время: GMT+2):" }
+  ivan:expect{ text = "Программа (время: GMT+2):\n• 1 июня, 12:00 Открытие, Hall A\n"
+                   .. "🔔 1 июня, 13:00 Rust в продакшене, Hall B\n• 1 июня, 18:00 Вечеринка, Roof",
+               buttons = { "🔕 1 июня, 13:00 Rust в продакшене", "🔔 1 июня, 18:00 Вечеринка",
+                           "Напоминать обо всём" } }
 end)
 
 scenario("forgetting the user cancels their reminders and subscriptions", function(u)
