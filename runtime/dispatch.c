@@ -252,6 +252,13 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
   pl_key_bytes(&k, c->conv_key, strlen(c->conv_key));
   if ((rc = put_json(tx, PL_T_SESSIONS, &k, c->record))) goto fail;
   if ((rc = note_reachability(tx, tid, c->conv_key, c->ev, c->run->now_ms))) goto fail;
+  if (c->run->erase) { /* the history so far; this event's own entries follow */
+    pl_key hp;
+    pl_key_init(&hp, tid);
+    pl_key_str0(&hp, c->conv_key);
+    size_t erased;
+    if ((rc = pl_store_del_prefix(tx, PL_T_HISTORY, hp.b, hp.len, &erased))) goto fail;
+  }
   size_t i;
   json_t *m;
   json_array_foreach(c->history, i, m) {

@@ -69,6 +69,7 @@ typedef struct pl_run {
   json_t *http_req; /* the request a waiting handler asked for */
   char *handoff;    /* ctx:handoff(reason) was called */
   bool redact;      /* ctx:redact(): the event's content is not kept in the history */
+  bool erase;       /* ctx:erase_history(): the history so far goes in this commit */
 } pl_run;
 
 #endif

@@ -770,6 +770,14 @@ static int ctx_redact(lua_State *L) {
   return 0;
 }
 
+/* ctx:erase_history(): the conversation's stored history before this event is deleted
+ * when this event commits — a user who asks to be forgotten (profile.forget). */
+static int ctx_erase_history(lua_State *L) {
+  pl_run *run = ctx_run(L, "erase_history");
+  run->erase = true;
+  return 0;
+}
+
 static int ctx_handoff(lua_State *L) {
   pl_run *run = ctx_run(L, "handoff");
   const char *reason = luaL_optstring(L, 2, "handed to an operator");
@@ -863,10 +871,15 @@ static int ctx_newindex(lua_State *L) {
 static void push_ctx_meta(lua_State *L) {
   if (luaL_newmetatable(L, CTX_META)) {
     lua_newtable(L);
-    static const luaL_Reg methods[] = {{"reply", ctx_reply},   {"remind_in", ctx_remind_in},
-                                       {"cancel", ctx_cancel}, {"handoff", ctx_handoff},
-                                       {"send", ctx_send},     {"redact", ctx_redact},
-                                       {"signal", ctx_signal}, {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"reply", ctx_reply},
+                                       {"remind_in", ctx_remind_in},
+                                       {"cancel", ctx_cancel},
+                                       {"handoff", ctx_handoff},
+                                       {"send", ctx_send},
+                                       {"redact", ctx_redact},
+                                       {"erase_history", ctx_erase_history},
+                                       {"signal", ctx_signal},
+                                       {NULL, NULL}};
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "methods");
     lua_pushcfunction(L, ctx_index);

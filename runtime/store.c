@@ -287,6 +287,23 @@ int pl_store_scan(pl_txn *t, pl_table tb, const void *prefix, size_t pl, const v
   return ret;
 }
 
+int pl_store_del_prefix(pl_txn *t, pl_table tb, const void *prefix, size_t pl, size_t *n) {
+  if (t->full) return PL_EFULL;
+  *n = 0;
+  MDB_cursor *cur;
+  if (mdb_cursor_open(t->txn, t->s->dbi[tb], &cur)) return PL_ESTORE;
+  MDB_val key = {pl, (void *)prefix}, val;
+  int rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+  while (rc == 0 && key.mv_size >= pl && !memcmp(key.mv_data, prefix, pl)) {
+    if ((rc = mdb_cursor_del(cur, 0))) break;
+    (*n)++;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT); /* after a del: the one that followed */
+  }
+  mdb_cursor_close(cur);
+  if (rc && rc != MDB_NOTFOUND) return put_result(t, rc);
+  return 0;
+}
+
 typedef struct tenant_id_req {
   const char *name;
   uint32_t id;

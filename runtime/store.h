@@ -88,6 +88,9 @@ typedef int (*pl_store_scan_fn)(void *ud, pl_bytes key, pl_bytes val);
 int pl_store_scan(pl_txn *t, pl_table tb, const void *prefix, size_t pl, const void *from,
                   size_t fl, pl_store_scan_fn fn, void *ud);
 
+/* Deletes every key of tb starting with prefix (a write transaction); *n counts them. */
+int pl_store_del_prefix(pl_txn *t, pl_table tb, const void *prefix, size_t pl, size_t *n);
+
 /* Key building: a fixed buffer, big enough for every key the runtime makes. */
 #define PL_KEY_MAX 511
 typedef struct pl_key {

@@ -150,10 +150,12 @@ end
 local function forget_here(ctx, id)
   for _, fn in ipairs(forget_hooks) do fn(ctx, id) end
   bot.store.delete(profile.key(id))
+  ctx:erase_history() -- what they wrote and were told here, before this event
   return identity.forget(ctx)
 end
 
--- Deletes the user's profile, directory entry and identity data (links, history), and
+-- Deletes the user's profile, directory entry, identity data (links, history) and the
+-- conversation's stored history (ctx:erase_history), and
 -- lets other modules delete theirs (profile.on_forget), here and, by a signal, in each
 -- of the customer's other linked conversations (their sessions, timers and per-address
 -- data can only be reached from there).

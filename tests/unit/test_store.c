@@ -185,6 +185,40 @@ static void test_scan_by_prefix_in_key_order(void **state) {
   assert_int_equal(none.n, 0);
 }
 
+typedef struct del_prefix_req {
+  const char *prefix;
+  size_t n;
+} del_prefix_req;
+
+static int del_prefix(pl_txn *t, void *ud, pl_err *err) {
+  (void)err;
+  del_prefix_req *r = ud;
+  return pl_store_del_prefix(t, PL_T_KV, r->prefix, strlen(r->prefix), &r->n);
+}
+
+/* Only the keys under the prefix go, whatever lies before and after them; a prefix at
+ * the table's end, or with no keys, works too. */
+static void test_del_prefix_deletes_exactly_the_prefix(void **state) {
+  fixture *f = *state;
+  seed(f->s); /* a, a/1, a/2, a/3, ab, b/1 */
+  pl_err err;
+  del_prefix_req r = {"a/", 0};
+  assert_int_equal(pl_store_write(f->s, del_prefix, &r, &err), 0);
+  assert_int_equal(r.n, 3);
+  scan_out all = {0};
+  assert_int_equal(scan(f->s, "", NULL, &all), 0);
+  assert_string_equal(all.keys, "a,ab,b/1");
+  r = (del_prefix_req){"b/", 0}; /* the last keys of the table */
+  assert_int_equal(pl_store_write(f->s, del_prefix, &r, &err), 0);
+  assert_int_equal(r.n, 1);
+  r = (del_prefix_req){"zz", 0};
+  assert_int_equal(pl_store_write(f->s, del_prefix, &r, &err), 0);
+  assert_int_equal(r.n, 0);
+  scan_out left = {0};
+  assert_int_equal(scan(f->s, "", NULL, &left), 0);
+  assert_string_equal(left.keys, "a,ab");
+}
+
 static void test_scan_from_starts_inside_the_prefix(void **state) {
   fixture *f = *state;
   seed(f->s);
@@ -345,6 +379,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_put_get_del, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scan_by_prefix_in_key_order, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scan_from_starts_inside_the_prefix, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_del_prefix_deletes_exactly_the_prefix, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scan_stops_when_callback_returns_nonzero, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_tenant_ids_are_distinct_and_stable_across_reopen, setup,

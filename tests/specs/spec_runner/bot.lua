@@ -32,3 +32,13 @@ bot.on("button:pick:*", function(ctx)
   ctx:redact()
   ctx:reply("Counted.")
 end)
+
+bot.command("erase", function(ctx)
+  ctx:erase_history()
+  ctx:reply("Erased.")
+end)
+bot.command("log_of", function(ctx, who)
+  local lines = {}
+  for _, e in ipairs(bot.history("console:" .. who, 50)) do lines[#lines + 1] = e.dir .. " " .. (e.text or "") end
+  ctx:reply(#lines .. ": " .. table.concat(lines, " | "))
+end)

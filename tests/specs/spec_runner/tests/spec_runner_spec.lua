@@ -65,3 +65,24 @@ scenario("ctx:redact keeps an event's content out of the stored history", functi
   end
   assert(h[1].dir == "in" and h[1].text == "/secret", "other events keep their content")
 end)
+
+scenario("ctx:erase_history deletes the conversation's stored history before this event, durably", function(u)
+  local other = user("auditor")
+  u:send("my phone is 555-0100")
+  u:expect{ text = "bot: my phone is 555-0100" }
+  u:send("/erase")
+  u:expect{ text = "Erased." }
+  local h = u:history()
+  assert(#h == 2 and h[1].text == "/erase" and h[2].text == "Erased.",
+    "only the erasing event and its reply are left")
+  restart()
+  other:send("/log_of " .. u.name)
+  other:expect{ text = "2: in /erase | out Erased." }
+  u:send("later")
+  u:expect{ text = "bot: later" }
+  other:send("/log_of " .. u.name)
+  other:expect{ text = "4: in /erase | out Erased. | in later | out bot: later" }
+  for _, e in ipairs(u:history()) do
+    assert(not tostring(e.text):find("555", 1, true), "no trace of what came before")
+  end
+end)

@@ -105,6 +105,17 @@ scenario("forget from one linked chat forgets in the other too: hooks run there,
   tg:expect{ text = "Done: everything we stored about you has been deleted." }
   wa:expect{ none = true }                               -- forgotten there without a word
   probe.forgotten(auditor, words)
+  -- The conversations' stored history too (what operators and bot.history read): only
+  -- the /forget event and its answer are left, and nothing at all in the linked chat.
+  for _, who in ipairs({ tg, wa }) do
+    for _, e in ipairs(who:history()) do
+      local text = tostring(e.text)
+      assert(not text:find("5550123", 1, true) and not text:find("other chat", 1, true)
+        and not text:find("/link", 1, true), "history erased: " .. text)
+    end
+  end
+  local h = tg:history()
+  assert(#h == 2 and h[1].text == "/forget", "the forget request and its answer are kept")
   assert(tg:session().note == nil and wa:session().note == nil, "the bot's hook ran in both chats")
   assert(wa:session()._identity == nil, "identity's session state is gone there too")
   assert(store("profile:stats:forgotten") == 1, "one request, counted once")
