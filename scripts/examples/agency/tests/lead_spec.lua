@@ -48,6 +48,12 @@ scenario("the menu's Prices starts the same flow; a lead who is just looking goe
   assert(store("lead:stats:handoff") == 1)
   u:send("hello?")                                 -- the manager has the conversation now
   u:expect{ none = true }
+  u:operator("Hi, Thomas here. Happy to send you some examples.", "Thomas")
+  u:handback("examples sent")                      -- the manager gives it back
+  u:expect{ text = "I'm back. Anything else I can do for you?" }
+  u:expect{ text = "How can I help?" }             -- the menu again
+  u:press("Prices")                                -- and the bot's menu works again
+  u:expect{ match = "^Our prices" }
 end)
 
 scenario("invalid answers are asked again; too many of them hand the lead over", function(u)

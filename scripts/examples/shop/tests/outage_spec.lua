@@ -78,6 +78,13 @@ scenario("the service down, the customer asks for a person: the manager sees the
     assert(#u:session().cart == 1 and store("shop:stats:handoff") == 1)
     u:send("hello?")
     u:expect{ none = true }
+    svc.start()
+    u:operator("Hi Ana, I've placed the order for you by hand.", "Carla")
+    u:handback("order placed by hand")
+    u:expect{ match = "^Hello again, the bot is back with you. Your cart is kept." }
+    assert(#u:session().cart == 1, "the cart is kept across the handoff")
+    u:send("/order")                               -- the bot answers again
+    u:expect{ match = "order" }
   end)
 end)
 
