@@ -125,6 +125,36 @@ static int timer_remove(pl_txn *tx, uint32_t tenant, const char *conv, const cha
   return rc == PL_ENOTFOUND ? 0 : rc;
 }
 
+/* Whether the event writes the tenant's store (put or delete; an incr alone is applied
+ * against whatever is committed, so it needs no check). */
+static bool writes_kv(const json_t *kv) {
+  const char *key;
+  json_t *op;
+  json_object_foreach((json_t *)kv, key, op) {
+    const char *o = json_string_value(json_object_get(op, "op"));
+    if (o && strcmp(o, "incr")) return true;
+  }
+  return false;
+}
+
+/* An event that writes the store commits only if every key it read with bot.store.get
+ * still holds what it read (optimistic concurrency: events of other conversations run
+ * meanwhile). PL_ECONFLICT: the worker runs it again with fresh values. */
+static int check_reads(pl_txn *tx, uint32_t tenant, const json_t *reads) {
+  const char *key;
+  json_t *seen;
+  json_object_foreach((json_t *)reads, key, seen) {
+    pl_key k;
+    pl_key_init(&k, tenant);
+    pl_key_bytes(&k, key, strlen(key));
+    pl_bytes v;
+    char now[24];
+    pl_store_sig(pl_store_get(tx, PL_T_KV, k.b, k.len, &v) == 0 ? &v : NULL, now);
+    if (strcmp(now, json_string_value(seen))) return PL_ECONFLICT;
+  }
+  return 0;
+}
+
 static int apply_kv(pl_txn *tx, uint32_t tenant, json_t *kv) {
   const char *key;
   json_t *op;
@@ -238,6 +268,11 @@ static int apply_commit(pl_txn *tx, void *ud, pl_err *err) {
   pl_commit *c = ud;
   uint32_t tid = c->t->id;
   int rc;
+  if (!c->failed && c->run->reads && writes_kv(c->run->kv) && check_reads(tx, tid, c->run->reads))
+    return pl_err_set(err, PL_ECONFLICT,
+                      "an event of %s (%s) read bot.store values another event changed "
+                      "meanwhile: it runs again",
+                      c->t->key, c->conv_key);
   if (c->ev->kind == PL_EV_TIMER) {
     /* Claim the timer: if it is gone, it already fired (or was cancelled). */
     pl_key tk, ik;
@@ -354,6 +389,14 @@ pl_job *pl_job_new(pl_runtime *rt, pl_tenant *t, const pl_event *ev) {
   return job;
 }
 
+pl_job *pl_job_again(const pl_job *job) {
+  pl_job *again = pl_job_new(job->rt, job->t, &job->ev);
+  again->inbox_seq = job->inbox_seq;
+  again->use_outbox = job->use_outbox;
+  again->accepted_ns = job->accepted_ns;
+  return again;
+}
+
 void pl_job_free(pl_job *job) {
   if (!job) return;
   if (job->run.alive) pl_api_abandon(job->code->sb, &job->run);
@@ -368,6 +411,7 @@ void pl_job_free(pl_job *job) {
   json_decref(job->run.replies);
   json_decref(job->run.session_out);
   json_decref(job->run.kv);
+  json_decref(job->run.reads);
   json_decref(job->run.timers);
   json_decref(job->run.outgoing);
   free(job->c.out_seqs);
@@ -420,6 +464,7 @@ int pl_job_run(pl_job *job) {
   run->session_version = json_string_value(json_object_get(job->record, "version"));
   run->replies = json_array();
   run->kv = json_object();
+  run->reads = json_object();
   run->timers = json_object();
   /* Who owns the conversation decides whether the bot's handlers run at all. */
   const char *owner = json_string_value(json_object_get(job->record, "owner"));
@@ -691,6 +736,11 @@ static int dispatch_job(pl_runtime *rt, pl_job *job, json_t *pending, pl_err *er
   }
   pl_job_seal(job);
   rc = pl_store_write(rt->store, pl_job_apply, job, err);
+  if (rc == PL_ECONFLICT) { /* another process wrote what it read (serve beside chat) */
+    pl_job *again = pl_job_again(job);
+    pl_job_free(job);
+    return dispatch_job(rt, again, pending, err);
+  }
   pl_job_committed(job, rc, err);
   size_t i;
   json_t *oe;

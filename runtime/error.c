@@ -18,6 +18,7 @@ const char *pl_strerror(int code) {
   case PL_EUSAGE: return "usage error";
   case PL_ESTALE: return "already done";
   case PL_EBUSY: return "peer not keeping up";
+  case PL_ECONFLICT: return "conflicting change";
   default: return "unknown error";
   }
 }

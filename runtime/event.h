@@ -60,6 +60,8 @@ typedef struct pl_run {
   json_t *replies;     /* canonical messages (include/parley/channel.h, render) */
   json_t *session_out; /* the session after the handler */
   json_t *kv;          /* key -> {op:"put",v} | {op:"del"} | {op:"incr",d} */
+  json_t *reads;       /* key -> what bot.store.get saw committed ("-" absent, else a hash
+                          of the stored bytes): checked at commit when the event writes */
   json_t *timers;      /* name -> {due, data} | null (cancel) */
   json_t *outgoing;    /* events for other conversations: ctx:send, ctx:signal */
   bool handled;        /* some handler ran */

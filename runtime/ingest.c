@@ -499,6 +499,8 @@ static void metrics(pl_server *s, pl_http_pending *p) {
   FAMILY("parley_events_duplicate_total", "counter", "Redelivered events ignored.", duplicates);
   FAMILY("parley_events_handled_total", "counter", "Events handled and committed.", handled);
   FAMILY("parley_handler_errors_total", "counter", "Handlers that failed.", handler_errors);
+  FAMILY("parley_event_reruns_total", "counter",
+         "Events run again: a bot.store value they read changed before their commit.", reruns);
   FAMILY("parley_messages_sent_total", "counter", "Messages the channel accepted.", sent);
   FAMILY("parley_send_retries_total", "counter", "Sends to retry later.", send_retries);
   FAMILY("parley_messages_dead_total", "counter", "Messages refused for good.", dead);

@@ -53,10 +53,14 @@ typedef struct pl_job {
   struct pl_job *next;     /* queue link for the owner */
   void *owner;             /* the worker's per-conversation queue */
   int64_t accepted_ns;
+  bool in_lane; /* run again after a conflict, in its tenant's one-at-a-time lane */
 } pl_job;
 
 pl_job *pl_job_new(struct pl_runtime *rt, struct pl_tenant *t, const pl_event *ev);
 void pl_job_free(pl_job *job);
+/* A fresh job for the same event (its commit conflicted: PL_ECONFLICT), to run again
+ * from the start: same inbox entry, same acceptance time. */
+pl_job *pl_job_again(const pl_job *job);
 /* Runs the handler: 0 when it finished (or failed: job->src), PL_PENDING when it waits on
  * HTTP — perform pl_job_http_request() and call pl_job_resume_http() with the answer. */
 int pl_job_run(pl_job *job);

@@ -115,15 +115,21 @@ static void kv_key(lua_State *L, pl_run *run, int idx, pl_key *k, const char **k
   pl_key_bytes(k, *key, *kl);
 }
 
-/* The committed value of a key, as a new reference (NULL if absent). */
-static json_t *kv_committed(pl_run *run, const pl_key *k) {
+/* The committed value of a key, as a new reference (NULL if absent); with `seen`, the
+ * run remembers what it read (pl_store_sig) so the commit can check it is still so. */
+static json_t *kv_committed(pl_run *run, const pl_key *k, const char *seen, size_t seen_len) {
   pl_txn *tx;
   pl_err err;
   if (pl_store_read_begin(run->store, &tx, &err)) return NULL;
   pl_bytes v;
   json_t *val = NULL;
-  if (pl_store_get(tx, PL_T_KV, k->b, k->len, &v) == 0)
-    val = json_loadb(v.data, v.len, JSON_DECODE_ANY, NULL);
+  bool found = pl_store_get(tx, PL_T_KV, k->b, k->len, &v) == 0;
+  if (found) val = json_loadb(v.data, v.len, JSON_DECODE_ANY, NULL);
+  if (seen && run->reads && !json_object_getn(run->reads, seen, seen_len)) {
+    char sig[24];
+    pl_store_sig(found ? &v : NULL, sig);
+    json_object_setn_new(run->reads, seen, seen_len, json_string(sig));
+  }
   pl_store_read_end(tx);
   return val;
 }
@@ -134,13 +140,14 @@ static json_t *num_add(const json_t *a, const json_t *d) {
   return json_real(json_number_value(a) + json_number_value(d));
 }
 
-/* Current value seen by this event: overlay over committed. New reference or NULL. */
-static json_t *kv_current(pl_run *run, const char *key, size_t kl, const pl_key *k) {
+/* Current value seen by this event: overlay over committed. New reference or NULL. A
+ * get (not an incr, applied at commit whatever the value) remembers the committed one. */
+static json_t *kv_current(pl_run *run, const char *key, size_t kl, const pl_key *k, bool get) {
   json_t *op = json_object_getn(run->kv, key, kl);
   const char *o = op ? json_string_value(json_object_get(op, "op")) : NULL;
   if (o && !strcmp(o, "put")) return json_incref(json_object_get(op, "v"));
   if (o && !strcmp(o, "del")) return NULL;
-  json_t *base = kv_committed(run, k);
+  json_t *base = kv_committed(run, k, get && !o ? key : NULL, kl);
   if (o && !strcmp(o, "incr")) {
     json_t *zero = json_integer(0);
     json_t *sum = num_add(json_is_number(base) ? base : zero, json_object_get(op, "d"));
@@ -157,7 +164,7 @@ static int store_get(lua_State *L) {
   const char *key;
   size_t kl;
   kv_key(L, run, 1, &k, &key, &kl);
-  json_t *v = kv_current(run, key, kl, &k);
+  json_t *v = kv_current(run, key, kl, &k, true);
   pl_json_push(L, v);
   json_decref(v);
   return 1;
@@ -211,7 +218,7 @@ static int store_incr(lua_State *L) {
     if (!isfinite(x)) return luaL_error(L, "bot.store.incr: the increment must be finite");
     d = json_real(x);
   }
-  json_t *cur = kv_current(run, key, kl, &k);
+  json_t *cur = kv_current(run, key, kl, &k, false);
   if (cur && !json_is_number(cur)) {
     json_decref(cur);
     json_decref(d);
@@ -288,7 +295,7 @@ static int store_scan(lua_State *L) {
     pl_key kk;
     pl_key_init(&kk, run->tenant_id);
     pl_key_bytes(&kk, key, strlen(key));
-    json_t *cur = kv_current(run, key, strlen(key), &kk);
+    json_t *cur = kv_current(run, key, strlen(key), &kk, false);
     if (cur)
       json_object_set_new(a.found, key, cur);
     else

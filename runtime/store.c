@@ -13,6 +13,8 @@
 
 #include "store.h"
 
+#include "hash.h"
+
 #define PL_MIB ((size_t)1 << 20)
 
 static const char *const table_names[PL_T__COUNT] = {
@@ -285,6 +287,15 @@ int pl_store_scan(pl_txn *t, pl_table tb, const void *prefix, size_t pl, const v
   mdb_cursor_close(cur);
   if (rc && rc != MDB_NOTFOUND) return PL_ESTORE;
   return ret;
+}
+
+void pl_store_sig(const pl_bytes *v, char out[24]) {
+  if (!v) {
+    strcpy(out, "-");
+    return;
+  }
+  snprintf(out, 24, "%016llx:%zu", (unsigned long long)pl_fnv1a(PL_FNV_SEED, v->data, v->len),
+           v->len % 100000);
 }
 
 int pl_store_del_prefix(pl_txn *t, pl_table tb, const void *prefix, size_t pl, size_t *n) {

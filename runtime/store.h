@@ -88,6 +88,10 @@ typedef int (*pl_store_scan_fn)(void *ud, pl_bytes key, pl_bytes val);
 int pl_store_scan(pl_txn *t, pl_table tb, const void *prefix, size_t pl, const void *from,
                   size_t fl, pl_store_scan_fn fn, void *ud);
 
+/* A short signature of a stored value (v NULL: absent) for "is it still what was read":
+ * "-" or the hex of a 64-bit hash of its bytes. out holds 24 bytes. */
+void pl_store_sig(const pl_bytes *v, char out[24]);
+
 /* Deletes every key of tb starting with prefix (a write transaction); *n counts them. */
 int pl_store_del_prefix(pl_txn *t, pl_table tb, const void *prefix, size_t pl, size_t *n);
 

@@ -35,6 +35,7 @@ typedef struct pl_code {
 /* Counters for /metrics, written by the acceptor and the tenant's worker. */
 typedef struct pl_tenant_stats {
   _Atomic uint64_t accepted, duplicates, handled, handler_errors, sent, send_retries, dead;
+  _Atomic uint64_t reruns; /* events run again: what they read changed before their commit */
   _Atomic int64_t outbox_depth;
   _Atomic uint64_t lat_hist[24]; /* accept to commit; bucket i: < 16 µs * 2^i */
 } pl_tenant_stats;

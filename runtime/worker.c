@@ -58,6 +58,8 @@ struct tstate {
   pl_worker *w;
   int active_jobs, http_active;
   pl_job *http_wait_head, *http_wait_tail;
+  pl_job *lane_head, *lane_tail; /* events to run again after a conflict, one at a time */
+  bool lane_busy;
   bool timer_inflight, dropping;
   struct {
     char channel[32];
@@ -329,12 +331,7 @@ static void start_http(pl_worker *w, pl_job *job) {
   }
 }
 
-static void run_next(pl_worker *w, convq *q) {
-  pl_job *job = q->head;
-  if (!job) return;
-  q->head = job->next;
-  if (!q->head) q->tail = NULL;
-  q->busy = true;
+static void start_job(pl_worker *w, pl_job *job) {
   job->code = job->t->code; /* the version current when the event starts */
   job->code->refs++;
   job->running = true;
@@ -342,6 +339,28 @@ static void run_next(pl_worker *w, convq *q) {
     start_http(w, job);
   else
     commit_job(w, job);
+}
+
+static void run_next(pl_worker *w, convq *q) {
+  pl_job *job = q->head;
+  if (!job) return;
+  q->head = job->next;
+  if (!q->head) q->tail = NULL;
+  q->busy = true;
+  start_job(w, job);
+}
+
+/* Events whose commit conflicted run again one at a time per tenant (the "lane"): run
+ * all at once, they would read the same fresh value and conflict again, each round
+ * letting one through. Their conversations stay busy meanwhile, so order holds. */
+static void lane_next(pl_worker *w, tstate *ts) {
+  if (ts->lane_busy || !ts->lane_head) return;
+  pl_job *job = ts->lane_head;
+  ts->lane_head = job->next;
+  if (!ts->lane_head) ts->lane_tail = NULL;
+  job->next = NULL;
+  ts->lane_busy = true;
+  start_job(w, job);
 }
 
 static void load_outbox(pl_worker *w, tstate *ts, uint64_t first, uint64_t last);
@@ -353,6 +372,29 @@ static void job_commit_done(pl_commit_job *cj) {
   convq *q = job->owner;
   tstate *ts = q->ts;
   pl_server *s = w->s;
+  if (job->in_lane) ts->lane_busy = false;
+  if (cj->rc == PL_ECONFLICT) { /* it read what another event changed: run it again */
+    atomic_fetch_add(&ts->t->stats.reruns, 1);
+    pl_job *again = pl_job_again(job);
+    again->owner = q;
+    again->in_lane = true;
+    if (job->in_lane) { /* it lost to a first run: its turn again, before the others */
+      again->next = ts->lane_head;
+      ts->lane_head = again;
+      if (!ts->lane_tail) ts->lane_tail = again;
+    } else {
+      if (ts->lane_tail)
+        ts->lane_tail->next = again;
+      else
+        ts->lane_head = again;
+      ts->lane_tail = again;
+    }
+    release_code(job->code);
+    pl_job_free(job);
+    free(ct);
+    lane_next(w, ts); /* q stays busy with this event: the conversation's order holds */
+    return;
+  }
   pl_job_committed(job, cj->rc, &cj->err);
   if (cj->rc == 0 && json_array_size(job->c.history))
     pl_feed_touch(s->feed, ts->t->id, job->conv); /* clients waiting on the history */
@@ -401,11 +443,13 @@ static void job_commit_done(pl_commit_job *cj) {
     ts->timer_inflight = false;
     schedule_timers(w);
   }
+  bool was_lane = job->in_lane;
   release_code(job->code);
   pl_job_free(job);
   free(ct);
   ts->active_jobs--;
   q->busy = false;
+  if (was_lane) lane_next(w, ts);
   send_next(w, q); /* this event's replies go out while the next event runs */
   if (q->head)
     run_next(w, q);

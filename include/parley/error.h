@@ -7,17 +7,18 @@
 enum {
   PL_PENDING = 1, /* not an error: the work waits for the loop and finishes later */
   PL_OK = 0,
-  PL_EINVAL = -1,    /* bad argument, config or input */
-  PL_ENOMEM = -2,    /* allocation failed */
-  PL_EIO = -3,       /* file or system call failed */
-  PL_ESCRIPT = -4,   /* a Lua script raised an error */
-  PL_ENOTFOUND = -5, /* no such tenant, file, key */
-  PL_EFULL = -6,     /* storage map full and could not grow */
-  PL_EBUDGET = -7,   /* instruction or memory budget exceeded */
-  PL_ESTORE = -8,    /* LMDB failure */
-  PL_EUSAGE = -9,    /* command-line usage error */
-  PL_ESTALE = -10,   /* the work was already done elsewhere (e.g. timer fired) */
-  PL_EBUSY = -11,    /* the peer is not keeping up: nothing done, try again later */
+  PL_EINVAL = -1,     /* bad argument, config or input */
+  PL_ENOMEM = -2,     /* allocation failed */
+  PL_EIO = -3,        /* file or system call failed */
+  PL_ESCRIPT = -4,    /* a Lua script raised an error */
+  PL_ENOTFOUND = -5,  /* no such tenant, file, key */
+  PL_EFULL = -6,      /* storage map full and could not grow */
+  PL_EBUDGET = -7,    /* instruction or memory budget exceeded */
+  PL_ESTORE = -8,     /* LMDB failure */
+  PL_EUSAGE = -9,     /* command-line usage error */
+  PL_ESTALE = -10,    /* the work was already done elsewhere (e.g. timer fired) */
+  PL_EBUSY = -11,     /* the peer is not keeping up: nothing done, try again later */
+  PL_ECONFLICT = -12, /* what an event read was changed by another event: run it again */
 };
 
 #define PL_ERR_MAX 1024
