@@ -113,13 +113,14 @@ static int load_source(lua_State *L, const char *buf, size_t len, const char *di
 /* Library modules (scripts/lib) are the same text in every tenant, and parsing is most
  * of what loading one costs: each is parsed once per process, and the other tenants load
  * the bytecode that parse made (trusted: parley made it from that very text, which the
- * key's hash names; tenants still cannot load bytecode of their own). Bounded: a library
- * edited many times while serving stops being cached, never grows memory without end. */
+ * entry keeps and compares whole; tenants still cannot load bytecode of their own). Bounded: a
+ * library edited many times while serving stops being cached, never grows memory without end. */
 #define LIB_CACHE_MAX 512
 
 typedef struct compiled {
-  char *name;    /* the chunk's display name */
-  uint64_t hash; /* of its text */
+  char *name; /* the chunk's display name */
+  char *text; /* the text it was made from (compared whole: no hash to trust) */
+  size_t text_len;
   char *code;
   size_t len;
   struct compiled *next;
@@ -157,10 +158,9 @@ static bool is_library(const pl_sandbox *sb, const char *path) {
 /* Loads a library file's text through the cache. */
 static int load_library(lua_State *L, const char *buf, size_t len, const char *display,
                         pl_err *err) {
-  uint64_t h = pl_fnv1a(PL_FNV_SEED, buf, len);
   pthread_mutex_lock(&lib_lock);
   compiled *c = lib_cache;
-  while (c && (c->hash != h || strcmp(c->name, display)))
+  while (c && (c->text_len != len || strcmp(c->name, display) || memcmp(c->text, buf, len)))
     c = c->next;
   pthread_mutex_unlock(&lib_lock); /* entries are never freed or changed once listed */
   char chunkname[600];
@@ -178,7 +178,8 @@ static int load_library(lua_State *L, const char *buf, size_t len, const char *d
     return 0;
   }
   compiled *e = malloc(sizeof *e);
-  *e = (compiled){strdup(display), h, d.b, d.n, NULL};
+  *e = (compiled){strdup(display), malloc(len ? len : 1), len, d.b, d.n, NULL};
+  memcpy(e->text, buf, len);
   pthread_mutex_lock(&lib_lock);
   if (lib_cached < LIB_CACHE_MAX) {
     e->next = lib_cache;
@@ -189,6 +190,7 @@ static int load_library(lua_State *L, const char *buf, size_t len, const char *d
   pthread_mutex_unlock(&lib_lock);
   if (e) {
     free(e->name);
+    free(e->text);
     free(e->code);
     free(e);
   }

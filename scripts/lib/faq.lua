@@ -20,7 +20,7 @@ local profile = require "profile"
 local faq = {}
 
 local cfg                 -- the bot's setup{}: re-made at every load
-local index               -- words -> entries, built from cfg.entries by setup
+local index               -- words -> entries, built from cfg.entries at the first question
 
 i18n.defaults("en", {
   ["faq.suggest"] = "Did you mean one of these?",
@@ -99,16 +99,24 @@ local function texts_of(v)
   return out
 end
 
--- The index, made once per load: every word of every entry's keywords, phrasings and
+-- The index, made once per load at the first question (a tenant whose users never ask
+-- pays nothing at start-up: a quarter of the conference bot's start): every word of
+-- every entry's keywords, phrasings and
 -- question (exact), its stems (the word less an ending of up to 4 letters, 4+ letters
 -- left), and each keyword's one-character deletions (typos: a letter missing, added,
 -- changed or two swapped show as a shared deletion). Matching then costs a few table
 -- lookups per word of the question, whatever the size of the FAQ.
-local function build(entries)
-  local ix = { exact = {}, prefix = {}, del = {}, by_id = {} }
+-- A malformed entry is an error at load (the reload fails, the old code keeps serving).
+local function check(entries)
   for _, e in ipairs(entries) do
     assert(type(e.id) == "string" and #("faq:pick:" .. e.id) <= 64, "faq: each entry needs an id (up to 55 bytes)")
     assert(e.answer and e.question, "faq: entry " .. e.id .. " needs a question and an answer")
+  end
+end
+
+local function build(entries)
+  local ix = { exact = {}, prefix = {}, del = {}, by_id = {} }
+  for _, e in ipairs(entries) do
     ix.by_id[e.id] = e
     for _, field in ipairs({ "keywords", "phrasings", "question" }) do
       for _, t in ipairs(texts_of(e[field])) do
@@ -130,6 +138,11 @@ local function build(entries)
   return ix
 end
 
+local function ix()
+  if not index then index = build(cfg.entries) end
+  return index
+end
+
 local function raise(best, set, s)
   if not set then return end
   for id in pairs(set) do
@@ -141,22 +154,23 @@ end
 function faq.match(text)
   local qs = words(text)
   if #qs == 0 then return {} end
+  local idx = ix()
   local total = {}
   for _, q in ipairs(qs) do
     local best = {}
     local st = starts(q)
     if #st > 5 then                                      -- 4+ characters
       for _, d in ipairs(deletions(q, st)) do
-        if #st > 6 then raise(best, index.exact[d], 0.7) end  -- q has a letter too many
-        raise(best, index.del[d], 0.7)                   -- a letter changed or swapped
+        if #st > 6 then raise(best, idx.exact[d], 0.7) end  -- q has a letter too many
+        raise(best, idx.del[d], 0.7)                   -- a letter changed or swapped
       end
-      raise(best, index.del[q], 0.7)                     -- q lacks a letter
-      raise(best, index.prefix[q], 0.8)                  -- q starts a word of the FAQ
+      raise(best, idx.del[q], 0.7)                     -- q lacks a letter
+      raise(best, idx.prefix[q], 0.8)                  -- q starts a word of the FAQ
       for i = math.max(5, #st - 4), #st - 2 do                -- or a word starts q
-        raise(best, index.exact[q:sub(1, st[i] - 1)], 0.8)
+        raise(best, idx.exact[q:sub(1, st[i] - 1)], 0.8)
       end
     end
-    raise(best, index.exact[q], 1)
+    raise(best, idx.exact[q], 1)
     for id, s in pairs(best) do total[id] = (total[id] or 0) + s end
   end
   local out = {}
@@ -257,7 +271,7 @@ function faq.answer(ctx, text, opts)
   local answer_at, suggest_at = cfg.answer_at or 0.7, cfg.suggest_at or 0.35
   if top and top.score >= answer_at and not (ranked[2] and ranked[2].score >= top.score - 0.1) then
     ctx.session._faq.rephrase = nil
-    answer(ctx, index.by_id[top.id])
+    answer(ctx, ix().by_id[top.id])
     return "answered"
   end
   if top and top.score >= suggest_at then
@@ -265,7 +279,7 @@ function faq.answer(ctx, text, opts)
     for i = 1, math.min(cfg.suggestions or 3, #ranked) do
       local r = ranked[i]
       if r.score < suggest_at then break end
-      rows[#rows + 1] = { localized(ctx, index.by_id[r.id].question), "faq:pick:" .. r.id }
+      rows[#rows + 1] = { localized(ctx, ix().by_id[r.id].question), "faq:pick:" .. r.id }
       offered[#offered + 1] = r.id
     end
     rows[#rows + 1] = { i18n.t(ctx, "faq.none"), "faq:none" }
@@ -286,7 +300,7 @@ function faq.reset(ctx)
 end
 
 local function on_pick(ctx, id)
-  local e = index.by_id[id:sub(#"faq:pick:" + 1)]
+  local e = ix().by_id[id:sub(#"faq:pick:" + 1)]
   if not e then
     ctx:reply(i18n.t(ctx, "faq.gone"))
     return fallback(ctx)
@@ -309,7 +323,8 @@ function faq.setup(c)
   assert(c.rephrase == nil or type(c.rephrase) == "boolean" or type(c.rephrase) == "table",
     "faq.setup: rephrase must be true or { within =, text =, after = }")
   if type(c.rephrase) == "table" and c.rephrase.within then seconds(c.rephrase.within) end
-  cfg, index = c, build(c.entries)
+  check(c.entries)
+  cfg, index = c, nil
   bot.on("button:faq:pick:*", on_pick)
   bot.on("button:faq:none", function(ctx) fallback(ctx) end)
   bot.on("button:faq:wrong", function(ctx)
