@@ -88,22 +88,23 @@ static void webhook(plugin *p, int variant, const uint8_t *data, size_t n) {
   char sig[80];
   sign("fuzz-secret", data, n, sig);
   pl_channel_header headers[] = {
+      {"last-event-id", variant & 16 ? body : "12"},
       {"x-hub-signature-256", sig},
       {"x-telegram-bot-api-secret-token", "fuzz-secret"},
       {"x-parley-secret", "fuzz-secret"},
       {"content-type", "application/json"},
   };
-  static const char *const webchat_paths[] = {"/webchat/t/session", "/webchat/t/send",
-                                              "/webchat/t/feed", "/webchat/t/widget.js",
-                                              "/webchat/t/"};
+  static const char *const webchat_paths[] = {"/webchat/t/session",   "/webchat/t/send",
+                                              "/webchat/t/feed",      "/webchat/t/events",
+                                              "/webchat/t/widget.js", "/webchat/t/"};
   pl_channel_request req = {.method = "POST",
                             .path = "/hook/t/x",
                             .headers = headers,
-                            .nheaders = 4,
+                            .nheaders = 5,
                             .body = body,
                             .body_len = n};
   if (!strcmp(p->name, "webchat")) {
-    req.path = webchat_paths[variant % 5];
+    req.path = webchat_paths[variant % 6];
     if (variant & 8) { /* the body as the query of a GET (the feed, the page) */
       req.method = "GET";
       req.query = body;
