@@ -497,6 +497,9 @@ int pl_job_run(pl_job *job) {
     }
   } else if (operator_owns) {
     job->skip_handler = true; /* kept in the history for the operator */
+    /* A timer or a signal is not the user talking: kept for after the handback, not lost
+     * (a booking reminder, a broadcast) */
+    job->park = ev->kind == PL_EV_TIMER || ev->kind == PL_EV_SIGNAL;
   }
   if (job->skip_handler || ev->kind == PL_EV_OPERATOR || ev->kind == PL_EV_HANDOFF) {
     job->skip_handler = true;
@@ -565,6 +568,59 @@ void pl_job_http_request(const pl_job *job, pl_http_client_req *req, const char 
   }
   hdrs[n] = NULL;
   req->headers = hdrs;
+}
+
+#define PARKED_MAX 100 /* timers and signals kept for one conversation an operator owns */
+
+/* While an operator owns the conversation, a due timer or a signal is parked in its
+ * record; the handback (once its handler ran without error) re-arms the timers — due
+ * now if their time passed, unless the handback handler set or cancelled one of the
+ * same name — and signals the conversation again, so each runs after the bot is back. */
+static void park_or_resume(pl_job *job, json_t *rec) {
+  pl_run *run = &job->run;
+  json_t *parked = json_object_get(rec, "parked");
+  if (job->park) {
+    if (!json_is_array(parked)) {
+      parked = json_array();
+      json_object_set_new(rec, "parked", parked);
+    }
+    if (json_array_size(parked) >= PARKED_MAX) {
+      pl_log_printf(&job->rt->log, job->t->key,
+                    "%s: more than %d timers and signals while an operator owns it; the oldest "
+                    "is dropped",
+                    job->conv, PARKED_MAX);
+      json_array_remove(parked, 0);
+    }
+    bool timer = job->ev.kind == PL_EV_TIMER;
+    json_array_append_new(parked,
+                          json_pack("{s:s,s:s,s:O?,s:I}", "kind", timer ? "timer" : "signal",
+                                    "name", job->ev.text, "data", job->ev.data, "due",
+                                    (json_int_t)(timer ? job->ev.due_ms : job->now)));
+    return;
+  }
+  if (job->ev.kind != PL_EV_HANDBACK || job->src || !json_array_size(parked)) return;
+  size_t i;
+  json_t *p;
+  json_array_foreach(parked, i, p) {
+    const char *name = json_string_value(json_object_get(p, "name"));
+    if (!name) continue;
+    if (!strcmp(json_string_value(json_object_get(p, "kind")), "timer")) {
+      if (json_object_get(run->timers, name)) continue; /* the handback handler decided */
+      int64_t due = json_integer_value(json_object_get(p, "due"));
+      json_object_set_new(
+          run->timers, name,
+          json_pack("{s:I,s:O}", "due", (json_int_t)(due > job->now ? due : job->now), "data",
+                    json_object_get(p, "data") ? json_object_get(p, "data") : json_null()));
+    } else {
+      if (!run->outgoing) run->outgoing = json_array();
+      json_t *data = json_object_get(p, "data");
+      json_array_append_new(run->outgoing,
+                            json_pack("{s:s,s:s,s:s,s:s,s:O}", "kind", "signal", "channel",
+                                      job->ev.channel, "chat_id", job->ev.chat_id, "text", name,
+                                      "data", data ? data : json_object()));
+    }
+  }
+  json_object_del(rec, "parked");
 }
 
 void pl_job_seal(pl_job *job) {
@@ -647,6 +703,7 @@ void pl_job_seal(pl_job *job) {
     else if (json_array_size(run->replies))
       json_object_del(rec, "buttons");
   }
+  park_or_resume(job, rec);
   json_object_set(rec, "user", run->user);
   json_object_set_new(rec, "updated", json_integer(job->now));
   /* When the user last wrote: channels with a reply window (WhatsApp, Meta: 24 h) need it. */

@@ -54,6 +54,7 @@ typedef struct pl_job {
   void *owner;             /* the worker's per-conversation queue */
   int64_t accepted_ns;
   bool in_lane; /* run again after a conflict, in its tenant's one-at-a-time lane */
+  bool park;    /* a timer or signal while an operator owns the conversation: kept for later */
 } pl_job;
 
 pl_job *pl_job_new(struct pl_runtime *rt, struct pl_tenant *t, const pl_event *ev);

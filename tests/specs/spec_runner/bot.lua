@@ -42,3 +42,8 @@ bot.command("log_of", function(ctx, who)
   for _, e in ipairs(bot.history("console:" .. who, 50)) do lines[#lines + 1] = e.dir .. " " .. (e.text or "") end
   ctx:reply(#lines .. ": " .. table.concat(lines, " | "))
 end)
+
+bot.command("remind", function(ctx) ctx:remind_in("1m", "nudge", { n = 1 }); ctx:reply("in a minute") end)
+bot.on("timer:nudge", function(ctx, d) ctx:reply("nudge " .. d.n) end)
+bot.command("poke", function(ctx, who) ctx:signal("console:" .. who, "poke", { by = ctx.user.name }) end)
+bot.on("signal:poke", function(ctx, d) ctx:reply("poked by " .. d.by) end)

@@ -86,3 +86,23 @@ scenario("ctx:erase_history deletes the conversation's stored history before thi
     assert(not tostring(e.text):find("555", 1, true), "no trace of what came before")
   end
 end)
+
+scenario("timers and signals that come while an operator owns the conversation run after the handback", function(u)
+  local friend = user("friend")
+  u:send("/remind")
+  u:expect{ text = "in a minute" }
+  u:handoff("a person helps")
+  advance("5m")                                  -- the reminder is due while the operator talks
+  friend:send("/poke " .. u.name)
+  u:expect{ none = true }                        -- the bot is paused: nothing from it
+  restart()                                      -- kept durably
+  u:handback("sorted")
+  u:expect{ text = "bot is back (sorted)" }
+  u:expect{ text = "poked by friend" }           -- then what waited: the signal at once,
+  advance("1s")
+  u:expect{ text = "nudge 1" }                   -- the timer re-armed as due now
+  u:send("/remind")
+  u:expect{ text = "in a minute" }
+  advance("2m")
+  u:expect{ text = "nudge 1" }                   -- and timers work as before
+end)
