@@ -52,16 +52,25 @@ int pl_tz_offset(pl_tz *tz, int64_t ms, int *offset_s, int *dst, char *abbrev, s
   *offset_s = (zone + d) / 1000;
   *dst = d != 0;
   if (abbrev && n) {
-    UChar name[64];
-    int32_t len = ucal_getTimeZoneDisplayName(tz->cal, d ? UCAL_SHORT_DST : UCAL_SHORT_STANDARD,
-                                              "en", name, 64, &st);
-    if (U_FAILURE(st) || len <= 0 || len >= 64) {
-      snprintf(abbrev, n, "UTC%+d", *offset_s / 3600);
-    } else {
+    /* CLDR's English has abbreviations only for the zones its locale uses (EST, PDT):
+     * "CEST", "BST", "IST", "AEST"… come from the English of the places that use them.
+     * The first that is not "GMT+2" wins; else ICU's "GMT+3". */
+    static const char *const english[] = {"en", "en_GB", "en_AU", "en_IN", "en_ZA", "en_SG"};
+    abbrev[0] = 0;
+    for (size_t i = 0; i < sizeof english / sizeof *english; i++) {
+      UChar name[64];
+      UErrorCode est = U_ZERO_ERROR;
+      int32_t len = ucal_getTimeZoneDisplayName(tz->cal, d ? UCAL_SHORT_DST : UCAL_SHORT_STANDARD,
+                                                english[i], name, 64, &est);
+      if (U_FAILURE(est) || len <= 0 || len >= 64) continue;
       name[len] = 0;
+      bool offset_only = len >= 3 && name[0] == 'G' && name[1] == 'M' && name[2] == 'T';
+      if (abbrev[0] && offset_only) continue;
       u_austrncpy(abbrev, name, (int32_t)n - 1);
       abbrev[n - 1] = 0;
+      if (!offset_only) break;
     }
+    if (!abbrev[0]) snprintf(abbrev, n, "UTC%+d", *offset_s / 3600);
   }
   return 0;
 }

@@ -40,9 +40,7 @@ scenario("Lua's rules for the date table: hour defaults to noon, day is required
   assert(logs():find("field 'day' missing in date table", 1, true), logs())
 end)
 
-scenario("%Z names the zone's standard and summer time", function(u)
+scenario("%Z names the zone's standard and summer time as people write them", function(u)
   u:send("/zone")
-  local r = u:replies()[1].text
-  local winter, summer = r:match("^(.-) / (.-)$")
-  assert(winter and summer and winter ~= summer and winter ~= "" , r)
+  u:expect{ text = "CET / CEST" }               -- not ICU's English "GMT+1 / GMT+2"
 end)
