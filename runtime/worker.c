@@ -359,6 +359,12 @@ static void lane_next(pl_worker *w, tstate *ts) {
   ts->lane_head = job->next;
   if (!ts->lane_head) ts->lane_tail = NULL;
   job->next = NULL;
+  if (w->stopping) { /* stays in the inbox for the next start, like every unstarted event */
+    ((convq *)job->owner)->busy = false;
+    abandon(job);
+    lane_next(w, ts);
+    return;
+  }
   ts->lane_busy = true;
   start_job(w, job);
 }
@@ -1452,6 +1458,13 @@ static void stop_check(void *ud) {
         abandon(job);
       }
       ts->http_wait_tail = NULL;
+      while (ts->lane_head) { /* to run again after a conflict: not started */
+        pl_job *job = ts->lane_head;
+        ts->lane_head = job->next;
+        ((convq *)job->owner)->busy = false;
+        abandon(job);
+      }
+      ts->lane_tail = NULL;
     }
     while (w->slices) {
       pl_job *job = w->slices;

@@ -105,6 +105,24 @@ def test(parley, checks, tmp):
                  "the store holds the last id, the one booking, and every increment", shown)
     checks.check(serve.stop() == 0, "SIGTERM -> exit 0", serve.describe())
 
+    # A SIGTERM while events wait to run again: they stay in the inbox, the next start
+    # handles them, and the ids are still all distinct.
+    serve, base = harness.serve_checked(checks, "serve again", parley, tmp / "tenants",
+                                        tmp / "data", tmp)
+    if base is None:
+        return
+    burst(base, "j", "id", N)
+    checks.check(serve.stop(30) == 0, f"SIGTERM right after {N} more id events -> exit 0",
+                 serve.describe())
+    serve, base = harness.serve_checked(checks, "serve a third time", parley, tmp / "tenants",
+                                        tmp / "data", tmp)
+    harness.wait_for(lambda: len(replies(sink, "j")) >= N, 60)
+    ids = sorted(int(r.split()[1]) for r in replies(sink, "j"))
+    checks.check(len(set(ids)) == N and ids == list(range(N + 1, 2 * N + 1)),
+                 f"... and after the restart all {N} are handled, ids {N + 1}..{2 * N}, none "
+                 "twice", f"{len(set(ids))} distinct of {len(ids)}")
+    checks.check(serve.stop() == 0, "SIGTERM -> exit 0", serve.describe())
+
 
 if __name__ == "__main__":
     harness.main(test)
