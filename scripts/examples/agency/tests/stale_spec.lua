@@ -188,14 +188,16 @@ end)
 -- the visit form (whole flat, a phone, an address) up to the times offered
 local function visit_form(u, words)
   u:send("/visit")
-  u:press(words.flat)
+  local form = shown(u)
+  u:press(words.flat, { message = form })
   u:send("030 1234567")
   u:send("Oranienstr. 12, Kreuzberg")
+  return form
 end
 
 scenario("a visit's times, 'Book it' and the booking's buttons act once; a cancelled booking's are stale", function(u)
   local m = user("manager")
-  visit_form(u, { flat = "Whole flat" })
+  local form = visit_form(u, { flat = "Whole flat" })
   local times = shown(u)
   u:press("02.06 14:00")
   local check = shown(u)
@@ -207,6 +209,8 @@ scenario("a visit's times, 'Book it' and the booking's buttons act once; a cance
     u:expect{ contains = "You already have a booking:", buttons = { "Reschedule", "Cancel" } }
     u:press("03.06 09:00", { message = times })
     u:expect{ contains = "You already have a booking:" }
+    u:press("Kitchen", { message = form })          -- the visit form, long done
+    u:expect{ text = "That form is already closed." }
   end)
   assert(#store("booking:slot:" .. u:session()._booking.at) == 1 and store("booking:stats:booked") == 1)
   u:press("Cancel", { message = booked })
@@ -224,7 +228,7 @@ end)
 
 scenario("a rescheduled visit's old reminder buttons are stale (Russian)", function()
   local olga = user("olga", { language = "ru-RU" })
-  visit_form(olga, { flat = "Вся квартира" })
+  local form = visit_form(olga, { flat = "Вся квартира" })
   olga:press("02.06 14:00")
   olga:press("Записаться")
   advance("24h")                                    -- the 24 h reminder: Confirm / Reschedule / Cancel
@@ -237,6 +241,8 @@ scenario("a rescheduled visit's old reminder buttons are stale (Russian)", funct
       olga:press(b, { message = reminder })
       olga:expect{ text = "Эта запись уже неактуальна." }
     end
+    olga:press("Кухня", { message = form })
+    olga:expect{ text = "Эта анкета уже закрыта." }
   end)
   assert(olga:session()._booking.state == "booked" and store("booking:stats:rescheduled") == 1)
   assert(store("booking:stats:confirmed") == nil)
