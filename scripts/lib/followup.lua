@@ -220,9 +220,12 @@ local function on_later(ctx, id)
   ctx:reply(i18n.t(ctx, "followup.when"), { buttons = { rows } })
 end
 
+-- A reminder time, once: an older "when" message's buttons, pressed after a time was
+-- picked, do not move the reminder or count "later" again.
 local function on_in(ctx, id)
   local kind, st = live(ctx, id, "in")
   if not kind then return end
+  if st.state == "later" then return ctx:reply(i18n.t(ctx, "followup.closed")) end
   local delay = LATER[id:match(":(%w+)$")]
   if not delay then return ctx:reply(i18n.t(ctx, "followup.closed")) end
   st.state = "later"

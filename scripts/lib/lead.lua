@@ -337,8 +337,10 @@ function lead.setup(c)
     if not (lead.active(ctx) and ctx.session._lead.step == "slot") then return ctx:reply(i18n.t(ctx, "lead.closed")) end
     hand_over(ctx, "no_slot")
   end)
+  -- only while the lead runs: the button of a lead that ended (a call booked, already
+  -- handed over, stopped) must not hand it over again or overwrite its record
   bot.on("button:lead:human", function(ctx)
-    if not lead.active(ctx) then ctx.session._lead = { answers = {} } end
+    if not lead.active(ctx) then return ctx:reply(i18n.t(ctx, "lead.closed")) end
     hand_over(ctx, "asked")
   end)
   return lead

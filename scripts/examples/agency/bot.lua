@@ -17,7 +17,9 @@
 -- The bot's own session fields: quote (the open quote, quotes.lua), visit (the site
 -- visit details), question (the quote a typed question is about), focus ("lead" or
 -- "projects": which of the two modules without a "leave" of their own gets typed text;
--- /menu clears it).
+-- /menu and the other flows clear it, and stop a lead left unfinished: leads.leave).
+-- Buttons of older messages (a confirmed or replaced quote, an ended lead, a moved
+-- booking, an old menu's language) say they no longer apply: tests/stale_spec.lua.
 
 local i18n = require "i18n"
 local menu = require "menu"
@@ -48,16 +50,24 @@ faq.setup{
 -- The menu is the way out of an open form (the visit details, the quote checklist).
 local function home(ctx)
   flow.stop(ctx)
+  leads.leave(ctx)
   ctx.session.focus = nil
   faq.reset(ctx)
   menu.show(ctx)
 end
 
--- The language switch in the menu: Russian for English speakers and back.
-local function switch_language(ctx)
-  i18n.set(ctx, i18n.locale(ctx) == "ru" and "en" or "ru")
-  ctx:reply(i18n.t(ctx, "ag.lang_set"))
-  menu.show(ctx)
+-- The language switch in the menu: "Русский" for English speakers, "English" for
+-- Russian ones. Two items, each setting its own language and shown only to the other
+-- language's speakers, so the button of an older menu never switches back (menu says
+-- that part of the menu has changed).
+local function language_item(locale)
+  return { label = "ag.m." .. locale, id = locale,
+    when = function(ctx) return i18n.locale(ctx) ~= locale end,
+    run = function(ctx)
+      i18n.set(ctx, locale)
+      ctx:reply(i18n.t(ctx, "ag.lang_set"))
+      menu.show(ctx)
+    end }
 end
 
 menu.define{
@@ -70,11 +80,13 @@ menu.define{
       { label = "ag.m.status", id = "status", run = projects.start },
       { label = "ag.m.faq", id = "faq", run = function(ctx)
         flow.stop(ctx)
+        leads.leave(ctx)
         ctx.session.focus = nil
         ctx:reply(i18n.t(ctx, "ag.faq_prompt"))
       end },
       { label = "ag.m.human", id = "human", run = function(ctx) team.human(ctx, "(menu)") end },
-      { label = "ag.m.lang", id = "lang", run = switch_language },
+      language_item("ru"),
+      language_item("en"),
     } },
   },
 }

@@ -71,8 +71,14 @@ lead.setup{
 
 -- The lead module has no "leave": the bot sends it typed text only while the lead
 -- has the focus (ctx.session.focus, set here, taken away by /menu and other flows);
--- a price question starts a lead at any time.
+-- a price question starts a lead at any time. A lead left unfinished that way is
+-- stopped (leads.leave), so its old answer buttons say the question is closed.
 local leads = {}
+
+function leads.leave(ctx)
+  if lead.active(ctx) then lead.stop(ctx) end
+  if ctx.session.focus == "lead" then ctx.session.focus = nil end
+end
 
 function leads.start(ctx)
   ctx.session.focus = "lead"

@@ -7,6 +7,7 @@
 local i18n = require "i18n"
 local orders = require "orders"
 local config = require "config"
+local leads = require "leads"
 
 local projects = {}
 
@@ -56,6 +57,7 @@ orders.setup{
 -- has the focus (ctx.session.focus), so a customer who went back to the menu is not
 -- taken for someone typing a wrong project number.
 function projects.start(ctx)
+  leads.leave(ctx)
   ctx.session.focus = "projects"
   orders.start(ctx)
 end

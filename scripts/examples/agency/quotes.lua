@@ -3,13 +3,15 @@
 -- sends the deposit's payment link (done); Clarify asks the checklist again; Question
 -- takes one typed question (the FAQ answers it, else a person). Silence after a quote
 -- is followed up at 24 h and 72 h (library followup); no answer to both tells the
--- manager (the safe fallback).
+-- manager (the safe fallback); "Not interested" there closes the quote. Buttons of a
+-- quote that is confirmed, declined or replaced say so and do nothing.
 -- Rates (euros per m²) may come from variant.lua, which a spec writes to reload
 -- changed code mid-flow.
 local i18n = require "i18n"
 local flow = require "flow"
 local followup = require "followup"
 local config = require "config"
+local leads = require "leads"
 local team = require "team"
 
 local quotes = {}
@@ -76,18 +78,21 @@ function quotes.make(ctx, a)
 end
 
 function quotes.start(ctx)
+  leads.leave(ctx)
   ctx.session.focus = nil
   flow.start(ctx, "scope")
 end
 
--- The quote a button is about, if it is still the user's open quote; else says so.
+-- The quote a button is about, if it is still the user's open quote; else says so (a
+-- button of a confirmed quote, of one declined at its follow-up, of one replaced by a
+-- newer quote: nothing happens twice, the open quote is shown again).
 local function current(ctx, id)
   local q = ctx.session.quote
   if q and q.id == id and q.state == "confirmed" then
     ctx:reply(i18n.t(ctx, "ag.q.done", { quote = q.id }))
     return nil
   end
-  if not q or q.id ~= id then
+  if not q or q.id ~= id or q.state ~= "open" then
     ctx:reply(i18n.t(ctx, "ag.q.stale"))
     if q and q.state == "open" then quotes.show(ctx, q) end
     return nil
@@ -135,6 +140,9 @@ followup.define("quote", {
   end,
   on_end = function(ctx, outcome, vars)
     if outcome == "expired" then team.note(ctx, "ag.note.expired", vars) end
+    -- "Not interested": the quote is closed; its buttons no longer confirm it
+    local q = ctx.session.quote
+    if outcome == "declined" and q and q.id == vars.quote and q.state == "open" then q.state = "declined" end
   end,
 })
 

@@ -52,10 +52,12 @@ local COUNTERS = {
   "booking:stats:completed", "booking:stats:noshow", "booking:stats:handoff",
   "orders:stats:completed", "orders:stats:claims_resolved", "orders:stats:escalated", "orders:stats:handoff",
   "flow:stats:scope:started", "quote:sent", "quote:confirmed",
-  "followup:stats:quote:sent", "followup:stats:quote:declined", "followup:stats:quote:expired",
+  "followup:stats:quote:sent", "followup:stats:quote:later", "followup:stats:quote:reminded",
+  "followup:stats:quote:declined", "followup:stats:quote:expired", "followup:stats:quote:forgotten",
   "followup:stats:reactivation:sent", "followup:stats:reactivation:resumed",
-  "followup:stats:reactivation:later", "followup:stats:reactivation:declined",
-  "faq:stats:completed", "faq:stats:handoff", "human",
+  "followup:stats:reactivation:later", "followup:stats:reactivation:reminded",
+  "followup:stats:reactivation:declined", "followup:stats:reactivation:forgotten",
+  "faq:stats:completed", "faq:stats:rephrase", "faq:stats:unanswered", "faq:stats:handoff", "human",
 }
 
 -- Every counter as a variable: "lead:stats:started" -> lead_started; the bot's own

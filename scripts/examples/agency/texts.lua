@@ -14,7 +14,8 @@ i18n.define("en", {
   ["ag.m.status"] = "My project",
   ["ag.m.faq"] = "Questions",
   ["ag.m.human"] = "Talk to a person",
-  ["ag.m.lang"] = "Русский",
+  ["ag.m.ru"] = "Русский",
+  ["ag.m.en"] = "English",
   ["ag.faq_prompt"] = "Ask me anything: warranty, payment, permits, noise, cleaning. Just type your question.",
   ["ag.lang_set"] = "From now on I'll write in English.",
   ["ag.unknown_command"] = "Sorry, I don't know the command /{command}.",
@@ -87,10 +88,14 @@ i18n.define("en", {
     .. "Project status: {orders_completed} told, {orders_claims_resolved} claims resolved, "
     .. "{orders_escalated} escalated, {orders_handoff} handed over.\n"
     .. "Quotes: {flow_scope_started} started, {quote_sent} sent, {quote_confirmed} confirmed (payment link), "
-    .. "{followup_quote_sent} follow-ups, {followup_quote_declined} declined, {followup_quote_expired} expired.\n"
+    .. "{followup_quote_sent} follow-ups, {followup_quote_later} later, {followup_quote_reminded} reminded as asked, "
+    .. "{followup_quote_declined} declined, {followup_quote_expired} expired, "
+    .. "{followup_quote_forgotten} forgotten on request.\n"
     .. "Reactivation: {followup_reactivation_sent} nudges, {followup_reactivation_resumed} came back, "
-    .. "{followup_reactivation_later} later, {followup_reactivation_declined} not interested.\n"
-    .. "FAQ: {faq_completed} answered, {faq_handoff} handed over.\n"
+    .. "{followup_reactivation_later} later, {followup_reactivation_reminded} reminded as asked, "
+    .. "{followup_reactivation_declined} not interested, {followup_reactivation_forgotten} forgotten on request.\n"
+    .. "FAQ: {faq_completed} answered, {faq_rephrase} asked to rephrase, {faq_unanswered} unanswered, "
+    .. "{faq_handoff} handed over.\n"
     .. "Asked for a person: {human}.\n"
     .. "Done by the bot: {done}; handed to people: {handed} ({share}%).",
 })
@@ -105,7 +110,8 @@ i18n.define("ru", {
   ["ag.m.status"] = "Мой проект",
   ["ag.m.faq"] = "Вопросы",
   ["ag.m.human"] = "Поговорить с человеком",
-  ["ag.m.lang"] = "English",
+  ["ag.m.ru"] = "Русский",
+  ["ag.m.en"] = "English",
   ["ag.faq_prompt"] = "Спрашивайте: гарантия, оплата, разрешения, шум, уборка. Просто напишите вопрос.",
   ["ag.lang_set"] = "Теперь я пишу по-русски.",
   ["ag.unknown_command"] = "Извините, я не знаю команды /{command}.",
@@ -173,10 +179,15 @@ i18n.define("ru", {
     .. "Статус проектов: ответов {orders_completed}, претензий решено {orders_claims_resolved}, "
     .. "эскалаций {orders_escalated}, передано {orders_handoff}.\n"
     .. "Сметы: начато {flow_scope_started}, отправлено {quote_sent}, подтверждено {quote_confirmed}, "
-    .. "напоминаний {followup_quote_sent}, отказов {followup_quote_declined}, без ответа {followup_quote_expired}.\n"
+    .. "напоминаний {followup_quote_sent}, позже {followup_quote_later}, "
+    .. "напомнили по просьбе {followup_quote_reminded}, отказов {followup_quote_declined}, "
+    .. "без ответа {followup_quote_expired}, "
+    .. "забыты по просьбе {followup_quote_forgotten}.\n"
     .. "Реактивация: напоминаний {followup_reactivation_sent}, вернулись {followup_reactivation_resumed}, "
-    .. "позже {followup_reactivation_later}, не интересно {followup_reactivation_declined}.\n"
-    .. "FAQ: отвечено {faq_completed}, передано {faq_handoff}.\n"
+    .. "позже {followup_reactivation_later}, напомнили по просьбе {followup_reactivation_reminded}, "
+    .. "не интересно {followup_reactivation_declined}, забыты по просьбе {followup_reactivation_forgotten}.\n"
+    .. "FAQ: отвечено {faq_completed}, переспросили {faq_rephrase}, без ответа {faq_unanswered}, "
+    .. "передано {faq_handoff}.\n"
     .. "Просили человека: {human}.\n"
     .. "Сделано ботом: {done}; передано людям: {handed} ({share}%).",
 })

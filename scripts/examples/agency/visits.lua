@@ -8,6 +8,7 @@ local i18n = require "i18n"
 local flow = require "flow"
 local booking = require "booking"
 local config = require "config"
+local leads = require "leads"
 local team = require "team"
 
 local visits = {}
@@ -65,6 +66,7 @@ flow.define("visit", {
 -- "Book a site visit": someone with a booking sees it (Reschedule / Cancel); someone
 -- who told us the details before goes straight to the times; anyone else fills the form.
 function visits.start(ctx)
+  leads.leave(ctx)
   ctx.session.focus = nil
   if booking.current(ctx) or ctx.session.visit then
     return booking.offer(ctx)

@@ -196,6 +196,16 @@ scenario("reactivation: 'Later' sets a reminder; 'Not interested' closes for goo
   assert(store("followup:stats:reactivation:declined") == 1)
 end)
 
+-- a quote for a 12 m² bathroom, full renovation, materials by the firm
+local function scope_quote(u)
+  u:send("/quote")
+  u:press("Bathroom")
+  u:send("12")
+  u:press("Full (incl. plumbing, electrics)")
+  u:press("You do")
+  u:expect{ contains = "Quote Q-101" }
+end
+
 scenario("the team's /stats counts every flow's completions and handoffs; customers may not see it", function(u)
   local m = user("manager")
   local owner = user("owner")
@@ -211,9 +221,11 @@ scenario("the team's /stats counts every flow's completions and handoffs; custom
                 .. "Leads: 0 started, 0 booked a call, 0 handed to a manager.\n"
                 .. "Site visits: 0 booked, 0 confirmed, 0 rescheduled, 0 visited, 0 no-shows, 0 handed over.\n"
                 .. "Project status: 1 told, 0 claims resolved, 0 escalated, 0 handed over.\n"
-                .. "Quotes: 0 started, 0 sent, 0 confirmed (payment link), 0 follow-ups, 0 declined, 0 expired.\n"
-                .. "Reactivation: 0 nudges, 0 came back, 0 later, 0 not interested.\n"
-                .. "FAQ: 1 answered, 0 handed over.\n"
+                .. "Quotes: 0 started, 0 sent, 0 confirmed (payment link), 0 follow-ups, 0 later, "
+                .. "0 reminded as asked, 0 declined, 0 expired, 0 forgotten on request.\n"
+                .. "Reactivation: 0 nudges, 0 came back, 0 later, 0 reminded as asked, 0 not interested, "
+                .. "0 forgotten on request.\n"
+                .. "FAQ: 1 answered, 0 asked to rephrase, 0 unanswered, 0 handed over.\n"
                 .. "Asked for a person: 1.\n"
                 .. "Done by the bot: 2; handed to people: 1 (33%)." }
   owner:send("/stats")                              -- the owner is a manager too (roles_config.lua)
@@ -223,6 +235,53 @@ scenario("the team's /stats counts every flow's completions and handoffs; custom
   local bob = user("bob", { language = "ru-RU" })
   bob:send("/stats")                                -- in the reader's language
   bob:expect{ contains = "Сделано ботом: 2; передано людям: 1 (33%)." }
+end)
+
+scenario("/stats shows the FAQ's rephrasings and the reminders asked for with 'Later', in both languages",
+  function(u)
+  local m = user("manager")
+  u:send("/start")
+  advance("48h")
+  u:press("Later")                                  -- the reactivation nudge
+  u:press("Tomorrow")
+  advance("1d")
+  u:expect{ text = "As promised, a reminder: shall we continue?" }
+  local ann = user("ann")
+  scope_quote(ann)
+  advance("24h")
+  ann:press("Later")
+  ann:press("In 3 days")
+  advance("3d")
+  ann:expect{ text = "As promised, a reminder: shall we continue?" }
+  ann:send("zzqx vvbn")                             -- nothing understood: asked to rephrase
+  ann:expect{ contains = "Could you put it another way" }
+  m:send("/stats")
+  m:expect{ text = "Kraft & Sohn bot, flows so far:\n"
+                .. "Leads: 0 started, 0 booked a call, 0 handed to a manager.\n"
+                .. "Site visits: 0 booked, 0 confirmed, 0 rescheduled, 0 visited, 0 no-shows, 0 handed over.\n"
+                .. "Project status: 0 told, 0 claims resolved, 0 escalated, 0 handed over.\n"
+                .. "Quotes: 1 started, 1 sent, 0 confirmed (payment link), 1 follow-ups, 1 later, "
+                .. "1 reminded as asked, 0 declined, 0 expired, 0 forgotten on request.\n"
+                .. "Reactivation: 1 nudges, 0 came back, 1 later, 1 reminded as asked, 0 not interested, "
+                .. "0 forgotten on request.\n"
+                .. "FAQ: 0 answered, 1 asked to rephrase, 0 unanswered, 0 handed over.\n"
+                .. "Asked for a person: 0.\n"
+                .. "Done by the bot: 0; handed to people: 0 (0%)." }
+  local owner = user("owner")
+  owner:send("/grant manager console:bob")
+  local bob = user("bob", { language = "ru-RU" })
+  bob:send("/stats")
+  bob:expect{ text = "Бот Kraft & Sohn, итоги:\n"
+                  .. "Лиды: начато 0, записались на звонок 0, переданы менеджеру 0.\n"
+                  .. "Замеры: записей 0, подтверждено 0, перенесено 0, состоялось 0, неявок 0, передано 0.\n"
+                  .. "Статус проектов: ответов 0, претензий решено 0, эскалаций 0, передано 0.\n"
+                  .. "Сметы: начато 1, отправлено 1, подтверждено 0, напоминаний 1, позже 1, "
+                  .. "напомнили по просьбе 1, отказов 0, без ответа 0, забыты по просьбе 0.\n"
+                  .. "Реактивация: напоминаний 1, вернулись 0, позже 1, напомнили по просьбе 1, "
+                  .. "не интересно 0, забыты по просьбе 0.\n"
+                  .. "FAQ: отвечено 0, переспросили 1, без ответа 0, передано 0.\n"
+                  .. "Просили человека: 0.\n"
+                  .. "Сделано ботом: 0; передано людям: 0 (0%)." }
 end)
 
 scenario("a Russian customer's reactivation nudge and its buttons are in Russian", function()

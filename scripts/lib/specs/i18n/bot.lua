@@ -1,7 +1,8 @@
 -- Spec tenant of the i18n module (scripts/lib/i18n.lua): the bot's strings, a fallback
 -- chain, overrides of a library module's texts (menu's) defined before the module is
 -- required, which win over its defaults all the same, and dates with localized names
--- (/date FORMAT: 18 June 2026, 09:30; /today FORMAT: now; /month N FORMAT: the 1st of N).
+-- (/date FORMAT: 18 June 2026, 09:30; /today FORMAT: now; /month N FORMAT: the 1st of N;
+-- /date_es FORMAT: the keynote with Spanish, which has no names, as the default locale).
 local i18n = require "i18n"
 
 i18n.define("en", { ["menu.back"] = "⟵ Return", ["menu.empty"] = "No items", sub = "Sub", main = "Main" })
@@ -38,6 +39,17 @@ bot.command("locale", function(ctx) ctx:reply(i18n.locale(ctx)) end)
 local KEYNOTE = { year = 2026, month = 6, day = 18, hour = 9, min = 30 }
 bot.command("date", function(ctx, format) ctx:reply(i18n.date(ctx, format, os.time(KEYNOTE))) end)
 bot.command("today", function(ctx, format) ctx:reply(i18n.date(ctx, format)) end)
+-- Spanish: the bot's texts, but no month or weekday names. /date_es FORMAT formats the
+-- keynote as a tenant whose default locale is Spanish would (the default switched to
+-- "es" for this call only): names neither the user's language nor the default has.
+i18n.define("es", { hello = "¡Hola, {name}!" })
+bot.command("date_es", function(ctx, format)
+  local was = i18n.default()
+  i18n.set_default("es")
+  local ok, text = pcall(i18n.date, ctx, format, os.time(KEYNOTE))
+  i18n.set_default(was)
+  ctx:reply(ok and text or ("error: " .. tostring(text)))
+end)
 bot.command("month", function(ctx, args)
   local n, format = args:match("^(%d+) (.*)$")
   ctx:reply(i18n.date(ctx, format, os.time{ year = 2026, month = tonumber(n), day = 1, hour = 12 }))

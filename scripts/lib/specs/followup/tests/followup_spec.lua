@@ -277,3 +277,22 @@ scenario("WhatsApp: a reminder after the 24-hour window needs its template, else
     assert(store("followup:stats:quote:reminded") == 1)
   end)
 end)
+
+scenario("a time picked after 'Later' holds: the 'when' message's buttons act once", function(u)
+  u:send("/quote")
+  advance("24h")
+  u:press("Later")
+  local when
+  for _, r in ipairs(u:replies()) do when = r.id end
+  u:press("In 3 days")
+  u:expect{ text = "Fine, I'll remind you then." }
+  restart()
+  u:press("Tomorrow", { message = when })
+  u:expect{ text = "This is no longer current." }
+  reload()
+  advance("1d")
+  u:expect{ none = true }                      -- not moved to tomorrow
+  advance("2d")
+  u:expect{ text = "As promised, a reminder: shall we continue?", buttons = NUDGE }
+  assert(store("followup:stats:quote:later") == 1)
+end)

@@ -115,3 +115,20 @@ scenario("dates in English, UTC with a leading !, and the user's own language", 
   hans:expect{ text = "Thursday 18 June" }
   assert(not logs():find("date.months", 1, true), logs())
 end)
+
+scenario("dates fall back to English names when neither the user's language nor the default has them", function()
+  local lucia = user("lucia", { language = "es-ES" })   -- Spanish texts, no Spanish names
+  lucia:send("/hello")
+  lucia:expect{ text = "¡Hola, lucia!" }
+  lucia:send("/date_es %A %-d %B %Y, %H:%M")
+  lucia:expect{ text = "Thursday 18 June 2026, 09:30" }
+  lucia:send("/date_es %a %d %b, %OB")
+  lucia:expect{ text = "Thu 18 Jun, June" }
+  local hans = user("hans", { language = "de-DE" })     -- no German at all: the default, Spanish
+  hans:send("/date_es %A %-d %B")
+  hans:expect{ text = "Thursday 18 June" }
+  local ivan = user("ivan", { language = "ru-RU" })     -- a language with names keeps them
+  ivan:send("/date_es %A %-d %B")
+  ivan:expect{ text = "четверг 18 июня" }
+  assert(not logs():find("date.", 1, true), logs())
+end)

@@ -279,3 +279,39 @@ scenario("call times with month and weekday names, in the lead's and the manager
     m:expect{ contains = "Call booked for Wed 3 Jun, 10:00." }
   end)
 end)
+
+-- the id of the last pending reply (consumed)
+local function last_id(u)
+  local id
+  for _, r in ipairs(u:replies()) do id = r.id end
+  return id
+end
+
+scenario("an ended lead's 'Talk to a person' is closed: the booked call and the handoff stay as they were",
+  function(u)
+  local m = user("manager")
+  u:send("How much does a website cost?")
+  u:press("$2,000 to $10,000")
+  u:press("This month")
+  local company = last_id(u)
+  u:send("Acme Ltd")
+  u:press("02.06 15:00")
+  m:expect{ contains = "Call booked for 02.06 15:00." }
+  restart()
+  u:press("Talk to a person", { message = company })
+  u:expect{ text = "That question is closed." }
+  local ivan = user("ivan", { language = "ru-RU" })
+  ivan:send("Сколько стоит сайт?")
+  local budget = last_id(ivan)
+  ivan:press("Поговорить с человеком")
+  ivan:expect{ text = "Спасибо! Менеджер скоро вам напишет." }
+  m:expect{ contains = "Handed to a manager: asked for a person." }
+  ivan:handback("done")
+  reload()
+  ivan:press("Поговорить с человеком", { message = budget })
+  ivan:expect{ text = "Этот вопрос уже закрыт." }
+  m:expect{ none = true }
+  assert(store("lead:stats:handoff") == 1 and store("lead:stats:completed") == 1)
+  assert(store("lead:lead:console:user").slot and store("lead:slot:" .. store("lead:lead:console:user").slot))
+  assert(store("lead:lead:console:ivan").outcome == "handoff")
+end)
