@@ -40,7 +40,7 @@ scenario("unknown and started blocks are refused", function(u)
   u:send("/remind keynote")
   u:expect{ text = "\"Opening keynote\" has already started." }
   u:send("/remind")
-  u:expect{ contains = "Programme (times in GMT+2):" }
+  u:expect{ contains = "Programme (times in CEST):" }
 end)
 
 scenario("reminders survive a restart", function(u)
@@ -54,7 +54,7 @@ end)
 
 scenario("the programme's buttons switch reminders on and off in place", function(u)
   u:send("/programme")
-  u:expect{ text = "Programme (times in GMT+2):\n• Jun 01, 12:00 Opening keynote, Hall A\n"
+  u:expect{ text = "Programme (times in CEST):\n• Jun 01, 12:00 Opening keynote, Hall A\n"
               .. "• Jun 01, 13:00 Rust in production, Hall B\n• Jun 01, 18:00 Party, Roof",
             buttons = { "🔔 Jun 01, 12:00 Opening keynote", "🔔 Jun 01, 13:00 Rust in production",
                         "🔔 Jun 01, 18:00 Party", "Remind me of every block" } }
@@ -81,7 +81,7 @@ scenario("Russian: titles, times and the reminder", function()
   ivan:advance("1h45m")
   ivan:expect{ text = "Через 15 минут: «Rust в продакшене», 1 июня, 13:00, Hall B." }
   ivan:send("/programme")
-  ivan:expect{ text = "Программа (время: GMT+2):\n• 1 июня, 12:00 Открытие, Hall A\n"
+  ivan:expect{ text = "Программа (время: CEST):\n• 1 июня, 12:00 Открытие, Hall A\n"
                    .. "🔔 1 июня, 13:00 Rust в продакшене, Hall B\n• 1 июня, 18:00 Вечеринка, Roof",
                buttons = { "🔕 1 июня, 13:00 Rust в продакшене", "🔔 1 июня, 18:00 Вечеринка",
                            "Напоминать обо всём" } }
