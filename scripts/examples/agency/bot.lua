@@ -10,6 +10,8 @@
 -- Free text is classified in order: "I want a human", an open form, the lead (its
 -- answers and price questions), a project number, a quote question, a menu label, a
 -- request in the customer's words (quote, visit, status), small talk, the FAQ.
+-- /forget deletes what the customer told us (the library's forget hooks plus the
+-- agency's quote records: tests/forget_spec.lua).
 -- Every flow has a "done" and a safe fallback (a person takes over) and counts both
 -- in bot.store; /stats shows them. The customer is answered in their language (the
 -- channel's, or the one chosen in the menu); the team is written to in theirs.
@@ -27,6 +29,7 @@ local flow = require "flow"
 local faq = require "faq"
 local roles = require "roles"
 local followup = require "followup"
+local profile = require "profile"
 local config = require "config"
 local leads = require "leads"
 local visits = require "visits"
@@ -119,6 +122,26 @@ bot.command("quote", quotes.start)
 bot.command("visit", visits.start)
 bot.command("status", projects.start)
 bot.command("human", function(ctx) team.human(ctx, "/human") end)
+
+-- /forget: what the customer told us goes. profile.forget runs the library's forget hooks
+-- (lead answers and a booked call, a site visit, follow-ups, project claims, the FAQ's last
+-- question, the stored conversation); the agency adds its own quote records.
+profile.on_forget(function(ctx)
+  local after
+  repeat
+    local page = bot.store.scan("agency:quote:Q-", 1000, after)
+    for _, e in ipairs(page) do
+      if type(e.value) == "table" and e.value.address == ctx.chat.address then bot.store.delete(e.key) end
+    end
+    after = #page == 1000 and page[#page].key or nil
+  until not after
+end)
+bot.command("forget", function(ctx)
+  local text = i18n.t(ctx, "ag.forgotten")     -- in their language, before the session goes
+  profile.forget(ctx)
+  ctx.session = {}
+  ctx:reply(text)
+end)
 
 bot.on("handback", function(ctx)
   ctx:reply(i18n.t(ctx, "ag.back"))

@@ -66,7 +66,11 @@ function quotes.make(ctx, a)
   local works = a.area * rate
   local materials = a.materials == "us" and works * MATERIALS or 0
   local total = works + materials
-  local q = { id = "Q-" .. (100 + bot.store.incr("agency:quote:seq")), room = a.room, area = a.area, level = a.level,
+  -- get + put, not incr: two customers asking at the same instant get different numbers
+  -- (the second event reads the first's number at its commit and runs again)
+  local seq = (bot.store.get("agency:quote:seq") or 0) + 1
+  bot.store.put("agency:quote:seq", seq)
+  local q = { id = "Q-" .. (100 + seq), room = a.room, area = a.area, level = a.level,
               works = works, materials = materials, total = total,
               deposit = math.floor(total * config.deposit + 0.5), state = "open" }
   ctx.session.quote = q

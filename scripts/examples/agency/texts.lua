@@ -24,6 +24,7 @@ i18n.define("en", {
   ["ag.unclear"] = "Sorry, I'm not sure I understood. Could you put it another way, or pick from the menu? "
     .. "Write \"person\" to reach a manager.",
   ["ag.back"] = "I'm back. Anything else I can do for you?",
+  ["ag.forgotten"] = "Done: I deleted what you told us. Send /start to begin again.",
   -- a person
   ["ag.human"] = "Of course. A manager will write to you here shortly (working hours Mon–Fri 8:00–18:00, "
     .. "or call {phone}).",
@@ -120,6 +121,7 @@ i18n.define("ru", {
   ["ag.unclear"] = "Извините, не уверен, что понял. Сформулируйте иначе или выберите в меню. "
     .. "Напишите «человек», чтобы связаться с менеджером.",
   ["ag.back"] = "Я снова на связи. Чем ещё могу помочь?",
+  ["ag.forgotten"] = "Готово: я удалил то, что вы нам рассказали. Отправьте /start, чтобы начать заново.",
   ["ag.human"] = "Конечно. Менеджер скоро напишет вам здесь (пн–пт 8:00–18:00, или звоните {phone}).",
   ["ag.note.human"] = "{name} ({address}) просит человека. Последнее сообщение: {text}",
   ["ag.v.service"] = "Бесплатный выезд: замерщик приедет, всё измерит и посоветует. О чём речь?",
